@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+// TransferLab: reproducible transfer-learning experiments on CNNs, as a DAG of content-hashed stages.
+import PackageDescription
+
+// Without a target CPU, Swift emits SSE code and calls `fmaf` for `addingProduct`: the engine runs
+// 5-100x slower. `-Xcc -march=x86-64-v3` gives AVX2+FMA on any x86-64-v3 host (`-target-cpu x86-64-v3`
+// is rejected by this Swift). Other architectures build with their defaults.
+#if arch(x86_64)
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let engineFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "TransferLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tlab", targets: ["tlab"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Engine", swiftSettings: engineFlags),
+        .target(name: "Store", dependencies: [
+            "CZstd", "CCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "Engine", "Store",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: engineFlags),
+        .executableTarget(name: "tlab", dependencies: [
+            "Pipeline", "Store", "Engine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: engineFlags),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine"]),
+        .testTarget(name: "TlabTests", dependencies: ["Pipeline", "Store"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
