@@ -29,13 +29,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Engine", swiftSettings: engineFlags),
         .target(name: "Store", dependencies: [
             "CZstd", "CCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store",
+            "Engine", "Store", "CZlib",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: engineFlags),
