@@ -1,0 +1,34 @@
+// The contract every layer keeps: forward, backward, and the tensors it owns.
+
+/// What a forward pass needs to know beyond its input.
+public struct ForwardContext: Sendable {
+    /// Training mode: BatchNorm uses batch statistics and updates its running ones; dropout drops.
+    public var training: Bool
+    /// Global step number: seeds per-step randomness (dropout) so a resumed run draws the same masks.
+    public var step: UInt64
+
+    public init(training: Bool, step: UInt64 = 0) {
+        self.training = training
+        self.step = step
+    }
+
+    public static let inference = ForwardContext(training: false)
+}
+
+/// A layer of a network. The math lives in the op functions; a layer holds parameters, buffers, and
+/// what its last forward must keep for backward.
+public protocol Layer: AnyObject {
+    var name: String { get }
+    var parameters: [Parameter] { get }
+    var buffers: [Buffer] { get }
+    func outputShape(for inputShape: [Int]) -> [Int]
+    func forward(_ x: Tensor, context: ForwardContext) -> Tensor
+    /// Gradient with respect to the last forward's input, given `dy` for its output. Adds (`+=`) into
+    /// the `grad` of trainable parameters; computes none for frozen ones.
+    func backward(_ dy: Tensor) -> Tensor
+}
+
+public extension Layer {
+    var parameters: [Parameter] { [] }
+    var buffers: [Buffer] { [] }
+}
