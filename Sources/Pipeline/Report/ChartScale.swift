@@ -31,10 +31,12 @@ struct ChartScale {
 
     /// A linear axis covering `values` with about five ticks. `padding` (a fraction of the range) keeps
     /// extreme points off the frame; `bounds` keeps the axis inside meaningful values (0–100 %);
-    /// `minimumStep` keeps ticks on whole numbers where fractions mean nothing (epochs).
+    /// `minimumStep` keeps ticks on whole numbers where fractions mean nothing (epochs);
+    /// `fromZero` starts the axis at zero, so lengths along it compare as ratios (durations).
     static func linear(covering values: [Double], pixels: (Double, Double), padding: Double = 0,
-                       bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0) -> ChartScale {
-        var low = values.min() ?? 0
+                       bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0,
+                       fromZero: Bool = false) -> ChartScale {
+        var low = fromZero ? min(0, values.min() ?? 0) : values.min() ?? 0
         var high = values.max() ?? 1
         if high - low <= 0 {
             // A flat range (one epoch, equal values) still needs a visible span around the value.
@@ -59,19 +61,20 @@ struct ChartScale {
                           lowerPixel: pixels.0, upperPixel: pixels.1, ticks: ticks, tickDecimals: decimals)
     }
 
-    /// A log axis covering positive `values`, from the 1-2-5 value below the smallest to the one above
-    /// the largest; ticks at every 1-2-5 value, or at powers of ten alone when that would be too many.
+    /// A log axis covering positive `values`, from the 1-2-5 value a little below the smallest to the
+    /// one a little above the largest; ticks at every 1-2-5 value, or at powers of ten alone when that would be too many.
     static func logarithmic(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
         let positive = values.filter { $0 > 0 }
         let low = positive.min() ?? 1
         let high = positive.max() ?? 10
-        let lowDecade = Int(log10(low).rounded(.down))
-        let highDecade = Int(log10(high).rounded(.up))
+        let lowDecade = Int(log10(low / 1.25).rounded(.down))
+        let highDecade = Int(log10(high * 1.25).rounded(.up))
         let candidates = (lowDecade...highDecade).flatMap { decade in
             [1.0, 2.0, 5.0].map { $0 * pow(10.0, Double(decade)) }
         }
-        let lower = candidates.last { $0 <= low * (1 + 1e-12) } ?? candidates[0]
-        let upper = candidates.first { $0 >= high * (1 - 1e-12) } ?? candidates[candidates.count - 1]
+        // A quarter of headroom keeps the extreme points off the frame, as padding does on a linear axis.
+        let lower = candidates.last { $0 <= low / 1.25 } ?? candidates[0]
+        let upper = candidates.first { $0 >= high * 1.25 } ?? candidates[candidates.count - 1]
         var ticks = candidates.filter { $0 >= lower && $0 <= upper }
         if ticks.count > 9 {
             ticks = ticks.filter { ReportNumberText.fixed(log10($0), 6).hasSuffix(".000000") }

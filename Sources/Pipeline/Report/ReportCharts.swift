@@ -26,14 +26,15 @@ enum ReportCharts {
         let logarithmic = positive.count == times.count
             && (positive.max() ?? 0) > 10 * (positive.min() ?? .infinity)
         let series = report.variants.map { variant in
-            ChartSeries(name: variant.name,
+            ChartSeries(name: "\(variant.name) (\(ReportNumberText.percent(variant.testAccuracy, decimals: 1)), "
+                            + "\(ReportNumberText.duration(variant.trainingSeconds)))",
                         points: [(x: variant.trainingSeconds / unit, y: variant.testAccuracy * 100)])
         }
         return XYChart(
             title: "Test accuracy against training time",
             xTitle: "Training time (\(inMinutes ? "min" : "s")\(logarithmic ? ", log scale" : ""))",
             yTitle: "Test accuracy (%)",
-            xAxis: logarithmic ? .logarithmic : .linear(padding: 0.08, bounds: 0...Double.infinity),
+            xAxis: logarithmic ? .logarithmic : .linear(padding: 0.08, bounds: 0...Double.infinity, fromZero: true),
             yAxis: .linear(padding: 0.08, bounds: 0...100),
             series: series, style: .labelledPoints, emptyMessage: "No variants").svg()
     }

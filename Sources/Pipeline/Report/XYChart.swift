@@ -9,14 +9,15 @@ struct ChartSeries {
 
 /// How an axis maps its values; the range itself always comes from the data.
 enum AxisKind {
-    case linear(padding: Double = 0, bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0)
+    case linear(padding: Double = 0, bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0,
+                fromZero: Bool = false)
     case logarithmic
 
     func scale(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
         switch self {
-        case .linear(let padding, let bounds, let minimumStep):
+        case .linear(let padding, let bounds, let minimumStep, let fromZero):
             ChartScale.linear(covering: values, pixels: pixels, padding: padding, bounds: bounds,
-                              minimumStep: minimumStep)
+                              minimumStep: minimumStep, fromZero: fromZero)
         case .logarithmic:
             ChartScale.logarithmic(covering: values, pixels: pixels)
         }
@@ -55,7 +56,8 @@ struct XYChart {
         let y = yAxis.scale(covering: points.map(\.y), pixels: (bottom, top))
 
         canvas.text(title, x: Double(Self.width) / 2, y: 28, anchor: .middle, size: 16, bold: true)
-        drawAxes(on: &canvas, x: x, y: y, plot: (left, top, right, bottom))
+        // Without data, ticks would label a range that means nothing; the axes keep only their titles.
+        drawAxes(on: &canvas, x: x, y: y, plot: (left, top, right, bottom), ticks: !points.isEmpty)
         if points.isEmpty {
             canvas.text(emptyMessage, x: (left + right) / 2, y: (top + bottom) / 2, anchor: .middle,
                         size: 13, fill: ChartPalette.mutedText)
@@ -66,7 +68,8 @@ struct XYChart {
                 canvas.polyline(pixels, stroke: ChartPalette.colour(index))
             }
             for point in pixels {
-                canvas.marker(ChartPalette.shape(index), x: point.x, y: point.y, fill: ChartPalette.colour(index))
+                canvas.marker(ChartPalette.shape(index), x: point.x, y: point.y, fill: ChartPalette.colour(index),
+                              size: style == .lines ? 4.5 : 6.5)
             }
         }
         switch style {
@@ -81,14 +84,14 @@ struct XYChart {
     }
 
     private func drawAxes(on canvas: inout SVGCanvas, x: ChartScale, y: ChartScale,
-                          plot: (left: Double, top: Double, right: Double, bottom: Double)) {
-        for tick in x.ticks {
+                          plot: (left: Double, top: Double, right: Double, bottom: Double), ticks: Bool) {
+        for tick in ticks ? x.ticks : [] {
             let px = x.pixel(tick)
             canvas.line(px, plot.top, px, plot.bottom, stroke: ChartPalette.grid)
             canvas.line(px, plot.bottom, px, plot.bottom + 5, stroke: ChartPalette.axis)
             canvas.text(x.tickLabel(tick), x: px, y: plot.bottom + 19, anchor: .middle)
         }
-        for tick in y.ticks {
+        for tick in ticks ? y.ticks : [] {
             let py = y.pixel(tick)
             canvas.line(plot.left, py, plot.right, py, stroke: ChartPalette.grid)
             canvas.line(plot.left - 5, py, plot.left, py, stroke: ChartPalette.axis)
