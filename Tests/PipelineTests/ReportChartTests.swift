@@ -71,7 +71,8 @@ final class ReportChartTests: XCTestCase {
 
         for index in report.variants.indices { report.variants[index].curves = [] }
         files = try ReportWriter.render(report)
-        XCTAssertTrue(try XCTUnwrap(files[ReportCharts.validationAccuracyFile]).contains(">No per-epoch curves recorded<"))
+        XCTAssertTrue(try XCTUnwrap(files[ReportCharts.validationAccuracyFile])
+            .contains(">No per-epoch curves recorded<"))
         try assertWellFormed(files)
     }
 
@@ -101,7 +102,8 @@ final class ReportChartTests: XCTestCase {
         try assertWellFormed(files)
     }
 
-    private func assertWellFormed(_ files: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertWellFormed(_ files: [String: String], file: StaticString = #filePath,
+                                  line: UInt = #line) throws {
         for (name, contents) in files where name.hasSuffix(".svg") {
             let parser = XMLParser(data: Data(contents.utf8))
             XCTAssertTrue(parser.parse(), "\(name) is not well-formed XML: \(String(describing: parser.parserError))",

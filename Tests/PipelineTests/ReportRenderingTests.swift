@@ -44,7 +44,8 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(markdown.contains("- Run date: 2026-11-29T12:00:00Z"))
         XCTAssertTrue(markdown.contains("| fine-tune/scratch | fine-tune | `0b9c7d31` | computed | 2.8 min |"))
 
-        let withoutStudy = try XCTUnwrap(ReportWriter.render(ReportFixture.report(studyFigures: [:]))[ReportWriter.markdownFile])
+        let withoutStudy = try XCTUnwrap(
+            ReportWriter.render(ReportFixture.report(studyFigures: [:]))[ReportWriter.markdownFile])
         XCTAssertFalse(withoutStudy.contains("study"))
     }
 
@@ -68,6 +69,20 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertEqual(try number(records[1][CSVReport.header.firstIndex(of: "speed_up")!]), 1, accuracy: 1e-9)
     }
 
+    func testPrecisionAndRecallComeFromTheCounts() throws {
+        // Nothing was predicted as "bag", and the test set holds no "shirt".
+        let matrix = ConfusionMatrix(classNames: ["sandal", "shirt", "bag"], counts: [[8, 0, 0], [0, 0, 0], [2, 1, 0]])
+        XCTAssertEqual(matrix.precision(ofClass: 0), 0.8)
+        XCTAssertEqual(matrix.recall(ofClass: 0), 1)
+        XCTAssertNil(matrix.precision(ofClass: 2))
+        XCTAssertNil(matrix.recall(ofClass: 1))
+        var report = ReportFixture.report()
+        for index in report.variants.indices { report.variants[index].confusion = matrix }
+        let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
+        XCTAssertTrue(markdown.contains("| bag | \u{2014} / 0.0 % |"), markdown)
+        XCTAssertTrue(markdown.contains("| shirt | 0.0 % / \u{2014} |"), markdown)
+    }
+
     func testQuotesAndLineBreaksInFieldsAreQuoted() throws {
         XCTAssertEqual(CSVReport.field("linear"), "linear")
         XCTAssertEqual(CSVReport.field("Dense(256, relu)"), "\"Dense(256, relu)\"")
@@ -76,9 +91,9 @@ final class ReportRenderingTests: XCTestCase {
     }
 
     func testWritingReplacesFilesAndLeavesNoTemporaries() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("report-write-\(UUID().uuidString)/reports/fashion-transfer")
-        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent().deletingLastPathComponent()) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("report-write-\(UUID().uuidString)")
+        let directory = scratch.appendingPathComponent("reports/fashion-transfer")
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let report = ReportFixture.report()
         try ReportWriter.write(report, to: directory)
         var single = report
@@ -154,7 +169,9 @@ private func parseCSV(_ text: String) throws -> [[String]] {
             field.append(character)
         }
     }
-    guard record.isEmpty, field.isEmpty, !quoted else { throw CSVSyntaxError(text: "the last record is not terminated") }
+    guard record.isEmpty, field.isEmpty, !quoted else {
+        throw CSVSyntaxError(text: "the last record is not terminated")
+    }
     return records
 }
 

@@ -62,7 +62,8 @@ struct ChartScale {
     }
 
     /// A log axis covering positive `values`, from the 1-2-5 value a little below the smallest to the
-    /// one a little above the largest; ticks at every 1-2-5 value, or at powers of ten alone when that would be too many.
+    /// one a little above the largest; ticks at every 1-2-5 value, or at powers of ten alone when that
+    /// would be too many.
     static func logarithmic(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
         let positive = values.filter { $0 > 0 }
         let low = positive.min() ?? 1

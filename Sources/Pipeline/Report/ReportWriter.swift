@@ -39,7 +39,8 @@ public enum ReportWriter {
         var written: [URL] = []
         for name in names {
             let target = directory.appendingPathComponent(name)
-            let temporary = directory.appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            // A unique name, so two writers of one directory never share a temporary file.
+            let temporary = directory.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
             do {
                 try Data(files[name]!.utf8).write(to: temporary)
             } catch {

@@ -120,7 +120,14 @@ struct XYChart {
     /// would overlap a label above them.
     private func drawPointLabels(on canvas: inout SVGCanvas, x: ChartScale, y: ChartScale,
                                  plot: (left: Double, top: Double, right: Double, bottom: Double)) {
-        struct Label { var text: String; var x: Double; var y: Double; var anchor: SVGCanvas.Anchor; var extent: ClosedRange<Double> }
+        struct Label {
+            var text: String
+            var x: Double
+            var y: Double
+            var anchor: SVGCanvas.Anchor
+            /// The horizontal pixels the text covers, to tell which labels can collide.
+            var extent: ClosedRange<Double>
+        }
         var labels: [Label] = []
         for run in series {
             for point in run.points {
