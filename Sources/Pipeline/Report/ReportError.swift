@@ -1,0 +1,35 @@
+// Why a comparison report could not be rendered or written.
+import Foundation
+
+/// A report input that cannot be rendered faithfully, or a report file that could not be written.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    case noVariants
+    case duplicateVariant(String)
+    case notFinite(variant: String, field: String, value: Double)
+    case bestEpochOutOfRange(variant: String, bestEpoch: Int, epochsRun: Int)
+    case confusionShape(variant: String, classes: Int, rows: [Int])
+    case classesDiffer(variant: String, classes: [String], expected: [String])
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noVariants:
+            return "report: no variants to compare; the pipeline needs at least one fine-tune/evaluate variant"
+        case .duplicateVariant(let name):
+            return "report: variant '\(name)' appears twice; variant names must be unique"
+        case .notFinite(let variant, let field, let value):
+            return "report: variant '\(variant)' has \(field) = \(value); it must be a finite number"
+        case .bestEpochOutOfRange(let variant, let best, let run):
+            return "report: variant '\(variant)' has best epoch \(best) but ran \(run) epochs; "
+                + "the best epoch must be in 1...\(run) (or 0 when no epoch ran)"
+        case .confusionShape(let variant, let classes, let rows):
+            return "report: variant '\(variant)' has \(classes) class names but a confusion matrix with "
+                + "row lengths \(rows); it must be \(classes) rows of \(classes) counts"
+        case .classesDiffer(let variant, let classes, let expected):
+            return "report: variant '\(variant)' was evaluated on classes \(classes) but the first variant on "
+                + "\(expected); all variants must share one test set"
+        case .cannotWrite(let path, let reason):
+            return "report: cannot write \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,227 @@
+// What a comparison report shows: plain values, filled from lineage by the report stage and rendered
+// without touching the store, so rendering is a pure function of these values.
+import Foundation
+
+/// Everything the comparison report shows, for one run of one pipeline.
+public struct ComparisonReport: Sendable, Codable, Equatable {
+    /// The fine-tuned variants, in the order the report lists them.
+    public var variants: [VariantResult]
+    public var provenance: Provenance
+    /// The pipeline's DAG as Mermaid flowchart source, shown verbatim in a ```mermaid block.
+    public var dagMermaid: String
+    /// Figures a published study reported, keyed by the name of the variant of ours they correspond
+    /// to; shown beside ours. Empty for pipelines that reproduce no study.
+    public var studyFigures: [String: StudyFigure]
+
+    public init(variants: [VariantResult], provenance: Provenance, dagMermaid: String,
+                studyFigures: [String: StudyFigure] = [:]) {
+        self.variants = variants
+        self.provenance = provenance
+        self.dagMermaid = dagMermaid
+        self.studyFigures = studyFigures
+    }
+}
+
+/// How a variant's backbone weights started.
+public enum Initialization: String, Sendable, Codable, Equatable {
+    case random, pretrained
+}
+
+/// Which part of the network a variant keeps frozen while training.
+public enum FrozenPart: Sendable, Codable, Equatable, CustomStringConvertible {
+    case none
+    case backbone
+    /// Every layer up to and including the named one.
+    case upTo(String)
+
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .backbone: "backbone"
+        case .upTo(let layer): "up to \(layer)"
+        }
+    }
+}
+
+/// One fine-tuned and evaluated variant.
+public struct VariantResult: Sendable, Codable, Equatable {
+    public var name: String
+    public var initialization: Initialization
+    public var frozenPart: FrozenPart
+    /// A short description of the classification head, e.g. "linear".
+    public var head: String
+    public var trainableParameters: Int
+    public var totalParameters: Int
+    public var epochsRun: Int
+    /// The 1-based epoch whose weights were kept (best validation metric).
+    public var bestEpoch: Int
+    /// Test accuracy as a fraction in [0, 1].
+    public var testAccuracy: Double
+    /// Mean test cross-entropy.
+    public var testLoss: Double
+    public var trainingSeconds: Double
+    /// One entry per epoch run; empty when no curves were recorded.
+    public var curves: [EpochRecord]
+    public var confusion: ConfusionMatrix
+    public var inferenceImagesPerSecond: Double
+
+    public init(name: String, initialization: Initialization, frozenPart: FrozenPart, head: String,
+                trainableParameters: Int, totalParameters: Int, epochsRun: Int, bestEpoch: Int,
+                testAccuracy: Double, testLoss: Double, trainingSeconds: Double, curves: [EpochRecord],
+                confusion: ConfusionMatrix, inferenceImagesPerSecond: Double) {
+        self.name = name
+        self.initialization = initialization
+        self.frozenPart = frozenPart
+        self.head = head
+        self.trainableParameters = trainableParameters
+        self.totalParameters = totalParameters
+        self.epochsRun = epochsRun
+        self.bestEpoch = bestEpoch
+        self.testAccuracy = testAccuracy
+        self.testLoss = testLoss
+        self.trainingSeconds = trainingSeconds
+        self.curves = curves
+        self.confusion = confusion
+        self.inferenceImagesPerSecond = inferenceImagesPerSecond
+    }
+
+    /// Training time divided by the epochs run; nil when no epoch ran.
+    public var secondsPerEpoch: Double? {
+        epochsRun > 0 ? trainingSeconds / Double(epochsRun) : nil
+    }
+}
+
+/// The figures recorded at the end of one training epoch. Accuracies are fractions in [0, 1].
+public struct EpochRecord: Sendable, Codable, Equatable {
+    /// 1-based.
+    public var epoch: Int
+    public var trainAccuracy: Double
+    public var trainLoss: Double
+    public var validationAccuracy: Double
+    public var validationLoss: Double
+    public var learningRate: Double
+
+    public init(epoch: Int, trainAccuracy: Double, trainLoss: Double, validationAccuracy: Double,
+                validationLoss: Double, learningRate: Double) {
+        self.epoch = epoch
+        self.trainAccuracy = trainAccuracy
+        self.trainLoss = trainLoss
+        self.validationAccuracy = validationAccuracy
+        self.validationLoss = validationLoss
+        self.learningRate = learningRate
+    }
+}
+
+/// Test-set predictions counted by true class (rows) and predicted class (columns).
+/// Precision and recall are derived from the counts, so they can never disagree with them.
+public struct ConfusionMatrix: Sendable, Codable, Equatable {
+    public var classNames: [String]
+    /// `counts[t][p]`: test images of true class `t` predicted as class `p`.
+    public var counts: [[Int]]
+
+    public init(classNames: [String], counts: [[Int]]) {
+        self.classNames = classNames
+        self.counts = counts
+    }
+
+    /// Of the images predicted as class `c`, the fraction that are `c`; nil when none was predicted.
+    public func precision(ofClass c: Int) -> Double? {
+        let predicted = counts.reduce(0) { $0 + $1[c] }
+        return predicted > 0 ? Double(counts[c][c]) / Double(predicted) : nil
+    }
+
+    /// Of the images of class `c`, the fraction predicted as `c`; nil when the test set has none.
+    public func recall(ofClass c: Int) -> Double? {
+        let actual = counts[c].reduce(0, +)
+        return actual > 0 ? Double(counts[c][c]) / Double(actual) : nil
+    }
+}
+
+/// Where the numbers of a report come from.
+public struct Provenance: Sendable, Codable, Equatable {
+    public var pipelineName: String
+    /// SHA-256 (hex) of the pipeline file as run.
+    public var pipelineFileHash: String
+    /// The stage runs, in the order they ran.
+    public var stages: [StageProvenance]
+    public var toolVersion: String
+    public var engineVersion: String
+    public var seed: UInt64
+    public var machine: Machine
+    /// When the run started, as the lineage database recorded it.
+    public var runDate: Date
+
+    public init(pipelineName: String, pipelineFileHash: String, stages: [StageProvenance],
+                toolVersion: String, engineVersion: String, seed: UInt64, machine: Machine, runDate: Date) {
+        self.pipelineName = pipelineName
+        self.pipelineFileHash = pipelineFileHash
+        self.stages = stages
+        self.toolVersion = toolVersion
+        self.engineVersion = engineVersion
+        self.seed = seed
+        self.machine = machine
+        self.runDate = runDate
+    }
+}
+
+/// Whether a stage's outputs were reused or produced by this run.
+public enum CacheState: String, Sendable, Codable, Equatable {
+    case hit, computed
+}
+
+/// One stage run of the reported pipeline run.
+public struct StageProvenance: Sendable, Codable, Equatable {
+    public var name: String
+    public var kind: StageKind
+    /// The leading hex digits of the stage's key.
+    public var keyPrefix: String
+    public var cache: CacheState
+    public var seconds: Double
+
+    public init(name: String, kind: StageKind, keyPrefix: String, cache: CacheState, seconds: Double) {
+        self.name = name
+        self.kind = kind
+        self.keyPrefix = keyPrefix
+        self.cache = cache
+        self.seconds = seconds
+    }
+}
+
+/// The machine a run happened on.
+public struct Machine: Sendable, Codable, Equatable {
+    public var cores: Int
+    public var cpuModel: String
+    public var operatingSystem: String
+
+    public init(cores: Int, cpuModel: String, operatingSystem: String) {
+        self.cores = cores
+        self.cpuModel = cpuModel
+        self.operatingSystem = operatingSystem
+    }
+}
+
+/// What a published study reported for one of its models. Accuracy and loss are fractions
+/// (the study printed both as percentages); nil where the study gave no figure.
+public struct StudyFigure: Sendable, Codable, Equatable {
+    /// The study's own name for the model.
+    public var model: String
+    public var accuracy: Double?
+    public var loss: Double?
+    public var trainingSeconds: Double?
+
+    public init(model: String, accuracy: Double?, loss: Double?, trainingSeconds: Double?) {
+        self.model = model
+        self.accuracy = accuracy
+        self.loss = loss
+        self.trainingSeconds = trainingSeconds
+    }
+
+    /// The DenseNet-121 / CIFAR-10 study's figures (validation accuracy and loss, training time; see
+    /// STUDY.md), keyed by the names our pipelines give the corresponding variants.
+    public static let denseNetCIFAR10: [String: StudyFigure] = [
+        "basic": StudyFigure(model: "basic", accuracy: 0.8659, loss: nil, trainingSeconds: 13.8 * 60),
+        "optimized": StudyFigure(model: "optimized", accuracy: 0.9535, loss: 0.1629, trainingSeconds: 139.5 * 60),
+        "frozen": StudyFigure(model: "transfer (frozen)", accuracy: 0.9272, loss: 0.3367,
+                              trainingSeconds: 44.10 * 60),
+    ]
+}
