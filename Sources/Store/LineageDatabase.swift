@@ -97,7 +97,7 @@ public final class LineageDatabase: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (hash) DO UPDATE SET swept = NULL, stored_bytes = excluded.stored_bytes
                     WHERE artifacts.swept IS NOT NULL
-                    """, arguments: [artifact.hash, artifact.mediaType, artifact.rawBytes, artifact.storedBytes,
+                    """, arguments: [artifact.hash, artifact.mediaType.rawValue, artifact.rawBytes, artifact.storedBytes,
                                      artifact.created, id])
                 try db.execute(sql: "INSERT INTO stage_outputs (stage_run_id, name, artifact_hash) VALUES (?, ?, ?)",
                                arguments: [id, name, artifact.hash])

@@ -71,8 +71,7 @@ public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public static let databaseTableName = "artifacts"
 
     public var hash: String
-    /// The blob store's media type name (tensor, json, text, raw).
-    public var mediaType: String
+    public var mediaType: MediaType
     public var rawBytes: Int64
     public var storedBytes: Int64
     public var created: Date
@@ -89,12 +88,18 @@ public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     }
 
     /// An artifact about to be recorded as a stage output (producer and sweep state are the database's).
-    public init(hash: String, mediaType: String, rawBytes: Int64, storedBytes: Int64, created: Date = Date()) {
+    public init(hash: String, mediaType: MediaType, rawBytes: Int64, storedBytes: Int64, created: Date = Date()) {
         self.hash = hash
         self.mediaType = mediaType
         self.rawBytes = rawBytes
         self.storedBytes = storedBytes
         self.created = created
+    }
+
+    /// An artifact about to be recorded for a blob just put into the store.
+    public init(blob: BlobInfo, mediaType: MediaType, created: Date = Date()) {
+        self.init(hash: blob.hash, mediaType: mediaType, rawBytes: blob.rawBytes, storedBytes: blob.storedBytes,
+                  created: created)
     }
 }
 

@@ -6,7 +6,7 @@ import XCTest
 
 final class LineageDatabaseTests: XCTestCase {
     func testFreshDatabaseIsMigratedInWALModeAndReopens() throws {
-        let path = try makeTemporaryDirectory().appendingPathComponent("nested/lineage.sqlite").path
+        let path = try makeScratchFolder().appendingPathComponent("nested/lineage.sqlite").path
         let first = try LineageDatabase(path: path)
         let applied = try first.pool.read { try LineageSchema.migrator.appliedMigrations($0) }
         XCTAssertEqual(applied, ["v1"])
@@ -112,7 +112,7 @@ final class LineageDatabaseTests: XCTestCase {
         let run = try lineage.startRun(pipeline: "default", pipelineHash: "p1", seed: nil, toolVersion: "0.1")
         let stage = try lineage.startStageRun(runID: run.id!, key: "k", stage: "download", kind: "download", params: "{}")
         func named(_ hash: String) -> ArtifactRecord {
-            ArtifactRecord(hash: hash, mediaType: "raw", rawBytes: 1, storedBytes: 1)
+            ArtifactRecord(hash: hash, mediaType: .raw, rawBytes: 1, storedBytes: 1)
         }
         let a = "abc1" + String(repeating: "0", count: 60), b = "abc2" + String(repeating: "0", count: 60)
         try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["a": named(a), "b": named(b)], seconds: 0)

@@ -13,7 +13,7 @@ final class LineageInterruptedTests: XCTestCase {
     }
 
     private func databasePath() throws -> String {
-        try makeTemporaryDirectory().appendingPathComponent("lineage.sqlite").path
+        try makeScratchFolder().appendingPathComponent("lineage.sqlite").path
     }
 
     func testStageOfAnExitedProcessIsMarkedInterrupted() throws {

@@ -1,27 +1,18 @@
-// Shared setup for the lineage tests: a database in a fresh temporary directory, and artifact values.
+// Shared setup for the lineage tests: a database in a fresh scratch folder, and artifact values.
 import Foundation
 import XCTest
 @testable import Store
 
 extension XCTestCase {
-    /// A directory removed when the test ends.
-    func makeTemporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tlab-\(type(of: self))-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     /// A lineage database file in a fresh directory, opened as this process.
     func makeLineageDatabase(identity: ProcessIdentity = .current) throws -> LineageDatabase {
-        try LineageDatabase(path: makeTemporaryDirectory().appendingPathComponent("lineage.sqlite").path,
+        try LineageDatabase(path: makeScratchFolder().appendingPathComponent("lineage.sqlite").path,
                             identity: identity)
     }
 }
 
 /// An artifact whose hash is the SHA-256 of `label`, so tests can name artifacts by word.
-func artifact(_ label: String, mediaType: String = "tensor") -> ArtifactRecord {
+func artifact(_ label: String, mediaType: MediaType = .tensors) -> ArtifactRecord {
     ArtifactRecord(hash: SHA256Hasher.hex(Data(label.utf8)), mediaType: mediaType,
                    rawBytes: Int64(label.utf8.count), storedBytes: Int64(label.utf8.count) + 9)
 }
