@@ -73,7 +73,7 @@ public final class LineageDatabase: Sendable {
     }
 
     /// Completes a stage run in one transaction: its inputs, its outputs (recording new artifacts, and
-    /// reviving swept ones whose blob was written again), its metrics and its duration. Either all of it
+    /// reviving removed ones whose blob was written again), its metrics and its duration. Either all of it
     /// is visible to other processes or none.
     /// - Parameters:
     ///   - inputs: port name → hash of an artifact an earlier stage run recorded.
@@ -95,8 +95,8 @@ public final class LineageDatabase: Sendable {
                 try db.execute(sql: """
                     INSERT INTO artifacts (hash, media_type, raw_bytes, stored_bytes, created, produced_by)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (hash) DO UPDATE SET swept = NULL, stored_bytes = excluded.stored_bytes
-                    WHERE artifacts.swept IS NOT NULL
+                    ON CONFLICT (hash) DO UPDATE SET removed = NULL, stored_bytes = excluded.stored_bytes
+                    WHERE artifacts.removed IS NOT NULL
                     """, arguments: [artifact.hash, artifact.mediaType.rawValue, artifact.rawBytes, artifact.storedBytes,
                                      artifact.created, id])
                 try db.execute(sql: "INSERT INTO stage_outputs (stage_run_id, name, artifact_hash) VALUES (?, ?, ?)",

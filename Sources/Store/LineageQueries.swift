@@ -4,20 +4,27 @@ import Foundation
 import GRDB
 
 extension LineageDatabase {
-    /// The cache lookup: the newest finished stage run of `key` whose outputs gc has not swept, with its
-    /// outputs. The caller still checks that the blobs are present and intact before reusing them.
+    /// The cache lookup: the newest finished stage run of `key` whose outputs are all still in the store
+    /// (none removed by gc or quarantine), with its outputs. The caller still checks that the blobs are
+    /// present and intact before reusing them.
     public func cachedStageRun(key: String) throws -> StageRunDetail? {
         try pool.read { db in
             let record = try StageRunRecord.fetchOne(db, sql: """
                 SELECT * FROM stage_runs s
-                WHERE s.key = ? AND s.status = 'finished'
-                  AND NOT EXISTS (SELECT 1 FROM stage_outputs o JOIN artifacts a ON a.hash = o.artifact_hash
-                                  WHERE o.stage_run_id = s.id AND a.swept IS NOT NULL)
+                WHERE s.key = ? AND \(Self.isReusable)
                 ORDER BY s.id DESC LIMIT 1
                 """, arguments: [key])
             return try record.map { try detail(db, $0) }
         }
     }
+
+    /// SQL condition on a stage run `s`: finished, and none of its outputs removed from the store. The
+    /// cache lookup and gc share it, so gc never sweeps what a lookup would reuse.
+    static let isReusable = """
+        s.status = 'finished' AND NOT EXISTS (
+            SELECT 1 FROM stage_outputs o JOIN artifacts a ON a.hash = o.artifact_hash
+            WHERE o.stage_run_id = s.id AND a.removed IS NOT NULL)
+        """
 
     /// The newest finished stage run named `stage` (any key), with its params and inputs: what a stage
     /// that must run again is compared with to say why.

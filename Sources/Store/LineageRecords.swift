@@ -78,11 +78,11 @@ public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     /// The stage run that first wrote this artifact; later cache hits and identical recomputations
     /// leave it alone, so lineage shows each artifact's origin once.
     public var producedBy: Int64?
-    /// When gc deleted the blob; nil while the blob is meant to be in the store.
-    public var swept: Date?
+    /// When gc deleted the blob or verify quarantined it; nil while the blob is meant to be in the store.
+    public var removed: Date?
 
     enum CodingKeys: String, CodingKey {
-        case hash, created, swept
+        case hash, created, removed
         case mediaType = "media_type", rawBytes = "raw_bytes", storedBytes = "stored_bytes"
         case producedBy = "produced_by"
     }

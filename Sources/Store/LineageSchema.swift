@@ -57,7 +57,7 @@ enum LineageSchema {
             stored_bytes  INTEGER NOT NULL,
             created       DATETIME NOT NULL,
             produced_by   INTEGER REFERENCES stage_runs(id) ON DELETE SET NULL,
-            swept         DATETIME
+            removed       DATETIME
         );
         CREATE INDEX artifacts_by_producer ON artifacts(produced_by);
 
