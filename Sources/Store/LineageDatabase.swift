@@ -81,9 +81,7 @@ public final class LineageDatabase: Sendable {
     public func finishStageRun(_ id: Int64, inputs: [String: String], outputs: [String: ArtifactRecord],
                                metrics: [MetricPoint] = [], seconds: Double, at now: Date = Date()) throws {
         try pool.write { db in
-            guard try StageRunRecord.exists(db, key: id) else {
-                throw LineageError.unknownStageRun(id: id, database: path)
-            }
+            try requireOpenStageRun(db, id)
             for (name, hash) in inputs.sorted(by: { $0.key < $1.key }) {
                 guard try ArtifactRecord.exists(db, key: hash) else {
                     throw LineageError.unknownInputArtifact(stageRun: id, input: name, hash: hash)
@@ -145,10 +143,20 @@ public final class LineageDatabase: Sendable {
     /// Marks a stage run failed with the error that stopped it.
     public func failStageRun(_ id: Int64, error: String, seconds: Double? = nil, at now: Date = Date()) throws {
         try pool.write { db in
+            try requireOpenStageRun(db, id)
             try db.execute(sql: """
                 UPDATE stage_runs SET status = 'failed', error = ?, finished = ?, seconds = ? WHERE id = ?
                 """, arguments: [error, now, seconds, id])
-            guard db.changesCount == 1 else { throw LineageError.unknownStageRun(id: id, database: path) }
+        }
+    }
+
+    /// A stage run can end once. `interrupted` still may: the mark can be wrong for a row of another
+    /// host that outlived `foreignHostTimeout`, and its owner's result is then still welcome.
+    private func requireOpenStageRun(_ db: Database, _ id: Int64) throws {
+        guard let status = try RunStatus.fetchOne(db, sql: "SELECT status FROM stage_runs WHERE id = ?", arguments: [id])
+        else { throw LineageError.unknownStageRun(id: id, database: path) }
+        guard status == .running || status == .interrupted else {
+            throw LineageError.stageRunAlreadyEnded(id: id, status: status)
         }
     }
 

@@ -4,6 +4,8 @@
 public enum LineageError: Error, CustomStringConvertible, Equatable {
     case unknownRun(id: Int64, database: String)
     case unknownStageRun(id: Int64, database: String)
+    /// A stage run that already finished or failed was asked to end again.
+    case stageRunAlreadyEnded(id: Int64, status: RunStatus)
     /// A stage run names an input artifact that no earlier stage recorded.
     case unknownInputArtifact(stageRun: Int64, input: String, hash: String)
     case invalidHashPrefix(String)
@@ -17,6 +19,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "no run with id \(id) in \(database)"
         case let .unknownStageRun(id, database):
             return "no stage run with id \(id) in \(database)"
+        case let .stageRunAlreadyEnded(id, status):
+            return "stage run \(id) has already \(status.rawValue); only a running or interrupted stage run can end"
         case let .unknownInputArtifact(stageRun, input, hash):
             return "stage run \(stageRun): input '\(input)' names artifact \(hash), which no stage has recorded; "
                 + "inputs must be outputs of earlier stage runs"

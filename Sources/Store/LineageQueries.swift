@@ -50,6 +50,7 @@ extension LineageDatabase {
     /// Runs, newest first.
     public func runs(limit: Int? = nil) throws -> [RunRecord] {
         try pool.read { db in
+            // LIMIT -1 is SQLite's "no limit".
             try RunRecord.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
         }
     }

@@ -5,7 +5,7 @@ import GRDB
 
 /// Where a run or a stage run stands. `interrupted` is set by someone else than the owner: the process
 /// that started it died (or vanished with its host) before it could finish or fail.
-public enum RunStatus: String, Codable, Sendable, CaseIterable {
+public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case running, finished, failed, interrupted
 }
 

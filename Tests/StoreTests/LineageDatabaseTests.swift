@@ -85,6 +85,9 @@ final class LineageDatabaseTests: XCTestCase {
         try lineage.failStageRun(bad.id!, error: "loss diverged at epoch 2")
 
         XCTAssertNil(try lineage.cachedStageRun(key: "k-lr4"))
+        XCTAssertThrowsError(try lineage.finishStageRun(bad.id!, inputs: [:], outputs: [:], seconds: 1)) {
+            XCTAssertEqual($0 as? LineageError, .stageRunAlreadyEnded(id: bad.id!, status: .failed))
+        }
         XCTAssertEqual(try lineage.stageRun(id: bad.id!)?.record.error, "loss diverged at epoch 2")
         let latest = try XCTUnwrap(lineage.latestStageRun(stage: "finetune"))
         XCTAssertEqual(latest.record.params, #"{"lr":0.001}"#, "the latest *finished* run explains a re-run")
