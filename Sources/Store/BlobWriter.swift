@@ -17,12 +17,19 @@ public final class BlobWriter {
     }
 
     /// Appends bytes to the blob. With zstd workers active (large blobs) compression runs on them
-    /// while this thread hashes.
+    /// while this thread hashes; large buffers go in slices so the two overlap.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher!.update(bytes)
-        try encoder.compress(bytes, into: emit)
+        var start = 0
+        while start < bytes.count {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + Self.sliceBytes, bytes.count)])
+            hasher!.update(slice)
+            try encoder.compress(slice, into: emit)
+            start += slice.count
+        }
         bytesWritten += Int64(bytes.count)
     }
+
+    private static let sliceBytes = 1 << 20
 
     public func write(_ data: Data) throws {
         try data.withUnsafeBytes { try write($0) }
