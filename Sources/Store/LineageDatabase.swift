@@ -1,5 +1,5 @@
 // The SQLite lineage database: opening it (WAL, busy timeout, migrations) and every write a run makes.
-// Queries live in LineageQueries.swift and LineageGraph.swift.
+// Queries live in LineageQueries.swift and LineageGraph.swift, verify and gc support in LineageMaintenance.swift.
 import Foundation
 import GRDB
 
