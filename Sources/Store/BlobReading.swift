@@ -1,0 +1,161 @@
+// Reading blobs back: streaming decompression with SHA-256 verification overlapped on a second thread.
+import CZstd
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The state of one stored blob, as found by `BlobStore.verify`.
+public enum BlobCheck: Equatable, Sendable {
+    case intact
+    case corrupt(reason: String)
+    case missing
+}
+
+extension BlobStore {
+    /// Streams the uncompressed bytes of blob `hash` to `chunk` in pieces of at most 1 MiB, in order,
+    /// using a few MiB of memory whatever the blob size. The hash is checked after the last piece:
+    /// if this throws `StoreError.corrupt`, the consumer has already seen bytes that are wrong and must
+    /// discard everything it received. Returns the number of bytes delivered.
+    @discardableResult
+    public func read(_ hash: String, chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        let path = try blobPath(hash)
+        let file: PosixFile
+        do {
+            file = try PosixFile.openFile(path, flags: O_RDONLY)
+        } catch StoreError.io(_, _, ENOENT) {
+            throw StoreError.missing(hash: hash, path: path)
+        }
+        defer { file.closeFile() }
+        func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
+
+        let decoder = try ZstdDecoder()
+        let hasher = BackgroundHasher()
+        let inputBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
+        // Three output buffers: one being filled, one with the consumer or the hasher, one spare.
+        let outputs = (0..<3).map { _ in
+            UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
+        }
+        let freeOutputs = DispatchSemaphore(value: outputs.count)
+        defer {
+            hasher.drain()
+            inputBuffer.deallocate()
+            outputs.forEach { $0.deallocate() }
+        }
+
+        var input = ZSTD_inBuffer(src: inputBuffer.baseAddress, size: 0, pos: 0)
+        var endOfFile = false
+        var total: Int64 = 0
+        var next = 0
+        while !decoder.frameComplete {
+            freeOutputs.wait()
+            var handedToHasher = false
+            // The semaphore must be back at its start value before it is freed, also on errors.
+            defer { if !handedToHasher { freeOutputs.signal() } }
+            let output = outputs[next % outputs.count]
+            next += 1
+            var produced = 0
+            while produced < output.count && !decoder.frameComplete {
+                if input.pos == input.size && !endOfFile {
+                    let n = try file.readSome(into: inputBuffer)
+                    endOfFile = n == 0
+                    input.size = n
+                    input.pos = 0
+                }
+                let before = produced
+                do {
+                    produced = try decoder.decompress(&input, into: output, produced: produced)
+                } catch StoreError.compression(_, let message) {
+                    throw corrupt("not a valid zstd frame (\(message))")
+                }
+                if endOfFile && input.pos == input.size && produced == before && !decoder.frameComplete {
+                    throw corrupt("truncated: the file ends inside the zstd frame after \(total + Int64(produced)) bytes of content")
+                }
+            }
+            guard produced > 0 else { continue }
+            let piece = UnsafeRawBufferPointer(rebasing: output[..<produced])
+            try chunk(piece)
+            handedToHasher = true
+            hasher.update(piece, then: { freeOutputs.signal() })
+            total += Int64(produced)
+        }
+        var trailing = input.size - input.pos
+        if trailing == 0 && !endOfFile { trailing = try file.readSome(into: inputBuffer) }
+        if trailing > 0 {
+            throw corrupt("unexpected bytes after the zstd frame")
+        }
+        let digest = hasher.finalize()
+        guard digest == hash else { throw corrupt("its content hashes to \(digest)") }
+        return total
+    }
+
+    /// The verified uncompressed bytes of blob `hash`, in memory.
+    public func read(_ hash: String) throws -> Data {
+        var data = Data()
+        if let size = try? storedContentSize(hash), size < Int64(Int.max) { data.reserveCapacity(Int(size)) }
+        try read(hash) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Writes the verified uncompressed bytes of blob `hash` to `url` (replacing it): to a temporary
+    /// file beside it first, renamed into place only once the hash checked out.
+    public func export(_ hash: String, to url: URL) throws {
+        let target = url.standardizedFileURL.path
+        let tempPath = target + ".tlab-\(getpid())-\(UUID().uuidString).tmp"
+        let file = try PosixFile.openFile(tempPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        do {
+            try read(hash) { try file.writeAll($0) }
+            try file.sync()
+            file.closeFile()
+            try PosixFile.move(tempPath, to: target)
+        } catch {
+            file.closeFile()
+            _ = try? PosixFile.removeFile(tempPath)
+            throw error
+        }
+        try PosixFile.syncDirectory((target as NSString).deletingLastPathComponent)
+    }
+
+    /// Re-reads blob `hash` and reports whether it is there and decompresses to bytes with its hash.
+    public func verify(_ hash: String) -> BlobCheck {
+        do {
+            try read(hash) { _ in }
+            return .intact
+        } catch StoreError.missing {
+            return .missing
+        } catch StoreError.corrupt(_, _, let reason) {
+            return .corrupt(reason: reason)
+        } catch {
+            return .corrupt(reason: "\(error)")
+        }
+    }
+
+    /// The sizes of stored blob `hash`. The raw size comes from the zstd frame header; for a blob put
+    /// without a declared size the header has none, and the blob is decompressed to count it.
+    public func info(_ hash: String) throws -> BlobInfo {
+        let path = try blobPath(hash)
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw StoreError.missing(hash: hash, path: path) }
+        let raw = try storedContentSize(hash) ?? read(hash) { _ in }
+        return BlobInfo(hash: hash, rawBytes: raw, storedBytes: Int64(status.st_size))
+    }
+
+    /// The content size written in the frame header of blob `hash`, if any.
+    private func storedContentSize(_ hash: String) throws -> Int64? {
+        let path = try blobPath(hash)
+        let file: PosixFile
+        do {
+            file = try PosixFile.openFile(path, flags: O_RDONLY)
+        } catch StoreError.io(_, _, ENOENT) {
+            throw StoreError.missing(hash: hash, path: path)
+        }
+        defer { file.closeFile() }
+        // A zstd frame header is at most 18 bytes.
+        let header = UnsafeMutableRawBufferPointer.allocate(byteCount: 18, alignment: 8)
+        defer { header.deallocate() }
+        let n = try file.readFully(into: header)
+        return ZstdDecoder.contentSize(ofFrameStart: UnsafeRawBufferPointer(rebasing: header[..<n])).map(Int64.init)
+    }
+}

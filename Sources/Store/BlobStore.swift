@@ -1,0 +1,201 @@
+// The content-addressed blob store: layout of a store folder, opening it, and crash-safe puts.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a put stored: the blob's id and its sizes before and after compression.
+public struct BlobInfo: Equatable, Hashable, Sendable {
+    /// SHA-256 of the uncompressed bytes, 64 lowercase hex characters.
+    public let hash: String
+    public let rawBytes: Int64
+    public let storedBytes: Int64
+
+    public init(hash: String, rawBytes: Int64, storedBytes: Int64) {
+        self.hash = hash
+        self.rawBytes = rawBytes
+        self.storedBytes = storedBytes
+    }
+}
+
+/// Blobs identified by the SHA-256 of their uncompressed bytes, each one zstd frame at
+/// `root/blobs/ab/cdef….zst`. Puts stream into `root/tmp/`, fsync, rename into place and fsync the
+/// folder, so a blob is whole or absent, and concurrent puts of the same content (threads or processes)
+/// all succeed. Reads stream, use bounded memory and verify the hash.
+///
+/// Layout of `root`: `blobs/` (fan-out by the first two hex digits), `tmp/` (puts in progress or
+/// left by a crash), `quarantine/` (blobs found corrupt), `lock` (see `StoreLock`). Other files, such
+/// as the lineage database, may live beside them.
+public final class BlobStore {
+    public let root: URL
+    /// zstd level used when a put does not name one.
+    public let defaultLevel: Int32
+
+    let blobsPath: String
+    let tmpPath: String
+    let quarantinePath: String
+
+    private init(root: URL, defaultLevel: Int32) {
+        self.root = root
+        self.defaultLevel = defaultLevel
+        blobsPath = root.appendingPathComponent("blobs").path
+        tmpPath = root.appendingPathComponent("tmp").path
+        quarantinePath = root.appendingPathComponent("quarantine").path
+    }
+
+    /// Opens the store at `root`. A folder is a store when it holds `blobs/`. With `create`, a missing
+    /// folder, or one holding only hidden files (such as `.gitkeep`), is made into a store; any other
+    /// folder without `blobs/` is refused with `StoreError.notAStore`, so a mistyped path never gets
+    /// blob folders scattered into it.
+    public static func open(root: URL, create: Bool = true, defaultLevel: Int32 = 3) throws -> BlobStore {
+        let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel)
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        let rootPath = store.root.path
+        if fm.fileExists(atPath: rootPath, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError.notAStore(root: rootPath, reason: "it is a file, not a folder")
+            }
+            if !fm.fileExists(atPath: store.blobsPath) {
+                guard create else { throw StoreError.notAStore(root: rootPath, reason: "it has no blobs/ folder") }
+                let visible = try fm.contentsOfDirectory(atPath: rootPath).filter { !$0.hasPrefix(".") }
+                if !visible.isEmpty {
+                    let shown = visible.sorted().prefix(3).joined(separator: ", ")
+                    throw StoreError.notAStore(root: rootPath, reason: "it has no blobs/ folder but holds \(shown)")
+                }
+            }
+        } else if !create {
+            throw StoreError.notAStore(root: rootPath, reason: "the folder does not exist")
+        } else {
+            var prefix = ""
+            for component in rootPath.split(separator: "/") {
+                prefix += "/" + component
+                try PosixFile.makeDirectory(prefix)
+            }
+        }
+        for path in [store.blobsPath, store.tmpPath, store.quarantinePath] {
+            try PosixFile.makeDirectory(path)
+        }
+        return store
+    }
+
+    // MARK: Puts
+
+    /// Stores `data` and returns its id and sizes.
+    @discardableResult
+    public func put(_ data: Data, level: Int32? = nil) throws -> BlobInfo {
+        try put(rawBytes: Int64(data.count), level: level) { try $0.write(data) }
+    }
+
+    /// Stores the bytes `body` writes. Pass `rawBytes` when the size is known: it goes into the zstd
+    /// frame header (so `zstd -l` and `info` show it) and a different written count is an error. Without
+    /// it the frame header carries no content size; everything else works the same. If `body` throws,
+    /// nothing is stored and the error is rethrown.
+    @discardableResult
+    public func put(rawBytes: Int64? = nil, level: Int32? = nil,
+                    _ body: (BlobWriter) throws -> Void) throws -> BlobInfo {
+        let tempPath = tmpPath + "/\(getpid())-\(UUID().uuidString).tmp"
+        let file = try PosixFile.openFile(tempPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        var closed = false
+        do {
+            let writer = BlobWriter(file: file, encoder: try ZstdEncoder(level: level ?? defaultLevel,
+                                                                         pledgedBytes: rawBytes))
+            try body(writer)
+            if let declared = rawBytes, declared != writer.bytesWritten {
+                throw StoreError.sizeMismatch(declared: declared, written: writer.bytesWritten)
+            }
+            let hash = try writer.finish()
+            try file.sync()
+            file.closeFile()
+            closed = true
+            try commit(tempPath, as: hash)
+            return BlobInfo(hash: hash, rawBytes: writer.bytesWritten, storedBytes: writer.storedBytes)
+        } catch {
+            if !closed { file.closeFile() }
+            _ = try? PosixFile.removeFile(tempPath)
+            throw error
+        }
+    }
+
+    /// Stores the contents of the file at `url`, streaming it.
+    @discardableResult
+    public func put(fileAt url: URL, level: Int32? = nil) throws -> BlobInfo {
+        let source = try PosixFile.openFile(url.path, flags: O_RDONLY)
+        defer { source.closeFile() }
+        let size = try source.size()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        return try put(rawBytes: size, level: level) { writer in
+            while true {
+                let n = try source.readSome(into: buffer)
+                if n == 0 { break }
+                try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            }
+        }
+    }
+
+    /// Moves a finished temporary file to its blob path. If the blob is already there (a concurrent or
+    /// earlier put of the same content) the temporary file is dropped instead.
+    private func commit(_ tempPath: String, as hash: String) throws {
+        let target = try blobPath(hash)
+        if PosixFile.exists(target) {
+            try PosixFile.removeFile(tempPath)
+            return
+        }
+        let fanOut = (target as NSString).deletingLastPathComponent
+        // A gc removing an emptied fan-out folder between mkdir and rename makes rename fail with
+        // ENOENT; gc takes the store lock exclusively, but retrying once costs nothing.
+        for attempt in 0..<2 {
+            let created = try PosixFile.makeDirectory(fanOut)
+            if created { try PosixFile.syncDirectory(blobsPath) }
+            do {
+                try PosixFile.move(tempPath, to: target)
+                break
+            } catch StoreError.io(_, _, ENOENT) where attempt == 0 {
+                continue
+            }
+        }
+        try PosixFile.syncDirectory(fanOut)
+    }
+
+    // MARK: Paths and listing
+
+    /// Size of the read and write buffers: large enough that syscalls and queue hops are noise.
+    static let chunkBytes = 1 << 20
+
+    static func isValidHash(_ hash: String) -> Bool {
+        hash.utf8.count == 64 && hash.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    }
+
+    func blobPath(_ hash: String) throws -> String {
+        guard Self.isValidHash(hash) else { throw StoreError.invalidHash(hash) }
+        return "\(blobsPath)/\(hash.prefix(2))/\(hash.dropFirst(2)).zst"
+    }
+
+    /// Where the blob `hash` lives (whether or not it is there).
+    public func path(of hash: String) throws -> URL {
+        URL(fileURLWithPath: try blobPath(hash))
+    }
+
+    /// Whether a blob file for `hash` exists (without checking its content; see `verify`).
+    public func contains(_ hash: String) -> Bool {
+        guard let path = try? blobPath(hash) else { return false }
+        return PosixFile.exists(path)
+    }
+
+    /// The ids of all blobs in the store, sorted. Files in `blobs/` that are not named like blobs are ignored.
+    public func allHashes() throws -> [String] {
+        let fm = FileManager.default
+        var hashes: [String] = []
+        for fanOut in try fm.contentsOfDirectory(atPath: blobsPath) where fanOut.utf8.count == 2 {
+            for name in (try? fm.contentsOfDirectory(atPath: blobsPath + "/" + fanOut)) ?? []
+            where name.hasSuffix(".zst") {
+                let hash = fanOut + name.dropLast(4)
+                if Self.isValidHash(hash) { hashes.append(hash) }
+            }
+        }
+        return hashes.sorted()
+    }
+}

@@ -1,0 +1,36 @@
+// Errors the lineage database reports about its own contents (SQLite errors pass through as GRDB's).
+
+/// A lineage request that names something the database does not hold, or holds more than once.
+public enum LineageError: Error, CustomStringConvertible, Equatable {
+    case unknownRun(id: Int64, database: String)
+    case unknownStageRun(id: Int64, database: String)
+    /// A stage run that already finished or failed was asked to end again.
+    case stageRunAlreadyEnded(id: Int64, status: RunStatus)
+    /// A stage run names an input artifact that no earlier stage recorded.
+    case unknownInputArtifact(stageRun: Int64, input: String, hash: String)
+    case invalidHashPrefix(String)
+    case noArtifactMatches(prefix: String, database: String)
+    /// Several artifacts start with the prefix; `candidates` lists some of them.
+    case ambiguousPrefix(prefix: String, candidates: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownRun(id, database):
+            return "no run with id \(id) in \(database)"
+        case let .unknownStageRun(id, database):
+            return "no stage run with id \(id) in \(database)"
+        case let .stageRunAlreadyEnded(id, status):
+            return "stage run \(id) has already \(status.rawValue); only a running or interrupted stage run can end"
+        case let .unknownInputArtifact(stageRun, input, hash):
+            return "stage run \(stageRun): input '\(input)' names artifact \(hash), which no stage has recorded; "
+                + "inputs must be outputs of earlier stage runs"
+        case let .invalidHashPrefix(prefix):
+            return "'\(prefix)' is not an artifact hash prefix: expected 1 to 64 hex digits (0-9, a-f)"
+        case let .noArtifactMatches(prefix, database):
+            return "no artifact hash starts with '\(prefix)' in \(database)"
+        case let .ambiguousPrefix(prefix, candidates):
+            return "'\(prefix)' matches several artifacts; give more digits. Candidates: "
+                + candidates.joined(separator: ", ")
+        }
+    }
+}

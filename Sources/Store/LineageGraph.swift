@@ -1,0 +1,136 @@
+// Ancestors and descendants of an artifact, found by recursive SQL over producer and input links.
+// Each artifact's producer is the stage run that first wrote it, so cache hits never duplicate a branch.
+import Foundation
+import GRDB
+
+/// The part of the lineage reachable from one artifact, with enough structure to print as a tree.
+///
+/// Depth counts stage hops from the root artifact (depth 0). A stage run has the depth of the
+/// artifacts on its far side: towards ancestors, a producer of a depth-d artifact is at d + 1, as are
+/// its inputs; towards descendants, a consumer of a depth-d artifact is at d + 1, as are its outputs.
+/// Where several paths lead to a node, the shortest counts.
+public struct LineageGraph: Sendable, Equatable {
+    public enum Direction: Sendable { case ancestors, descendants }
+    public enum PortRole: String, Sendable { case input, output }
+
+    public struct ArtifactNode: Sendable, Equatable {
+        public var artifact: ArtifactRecord
+        public var depth: Int
+    }
+
+    public struct StageRunNode: Sendable, Equatable {
+        public var stageRun: StageRunRecord
+        public var depth: Int
+    }
+
+    /// A stage run reading (`input`) or writing (`output`) an artifact through a named port.
+    public struct Edge: Sendable, Hashable {
+        public var stageRunID: Int64
+        public var port: String
+        public var artifactHash: String
+        public var role: PortRole
+    }
+
+    public var root: String
+    public var direction: Direction
+    /// Sorted by depth, then hash.
+    public var artifacts: [ArtifactNode]
+    /// Sorted by depth, then id.
+    public var stageRuns: [StageRunNode]
+    /// Only edges whose artifact is in `artifacts`; sorted by stage run, role, port.
+    public var edges: [Edge]
+}
+
+extension LineageDatabase {
+    /// Everything `hash` was computed from, back to the sources (download outputs).
+    public func ancestors(of hash: String) throws -> LineageGraph {
+        try lineage(of: hash, direction: .ancestors)
+    }
+
+    /// Everything computed from `hash`, down to the reports.
+    public func descendants(of hash: String) throws -> LineageGraph {
+        try lineage(of: hash, direction: .descendants)
+    }
+
+    /// Producer links only point to earlier writes, so the graph has no cycles; the bound only keeps a
+    /// hand-damaged database from recursing forever.
+    private static let maxDepth = 10_000
+
+    private func lineage(of root: String, direction: LineageGraph.Direction) throws -> LineageGraph {
+        // One step of the walk, and the depth offset and minimum artifact depth for stage runs.
+        let step: String
+        let stageDepth: (offset: Int, fromArtifactDepth: Int)
+        switch direction {
+        case .ancestors:
+            step = """
+                SELECT i.artifact_hash, reached.depth + 1
+                FROM reached JOIN artifacts a ON a.hash = reached.hash
+                JOIN stage_inputs i ON i.stage_run_id = a.produced_by
+                """
+            stageDepth = (1, 0)
+        case .descendants:
+            step = """
+                SELECT a.hash, reached.depth + 1
+                FROM reached JOIN stage_inputs i ON i.artifact_hash = reached.hash
+                JOIN artifacts a ON a.produced_by = i.stage_run_id
+                """
+            stageDepth = (0, 1)
+        }
+        let nodesSQL = """
+            WITH RECURSIVE reached(hash, depth) AS (
+                SELECT ?, 0
+                UNION
+                \(step) WHERE reached.depth < \(Self.maxDepth)
+            ),
+            nearest AS (SELECT hash, MIN(depth) AS depth FROM reached GROUP BY hash)
+            SELECT hash, NULL AS stage_run_id, depth FROM nearest
+            UNION ALL
+            SELECT NULL, a.produced_by, MIN(n.depth) + \(stageDepth.offset)
+            FROM nearest n JOIN artifacts a ON a.hash = n.hash
+            WHERE a.produced_by IS NOT NULL AND n.depth >= \(stageDepth.fromArtifactDepth)
+            GROUP BY a.produced_by
+            """
+        return try pool.read { db in
+            guard try ArtifactRecord.exists(db, key: root) else {
+                throw LineageError.noArtifactMatches(prefix: root, database: path)
+            }
+            var artifactDepth: [String: Int] = [:]
+            var stageRunDepth: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: nodesSQL, arguments: [root]) {
+                if let hash: String = row["hash"] {
+                    artifactDepth[hash] = row["depth"]
+                } else {
+                    stageRunDepth[row["stage_run_id"]] = row["depth"]
+                }
+            }
+            let hashList = try jsonArray(Array(artifactDepth.keys))
+            let idList = try jsonArray(Array(stageRunDepth.keys))
+            let artifacts = try ArtifactRecord.fetchAll(db, sql: """
+                SELECT * FROM artifacts WHERE hash IN (SELECT value FROM json_each(?))
+                """, arguments: [hashList])
+            let stageRuns = try StageRunRecord.fetchAll(db, sql: """
+                SELECT * FROM stage_runs WHERE id IN (SELECT value FROM json_each(?))
+                """, arguments: [idList])
+            let edges = try Row.fetchAll(db, sql: """
+                SELECT stage_run_id, name, artifact_hash, 'input' AS role FROM stage_inputs
+                WHERE stage_run_id IN (SELECT value FROM json_each(?1))
+                  AND artifact_hash IN (SELECT value FROM json_each(?2))
+                UNION ALL
+                SELECT stage_run_id, name, artifact_hash, 'output' FROM stage_outputs
+                WHERE stage_run_id IN (SELECT value FROM json_each(?1))
+                  AND artifact_hash IN (SELECT value FROM json_each(?2))
+                ORDER BY stage_run_id, role, name
+                """, arguments: [idList, hashList]).map { row in
+                LineageGraph.Edge(stageRunID: row["stage_run_id"], port: row["name"],
+                                  artifactHash: row["artifact_hash"], role: LineageGraph.PortRole(rawValue: row["role"])!)
+            }
+            return LineageGraph(
+                root: root, direction: direction,
+                artifacts: artifacts.map { .init(artifact: $0, depth: artifactDepth[$0.hash]!) }
+                    .sorted { ($0.depth, $0.artifact.hash) < ($1.depth, $1.artifact.hash) },
+                stageRuns: stageRuns.map { .init(stageRun: $0, depth: stageRunDepth[$0.id!]!) }
+                    .sorted { ($0.depth, $0.stageRun.id!) < ($1.depth, $1.stageRun.id!) },
+                edges: edges)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// The rows of the lineage database as Swift values: runs, stage runs, artifacts and metric points.
+// Column names are spelled out in CodingKeys so the Swift names and the SQL schema can differ in case.
+import Foundation
+import GRDB
+
+/// Where a run or a stage run stands. `interrupted` is set by someone else than the owner: the process
+/// that started it died (or vanished with its host) before it could finish or fail.
+public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case running, finished, failed, interrupted
+}
+
+/// One `tlab run` of one pipeline file.
+public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "runs"
+
+    public var id: Int64?
+    public var pipeline: String
+    /// SHA-256 of the pipeline file after overrides, so two runs of "the same" name can be told apart.
+    public var pipelineHash: String
+    public var seed: Int64?
+    public var started: Date
+    public var finished: Date?
+    public var status: RunStatus
+    public var toolVersion: String
+    public var host: String
+    public var pid: Int32
+    /// The owner's start time in clock ticks since boot (Linux), to tell a reused pid from the owner.
+    public var processStart: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, pipeline, seed, started, finished, status, host, pid
+        case pipelineHash = "pipeline_hash", toolVersion = "tool_version", processStart = "process_start"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One execution (or cache reuse) of one stage inside a run.
+public struct StageRunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "stage_runs"
+
+    public var id: Int64?
+    public var runID: Int64
+    /// The stage's cache key: SHA-256 over kind, version, params and input hashes.
+    public var key: String
+    public var stage: String
+    public var kind: String
+    /// The canonical params as a JSON object.
+    public var params: String
+    public var status: RunStatus
+    public var started: Date
+    public var finished: Date?
+    public var seconds: Double?
+    /// True when the outputs were reused from an earlier stage run of the same key.
+    public var cacheHit: Bool
+    public var error: String?
+    public var host: String
+    public var pid: Int32
+    public var processStart: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, key, stage, kind, params, status, started, finished, seconds, error, host, pid
+        case runID = "run_id", cacheHit = "cache_hit", processStart = "process_start"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A blob the lineage knows about, named by the SHA-256 of its uncompressed bytes.
+public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "artifacts"
+
+    public var hash: String
+    public var mediaType: MediaType
+    public var rawBytes: Int64
+    public var storedBytes: Int64
+    public var created: Date
+    /// The stage run that first wrote this artifact; later cache hits and identical recomputations
+    /// leave it alone, so lineage shows each artifact's origin once.
+    public var producedBy: Int64?
+    /// When gc deleted the blob or verify quarantined it; nil while the blob is meant to be in the store.
+    public var removed: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case hash, created, removed
+        case mediaType = "media_type", rawBytes = "raw_bytes", storedBytes = "stored_bytes"
+        case producedBy = "produced_by"
+    }
+
+    /// An artifact about to be recorded as a stage output (producer and sweep state are the database's).
+    public init(hash: String, mediaType: MediaType, rawBytes: Int64, storedBytes: Int64, created: Date = Date()) {
+        self.hash = hash
+        self.mediaType = mediaType
+        self.rawBytes = rawBytes
+        self.storedBytes = storedBytes
+        self.created = created
+    }
+
+    /// An artifact about to be recorded for a blob just put into the store.
+    public init(blob: BlobInfo, mediaType: MediaType, created: Date = Date()) {
+        self.init(hash: blob.hash, mediaType: mediaType, rawBytes: blob.rawBytes, storedBytes: blob.storedBytes,
+                  created: created)
+    }
+}
+
+/// One point of a curve: a named metric at a step (epoch, batch), e.g. `("val_loss", 3, 0.41)`.
+public struct MetricPoint: Sendable, Equatable {
+    public var name: String
+    public var step: Int
+    /// May be NaN (a diverged loss): SQLite stores NaN as NULL, and reading maps NULL back to NaN.
+    public var value: Double
+
+    public init(name: String, step: Int, value: Double) {
+        self.name = name
+        self.step = step
+        self.value = value
+    }
+
+    public static func == (a: MetricPoint, b: MetricPoint) -> Bool {
+        a.name == b.name && a.step == b.step && (a.value == b.value || (a.value.isNaN && b.value.isNaN))
+    }
+}
+
+/// A stage run with its named inputs and outputs (port name → artifact hash).
+public struct StageRunDetail: Sendable, Equatable {
+    public var record: StageRunRecord
+    public var inputs: [String: String]
+    public var outputs: [String: String]
+}
