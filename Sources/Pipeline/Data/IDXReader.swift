@@ -32,12 +32,14 @@ public enum IDXReader {
                              dimensions rank: Int) throws -> (dimensions: [Int], data: Data) {
         let bytes = try readMaybeGzipped(file)
         let headerSize = 4 + 4 * rank
+        // The magic first: a label file given as images is then reported as such, not as too short.
+        if bytes.count >= 4, case let found = bigEndianUInt32(bytes, at: 0), found != magic {
+            throw DatasetError.badMagic(file: file, expected: magic, found: found)
+        }
         guard bytes.count >= headerSize else {
             throw DatasetError.badLayout(file: file, detail: "\(bytes.count) bytes is shorter than the"
                                          + " \(headerSize)-byte IDX header")
         }
-        let found = bigEndianUInt32(bytes, at: 0)
-        guard found == magic else { throw DatasetError.badMagic(file: file, expected: magic, found: found) }
         let dimensions = (0..<rank).map { Int(bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
         let expected = headerSize + dimensions.reduce(1, *)
         guard bytes.count == expected else {
