@@ -93,6 +93,18 @@ final class CIFAR10ReaderTests: XCTestCase {
         }
     }
 
+    func testLongPathsInUstarAndGNUArchives() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let long = String(repeating: "d", count: 60) + "/" + String(repeating: "f", count: 70) + ".bin"
+        for format in ["ustar", "gnu"] {
+            let path = try tarGz([("short.txt", Data("s".utf8)), (long, Data("l".utf8))], in: dir,
+                                 named: "\(format).tar.gz", format: format)
+            let tar = try TarArchive(Gzip.decompress(fileAt: path), name: path)
+            XCTAssertEqual(tar.files.map(\.path), ["short.txt", long], format)
+            XCTAssertEqual(tar.contents(of: long), Data("l".utf8), format)
+        }
+    }
+
     func testGzipMembersConcatenate() throws {
         let joined = try gzipped(Data("hello ".utf8)) + gzipped(Data("world".utf8))
         XCTAssertEqual(try Gzip.decompress(joined, name: "two.gz"), Data("hello world".utf8))

@@ -1,5 +1,5 @@
 // Builds data-set fixtures for the reader and download tests: temp directories, gzip and tar files
-// made with the system's gzip/tar, IDX files and CIFAR-10 records of known content.
+// made with the system's gzip/tar, IDX files and CIFAR-10 records of known content, a closed port.
 import Foundation
 import XCTest
 
@@ -73,8 +73,10 @@ func cifarRecords(_ records: [(label: UInt8, fill: UInt8)]) -> Data {
     return Data(bytes)
 }
 
-/// A ustar tar.gz, made by the tar command, holding `files` (relative paths) with their contents.
-func tarGz(_ files: [(String, Data)], in directory: String, named name: String) throws -> String {
+/// A tar.gz (ustar, or `format` as tar names it), made by the tar command, holding `files`
+/// (relative paths) with their contents.
+func tarGz(_ files: [(String, Data)], in directory: String, named name: String,
+           format: String = "ustar") throws -> String {
     let staging = (directory as NSString).appendingPathComponent("staging-\(name)")
     for (path, contents) in files {
         let full = (staging as NSString).appendingPathComponent(path)
@@ -83,6 +85,23 @@ func tarGz(_ files: [(String, Data)], in directory: String, named name: String) 
         try contents.write(to: URL(fileURLWithPath: full))
     }
     let archive = (directory as NSString).appendingPathComponent(name)
-    try runTool("/bin/tar", ["--format=ustar", "-czf", archive] + files.map(\.0), directory: staging)
+    try runTool("/bin/tar", ["--format=" + format, "-czf", archive] + files.map(\.0), directory: staging)
     return archive
+}
+
+/// A port nothing listens on: bound to get a free number, then closed.
+func unusedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard ok else { throw XCTSkip("cannot bind a local socket") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

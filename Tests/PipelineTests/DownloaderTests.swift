@@ -159,23 +159,6 @@ final class DownloaderTests: XCTestCase {
         }
         XCTAssertThrowsError(try Checksum(.sha256, "abc"))
     }
-
-    /// A port nothing listens on: bound to get a free number, then closed.
-    private func unusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw XCTSkip("cannot bind a local socket") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// A value shared with a callback on another thread.

@@ -47,8 +47,11 @@ public struct TarArchive {
     /// The path from the name field, prefixed by the ustar prefix field when there is one.
     private static func path(_ header: Data) -> String {
         let name = string(header[header.startIndex ..< header.startIndex + 100])
-        let isUstar = header[header.startIndex + 257 ..< header.startIndex + 262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? string(header[header.startIndex + 345 ..< header.startIndex + 500]) : ""
+        // POSIX ustar's magic is "ustar\0"; GNU's is "ustar  \0" and keeps other fields where ustar
+        // has its prefix.
+        let magic = header[header.startIndex + 257 ..< header.startIndex + 263]
+        let isPOSIX = magic.elementsEqual("ustar\0".utf8)
+        let prefix = isPOSIX ? string(header[header.startIndex + 345 ..< header.startIndex + 500]) : ""
         return prefix.isEmpty ? name : prefix + "/" + name
     }
 
