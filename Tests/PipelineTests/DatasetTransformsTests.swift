@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Pipeline
 
@@ -83,6 +84,15 @@ final class DatasetTransformsTests: XCTestCase {
         XCTAssertEqual(try rgb.floatPixels(normalization: .none), [255, 0, 51])
         XCTAssertThrowsError(try numbered().floatPixels(normalization: .imageNet)) {
             XCTAssertTrue("\($0)".contains("expand grayscale to 3 channels first"), "\($0)")
+        }
+    }
+
+    func testNormalisationRoundTripsThroughJSONAndIsValidatedOnDecode() throws {
+        let json = try JSONEncoder().encode(Normalization.imageNet)
+        XCTAssertEqual(try JSONDecoder().decode(Normalization.self, from: json), .imageNet)
+        let zeroStd = Data(#"{"scale": 1, "mean": [0], "std": [0]}"#.utf8)
+        XCTAssertThrowsError(try JSONDecoder().decode(Normalization.self, from: zeroStd)) {
+            XCTAssertTrue("\($0)".contains("must be positive"), "\($0)")
         }
     }
 

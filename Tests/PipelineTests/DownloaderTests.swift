@@ -91,6 +91,16 @@ final class DownloaderTests: XCTestCase {
         }
     }
 
+    func testSilentServerTimesOut() throws {
+        let start = Date()
+        let loader = Downloader(timeout: 0.5, attempts: 1)
+        XCTAssertThrowsError(try loader.fetch(source(at: base("stall")), into: makeTemporaryDirectory(self))) {
+            guard case .unreachable(_, let reason, _)? = $0 as? DownloadError else { return XCTFail("\($0)") }
+            XCTAssertTrue(reason.lowercased().contains("timed out"), reason)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testServiceUnavailableIsRetriedUntilItSucceeds() throws {
         XCTAssertThrowsError(try downloader(attempts: 2).fetch(source(at: base("flaky/2/few")),
                                                                 into: makeTemporaryDirectory(self)),

@@ -48,6 +48,8 @@ public struct Downloader: Sendable {
                 try copy(from: sourceDirectory, file, to: destination, advice: source.advice)
             case .remote(let base):
                 try download(from: mirror ?? base, file, to: destination, source: source)
+            case .generated:
+                throw DownloadError.badSource("\(source.name) is generated, yet lists \(file.name) to fetch")
             }
             return destination
         }

@@ -29,6 +29,7 @@ enum TransferOutcome: Equatable {
 /// Streams one URL's body into a file. `run` blocks the calling thread until the transfer ends.
 final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let url: URL
+    private let timeout: TimeInterval
     private let output: FileHandle
     private let progress: (@Sendable (DownloadProgress) -> Void)?
     private let finished = DispatchSemaphore(value: 0)
@@ -39,8 +40,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var writeFailure: String?
     private var transportError: Error?
 
-    private init(url: URL, output: FileHandle, progress: (@Sendable (DownloadProgress) -> Void)?) {
+    private init(url: URL, timeout: TimeInterval, output: FileHandle,
+                 progress: (@Sendable (DownloadProgress) -> Void)?) {
         self.url = url
+        self.timeout = timeout
         self.output = output
         self.progress = progress
     }
@@ -53,7 +56,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             return .failed(.fileSystem(path: path, reason: "cannot create the file"))
         }
         defer { try? output.close() }
-        let transfer = HTTPTransfer(url: url, output: output, progress: progress)
+        let transfer = HTTPTransfer(url: url, timeout: timeout, output: output, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -74,11 +77,12 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             if status >= 500 || status == 429 || status == 408 { return .transient("HTTP \(status)") }
             return .failed(.httpStatus(url: address, status: status))
         }
+        let code = (transportError as? URLError)?.code
+        if code == .timedOut { return .transient("timed out: no data for \(timeout) s") }
         if let expected, received < expected {
             return .truncated(received: received, expected: expected)
         }
         guard let transportError else { return .complete }
-        let code = (transportError as? URLError)?.code
         switch code {
         case .cannotFindHost?, .dnsLookupFailed?, .notConnectedToInternet?, .unsupportedURL?, .badURL?:
             return .unreachable(transportError.localizedDescription)

@@ -24,6 +24,16 @@ public struct Normalization: Sendable, Equatable, Codable {
         self.std = std
     }
 
+    private enum CodingKeys: String, CodingKey { case scale, mean, std }
+
+    /// Decodes and validates like `init(scale:mean:std:)`, so a stored normalisation is never invalid.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(scale: container.decode(Float.self, forKey: .scale),
+                      mean: container.decode([Float].self, forKey: .mean),
+                      std: container.decode([Float].self, forKey: .std))
+    }
+
     private init(uncheckedScale scale: Float, mean: [Float], std: [Float]) {
         self.scale = scale
         self.mean = mean

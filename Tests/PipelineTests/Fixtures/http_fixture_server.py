@@ -5,12 +5,14 @@
 #   /missing/NAME           404
 #   /truncate/NAME          announces the full length, sends half the body, closes the connection
 #   /flaky/N/KEY/NAME       503 for the first N requests of KEY, then the file
+#   /stall/NAME             announces the file, then sends nothing for 10 seconds
 #
 # Binds 127.0.0.1 on a free port and prints that port on the first line of stdout.
 import http.server
 import os
 import sys
 import threading
+import time
 
 root = sys.argv[1]
 failures = {}
@@ -54,6 +56,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_file(parts[1])
         if parts[0] == "truncate" and len(parts) == 2:
             return self.send_file(parts[1], truncate=True)
+        if parts[0] == "stall" and len(parts) == 2:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(10)
+            self.close_connection = True
+            return
         if parts[0] == "flaky" and len(parts) == 4:
             with lock:
                 seen = failures.get(parts[2], 0)
