@@ -1,13 +1,14 @@
 // Typo suggestions: the candidate with the smallest edit distance, if it is close enough.
 
 /// The candidate nearest to `word` by Levenshtein distance, when at most a third of the word's
-/// letters (and at least one) differ; ties go to the earlier candidate.
+/// letters (and at least one) differ, but not all of them (`d` is no typo of `a`); ties go to the
+/// earlier candidate.
 func nearestName(to word: String, in candidates: [String]) -> String? {
     let limit = max(1, word.count / 3)
     var best: (name: String, distance: Int)?
     for candidate in candidates where candidate != word {
         let d = editDistance(word.lowercased(), candidate.lowercased())
-        if d <= limit, d < (best?.distance ?? Int.max) { best = (candidate, d) }
+        if d <= limit, d < word.count, d < (best?.distance ?? Int.max) { best = (candidate, d) }
     }
     return best?.name
 }

@@ -5,14 +5,20 @@ import Yams
 
 extension PipelineDocument {
     /// Applies each `TARGET=VALUE` in order (a later one wins); VALUE is read as a YAML scalar or
-    /// flow list. Stage parameters are checked later against the schema; unknown stages and variants
-    /// are reported here, all together.
-    mutating func apply(overrides: [String]) throws {
+    /// flow list. Stage parameters are checked later against the schema; malformed overrides and
+    /// unknown stages or variants are returned, so they can be reported with the file's problems.
+    mutating func apply(overrides: [String]) -> [PipelineError] {
         var errors = [PipelineError]()
         for text in overrides {
-            do { try apply(text) } catch let error as PipelineError { errors.append(error) }
+            do {
+                try apply(text)
+            } catch let error as PipelineError {
+                errors.append(error)
+            } catch {
+                preconditionFailure("overrides throw only PipelineError")
+            }
         }
-        if !errors.isEmpty { throw PipelineError.many(errors) }
+        return errors
     }
 
     private mutating func apply(_ text: String) throws {

@@ -32,26 +32,6 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
         case .ints(let v): return "[" + v.map(String.init).joined(separator: ",") + "]"
         }
     }
-
-    /// Reads a value decoded from JSON (`JSONSerialization`) back into the shape `type` expects;
-    /// nil when it cannot be one (the parameter's type changed since it was recorded).
-    init?(json: Any, as type: ParameterType) {
-        switch (type, json) {
-        case (.bool, let b as Bool): self = .bool(b)
-        case (.int, let n as NSNumber) where !(json is Bool) && n.doubleValue == n.doubleValue.rounded():
-            self = .int(n.intValue)
-        case (.float, let n as NSNumber) where !(json is Bool): self = .float(n.doubleValue)
-        case (.string, let s as String), (.choice, let s as String): self = .string(s)
-        case (.ints, let a as [Any]):
-            var ints = [Int]()
-            for element in a {
-                guard let n = element as? NSNumber, !(element is Bool) else { return nil }
-                ints.append(n.intValue)
-            }
-            self = .ints(ints)
-        default: return nil
-        }
-    }
 }
 
 /// `s` as a JSON string literal.

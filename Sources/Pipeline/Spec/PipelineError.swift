@@ -84,7 +84,7 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
         case let .cycle(at, stages):
             return "\(at): the stages form a cycle: \((stages + stages.prefix(1)).joined(separator: " → ")); remove one of these inputs"
         case let .unknownVariantTarget(at, variant, key, valid):
-            return "\(at): variant '\(variant)' sets '\(key)', which no fine-tune/freeze/evaluate branch stage has\(suggestion(key, valid)); valid keys: \(valid.joined(separator: ", "))"
+            return "\(at): variant '\(variant)' sets '\(key)', which matches nothing in the per-variant branch\(suggestion(key, valid)); valid: \(valid.joined(separator: ", "))"
         case let .malformedOverride(text, reason):
             return "-S \(text): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE or seed=N"
         case let .unknownOverrideTarget(at, target, valid):
@@ -93,6 +93,29 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
             return "no stage '\(name)'\(suggestion(name, known)); stages: \(known.joined(separator: ", "))"
         case let .many(errors):
             return errors.map(\.description).joined(separator: "\n")
+        }
+    }
+
+    /// Where the problem is, as a sort key: [0] for overrides and errors without a place, else
+    /// [1, line, column].
+    var position: [Int] {
+        switch location {
+        case let .file(_, line, column)?: return [1, line, column]
+        default: return [0]
+        }
+    }
+
+    /// Where the problem is, when it has a place.
+    public var location: SourceLocation? {
+        switch self {
+        case .unreadable, .malformedOverride, .unknownStage, .many: return nil
+        case let .yamlSyntax(at, _), let .duplicateKey(at, _), let .wrongShape(at, _, _), let .missingField(at, _, _),
+             let .unknownField(at, _, _), let .invalidName(at, _), let .unknownKind(at, _),
+             let .unknownParameter(at, _, _, _), let .invalidValue(at, _, _, _), let .missingParameter(at, _, _, _),
+             let .unknownPort(at, _, _, _), let .missingInput(at, _, _, _), let .unknownInputStage(at, _, _, _, _),
+             let .wrongInputKind(at, _, _, _, _), let .tooManyInputs(at, _, _), let .cycle(at, _),
+             let .unknownVariantTarget(at, _, _, _), let .unknownOverrideTarget(at, _, _):
+            return at
         }
     }
 

@@ -56,8 +56,14 @@ public struct PipelinePlan: Sendable {
     /// As `init(contentsOf:overrides:)`, from text; `file` names it in error messages.
     public init(yaml: String, file: String, overrides: [String] = []) throws {
         var document = try PipelineDocument(yaml: yaml, path: file)
-        try document.apply(overrides: overrides)
-        let resolved = try ResolvedPipeline(document)
+        let overrideErrors = document.apply(overrides: overrides)
+        let resolved: ResolvedPipeline
+        do {
+            resolved = try ResolvedPipeline(document)
+        } catch let error as PipelineError {
+            throw PipelineError.many(overrideErrors + error.all)
+        }
+        if !overrideErrors.isEmpty { throw PipelineError.many(overrideErrors) }
         let graph = StageGraph(names: resolved.stages.map(\.name), edges: resolved.stages.flatMap { stage in
             stage.inputs.map { StageGraph.Edge(from: $0.stage, to: stage.name, port: $0.port) }
         })

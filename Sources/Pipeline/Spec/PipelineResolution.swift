@@ -40,7 +40,7 @@ struct ResolvedPipeline {
         if let cycle = graph.cycle() {
             let first = templates.first { $0.name == cycle[0] }!
             errors.append(.cycle(first.entry.location, stages: cycle))
-            throw PipelineError.many(errors)
+            throw PipelineError.many(inReadingOrder(errors))
         }
         let expansion = VariantExpansion(templates: templates, graph: graph, variants: document.variants)
         errors += expansion.problems()
@@ -53,10 +53,7 @@ struct ResolvedPipeline {
                 kind: template.kind, parameters: StageParameters(kind: template.kind, values: values),
                 inputs: expansion.inputs(of: template, in: variant), location: template.entry.location))
         }
-        // A file-level mistake shows once, not once per variant copy.
-        var seen = [PipelineError]()
-        for error in errors where !seen.contains(error) { seen.append(error) }
-        if !seen.isEmpty { throw PipelineError.many(seen) }
+        if !errors.isEmpty { throw PipelineError.many(inReadingOrder(errors)) }
         self.stages = stages
     }
 
@@ -97,6 +94,17 @@ struct ResolvedPipeline {
         }
         return templates
     }
+}
+
+/// `errors` without repeats (a file-level mistake shows once, not once per variant copy), in the
+/// order of their positions: overrides first, then by line and column.
+private func inReadingOrder(_ errors: [PipelineError]) -> [PipelineError] {
+    var unique = [PipelineError]()
+    for error in errors where !unique.contains(error) { unique.append(error) }
+    return unique.enumerated().sorted { a, b in
+        let (x, y) = (a.element.position, b.element.position)
+        return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
+    }.map(\.element)
 }
 
 /// Types every setting against the stage's schema, fills in defaults, and checks requirements
