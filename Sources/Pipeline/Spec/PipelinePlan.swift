@@ -55,13 +55,18 @@ public struct PipelinePlan: Sendable {
 
     /// As `init(contentsOf:overrides:)`, from text; `file` names it in error messages.
     public init(yaml: String, file: String, overrides: [String] = []) throws {
-        var document = try PipelineDocument(yaml: yaml, path: file)
+        var document: PipelineDocument
+        do {
+            document = try PipelineDocument(yaml: yaml, path: file)
+        } catch let error as PipelineError {
+            throw PipelineError.many(inReadingOrder(error.all))
+        }
         let overrideErrors = document.apply(overrides: overrides)
         let resolved: ResolvedPipeline
         do {
             resolved = try ResolvedPipeline(document)
         } catch let error as PipelineError {
-            throw PipelineError.many(overrideErrors + error.all)
+            throw PipelineError.many(inReadingOrder(overrideErrors + error.all))
         }
         if !overrideErrors.isEmpty { throw PipelineError.many(overrideErrors) }
         let graph = StageGraph(names: resolved.stages.map(\.name), edges: resolved.stages.flatMap { stage in
@@ -86,4 +91,15 @@ public struct PipelinePlan: Sendable {
         }
         return stage
     }
+}
+
+/// `errors` without repeats (a file-level mistake shows once, not once per variant copy), in the
+/// order of their positions: overrides first, then by line and column.
+private func inReadingOrder(_ errors: [PipelineError]) -> [PipelineError] {
+    var unique = [PipelineError]()
+    for error in errors where !unique.contains(error) { unique.append(error) }
+    return unique.enumerated().sorted { a, b in
+        let (x, y) = (a.element.position, b.element.position)
+        return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
+    }.map(\.element)
 }

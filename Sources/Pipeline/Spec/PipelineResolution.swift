@@ -40,7 +40,7 @@ struct ResolvedPipeline {
         if let cycle = graph.cycle() {
             let first = templates.first { $0.name == cycle[0] }!
             errors.append(.cycle(first.entry.location, stages: cycle))
-            throw PipelineError.many(inReadingOrder(errors))
+            throw PipelineError.many(errors)
         }
         let expansion = VariantExpansion(templates: templates, graph: graph, variants: document.variants)
         errors += expansion.problems()
@@ -53,7 +53,7 @@ struct ResolvedPipeline {
                 kind: template.kind, parameters: StageParameters(kind: template.kind, values: values),
                 inputs: expansion.inputs(of: template, in: variant), location: template.entry.location))
         }
-        if !errors.isEmpty { throw PipelineError.many(inReadingOrder(errors)) }
+        if !errors.isEmpty { throw PipelineError.many(errors) }
         self.stages = stages
     }
 
@@ -96,17 +96,6 @@ struct ResolvedPipeline {
     }
 }
 
-/// `errors` without repeats (a file-level mistake shows once, not once per variant copy), in the
-/// order of their positions: overrides first, then by line and column.
-private func inReadingOrder(_ errors: [PipelineError]) -> [PipelineError] {
-    var unique = [PipelineError]()
-    for error in errors where !unique.contains(error) { unique.append(error) }
-    return unique.enumerated().sorted { a, b in
-        let (x, y) = (a.element.position, b.element.position)
-        return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
-    }.map(\.element)
-}
-
 /// Types every setting against the stage's schema, fills in defaults, and checks requirements
 /// between parameters and the inputs that must be wired.
 func resolveParameters(of template: TemplateStage, settings: [Setting], seed: Int,
@@ -126,7 +115,9 @@ func resolveParameters(of template: TemplateStage, settings: [Setting], seed: In
             preconditionFailure("parameter typing throws only PipelineError")
         }
     }
-    for spec in schema.parameters where values[spec.name] == nil {
+    // A parameter given with a bad value is reported as that, not again as missing.
+    let given = Set(settings.map(\.key))
+    for spec in schema.parameters where values[spec.name] == nil && !given.contains(spec.name) {
         switch spec.defaultValue {
         case .value(let v): values[spec.name] = v
         case .pipelineSeed: values[spec.name] = .int(seed)
@@ -137,7 +128,7 @@ func resolveParameters(of template: TemplateStage, settings: [Setting], seed: In
         }
     }
     for requirement in schema.requirements where values[requirement.parameter] == requirement.value {
-        for needed in requirement.needs where values[needed] == nil {
+        for needed in requirement.needs where values[needed] == nil && !given.contains(needed) {
             errors.append(.missingParameter(template.entry.location, stage: template.name, parameter: needed,
                                             because: "when \(requirement.parameter) is \(requirement.value)"))
         }

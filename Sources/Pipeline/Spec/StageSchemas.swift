@@ -49,12 +49,14 @@ extension StageSchema {
     ])
 
     static let preprocess = StageSchema(kind: .preprocess, parameters: [
-        ParameterSpec("source_classes", classes, .required, "classes of the source (pretraining) task, relabelled 0..n-1"),
+        ParameterSpec("source_classes", classes, .value(.ints([])),
+                      "classes of the source (pretraining) task, relabelled 0..n-1; empty when pretrain imports weights"),
         ParameterSpec("target_classes", classes, .required, "classes of the target (fine-tuning) task, relabelled 0..n-1"),
         ParameterSpec("per_class", count, .value(.int(0)), "labelled target training images per class (0: all)"),
         ParameterSpec("source_per_class", count, .value(.int(0)), "source training images per class (0: all)"),
         ParameterSpec("test_per_class", count, .value(.int(0)), "test images per class, both tasks (0: all)"),
-        ParameterSpec("validation_fraction", .float(0...0.9), .value(.float(0.1)), "share of training images held out for validation"),
+        ParameterSpec("validation_fraction", .float(0...0.9), .value(.float(0.1)),
+                      "share of training images held out for validation (0: validate on the test set, as the study did)"),
         ParameterSpec("normalize", .choice(["dataset", "imagenet", "none"]), .value(.string("dataset")),
                       "per-channel mean/std: the data set's own, ImageNet's, or none"),
         ParameterSpec("grayscale_to_rgb", .bool, .value(.bool(false)), "repeat a single channel three times"),
@@ -73,7 +75,7 @@ extension StageSchema {
                       "first layers: 3x3 conv (small), 7x7/2 conv + max pool (imagenet), or by input size"),
         ParameterSpec("input_size", .int(0...1024), .value(.int(0)), "bilinear resize inside the model (0: the data's size)"),
         ParameterSpec("head", heads, .value(.string("linear")), "temporary head for the source task"),
-        ParameterSpec("pooling", .choice(["avg", "max"]), .value(.string("avg")), "global pooling before the temporary head"),
+        ParameterSpec("pooling", .choice(["avg", "max"]), .value(.string("avg")), "global pooling of a linear temporary head"),
         ParameterSpec("weights", .string, .absent, "safetensors path or URL to import instead of training"),
         ParameterSpec("weights_sha256", .string, .absent, "expected SHA-256 of the imported weights"),
     ] + training(epochs: 10), ports: [
@@ -93,7 +95,8 @@ extension StageSchema {
     static let finetune = StageSchema(kind: .finetune, parameters: [
         ParameterSpec("init", .choice(["random", "pretrained"]), .value(.string("pretrained")), "backbone initialisation"),
         ParameterSpec("head", heads, .value(.string("linear")), "classifier head preset"),
-        ParameterSpec("pooling", .choice(["avg", "max", "none"]), .value(.string("avg")), "global pooling before a linear head"),
+        ParameterSpec("pooling", .choice(["avg", "max"]), .value(.string("avg")),
+                      "global pooling of a linear head (study-optimized max-pools, study-frozen flattens)"),
         ParameterSpec("reduce_lr_patience", .int(0...1000), .value(.int(0)), "epochs without improvement before lowering lr (0: off)"),
         ParameterSpec("reduce_lr_factor", .float(0.001...0.999), .value(.float(0.1)), "lr multiplier on a plateau"),
         ParameterSpec("min_lr", .float(0...10), .value(.float(0)), "lr floor for plateau reductions"),
