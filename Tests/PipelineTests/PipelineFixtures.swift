@@ -13,9 +13,9 @@ enum Fixtures {
         packageRoot.appendingPathComponent("pipelines/\(name)").path
     }
 
+    /// A file under Tests/Golden (outside the test target, so SwiftPM does not ask to bundle it).
     static func golden(_ name: String) throws -> String {
-        try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Golden/\(name)"), encoding: .utf8)
+        try String(contentsOf: packageRoot.appendingPathComponent("Tests/Golden/\(name)"), encoding: .utf8)
     }
 
     /// A three-stage pipeline with two variants, small enough to reason about positions.

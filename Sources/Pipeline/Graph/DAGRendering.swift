@@ -52,7 +52,8 @@ extension PipelinePlan {
     }
 
     private func dotDAG() -> String {
-        var lines = ["digraph \(dotQuoted(name)) {", "  rankdir=TB;", "  node [shape=box, fontname=\"Helvetica\"];"]
+        var lines = ["digraph \(dotQuoted(name)) {", "  rankdir=TB;", "  graph [fontname=\"Helvetica\"];",
+                     "  node [shape=box, fontname=\"Helvetica\"];", "  edge [fontname=\"Helvetica\"];"]
         let node = { (stage: PlannedStage) in
             "\(dotQuoted(stage.name)) [label=\(dotQuoted(stage.name + "\n" + stage.kind.rawValue))];"
         }
