@@ -26,6 +26,21 @@ public struct PlannedStage: Sendable {
 
 /// A checked pipeline. Build it with `PipelinePlan(contentsOf:overrides:)`; it either holds a
 /// whole valid pipeline or throws every problem found, each with its file position.
+///
+/// The file (docs/pipeline-format.md has the whole reference):
+/// ```yaml
+/// name: smoke
+/// seed: 7
+/// stages:
+///   prep:     { kind: preprocess, inputs: { raw: data }, params: { target_classes: [5, 6] } }
+///   finetune: { kind: fine-tune, inputs: { backbone: freeze, data: prep }, params: { lr: 1e-3 } }
+///   …
+/// variants:
+///   frozen:   { freeze: backbone, head: study-frozen }
+/// ```
+/// Parameters not stated take their kind's defaults (`StageSchema`); each variant gets its own
+/// copy of the freeze → fine-tune → evaluate branch (`finetune@frozen`), upstream stages are shared,
+/// and a report reads every variant's evaluation.
 public struct PipelinePlan: Sendable {
     public let name: String
     /// The path the file was read from, as given.

@@ -38,7 +38,7 @@ extension StageSchema {
         ParameterSpec("path", .string, .absent, "local archive to read when source is path"),
         ParameterSpec("sha256", .string, .absent, "expected SHA-256 of the url/path archive"),
         ParameterSpec("mirror", .string, .absent, inKey: false,
-                      "base URL replacing the publisher's; content is checksum-verified, so not in the key"),
+                      "base URL replacing the publisher's (content is checksum-verified either way)"),
         ParameterSpec("images", .int(10...10_000_000), .value(.int(6000)), "synthetic: images generated (train + test)"),
         ParameterSpec("image_size", .int(8...512), .value(.int(32)), "synthetic: image width and height"),
         // Not the pipeline seed: changing that must not regenerate (or re-download) the data.
