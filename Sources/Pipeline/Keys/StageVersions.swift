@@ -1,6 +1,7 @@
 // The version constants that go into every stage key. Bump a kind's version when its stage's
 // semantics change, and the engine's when the engine's numerics change, so no cached output made
 // by the old code is reused. (The stage implementations may take these over later.)
+import Engine
 
 extension StageKind {
     /// The semantics version of this kind's stage.
@@ -16,6 +17,6 @@ extension StageKind {
         }
     }
 
-    /// The engine's numerics version, shared by every kind.
-    public static let engineVersion = 1
+    /// The engine's numerics version, shared by every kind (owned by the engine).
+    public static let engineVersion = Engine.engineVersion
 }
