@@ -30,6 +30,8 @@ public enum StoreBenchmark {
         let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: count * 4, alignment: 64)
         defer { source.deallocate(); destination.deallocate() }
         fillNormalish(source)
+        // Touch the destination once so first-use page faults are not billed to the store.
+        memset(destination.baseAddress!, 0, destination.count)
 
         let root = scratch.appendingPathComponent("tlab-bench-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

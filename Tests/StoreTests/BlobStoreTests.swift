@@ -40,6 +40,25 @@ final class BlobStoreTests: XCTestCase {
                       String(decoding: list.output, as: UTF8.self))
     }
 
+    func testABlobCompressedByWorkerThreadsIsStillOneFrameWithItsSize() throws {
+        let store = try BlobStore.open(root: try makeScratchFolder())
+        let size: Int64 = 64 << 20
+        if ProcessInfo.processInfo.activeProcessorCount > 1 { XCTAssertGreaterThan(ZstdEncoder.workers(forBytes: size), 0) }
+        let block = testBytes(1 << 20, seed: 5)
+        var hasher = SHA256Hasher()
+        for _ in 0..<64 { hasher.update(block) }
+        let expected = hasher.finalize()
+        let info = try store.put(rawBytes: size) { writer in
+            for _ in 0..<64 { try writer.write(block) }
+        }
+        XCTAssertEqual(info.hash, expected)
+        let list = try runProgram("/usr/bin/zstd", ["-lv", try store.path(of: info.hash).path])
+        let text = String(decoding: list.output, as: UTF8.self)
+        XCTAssertTrue(text.contains("# Zstandard Frames: 1"), text)
+        XCTAssertTrue(text.contains("\(size) B"), text)
+        XCTAssertEqual(store.verify(info.hash), .intact)
+    }
+
     func testStreamingPutMatchesWholePutAndEnforcesDeclaredSize() throws {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let data = testBytes(500_000)
