@@ -127,6 +127,8 @@ extension BlobStore {
     }
 
     /// Re-reads blob `hash` and reports whether it is there and decompresses to bytes with its hash.
+    /// A blob that cannot be read at all (an I/O error) counts as corrupt, with the error as reason:
+    /// either way it cannot serve as a cached output.
     public func verify(_ hash: String) -> BlobCheck {
         do {
             try read(hash) { _ in }

@@ -24,7 +24,7 @@ public enum StoreBenchmark {
     /// `scratch`, deleting the blob between runs so every put writes it anew. The data is normal-ish
     /// (sum of uniforms, σ≈0.05, like trained weights), not zeros that zstd would make look fast. The
     /// read-back is compared with the original once, outside the timings. The store is removed at the end.
-    public static func run(byteCount: Int, level: Int32, runs: Int, scratch: URL) throws -> Result {
+    public static func run(byteCount: Int, level: Int, runs: Int, scratch: URL) throws -> Result {
         let count = byteCount / 4
         let source = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
         let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: count * 4, alignment: 64)

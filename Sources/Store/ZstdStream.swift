@@ -31,14 +31,14 @@ final class ZstdEncoder {
     private let output: UnsafeMutableRawBufferPointer
 
     /// `pledgedBytes`, when known, goes into the frame header as its content size and is enforced.
-    init(level: Int32, pledgedBytes: Int64?) throws {
+    init(level: Int, pledgedBytes: Int64?) throws {
         guard let ctx = ZSTD_createCCtx() else {
             throw StoreError.compression(operation: "create context", message: "out of memory")
         }
         context = ctx
         output = .allocate(byteCount: 1 << 20, alignment: 64)
         do {
-            _ = try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level), "set level \(level)")
+            _ = try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
             if let size = pledgedBytes {
                 _ = try check(ZSTD_CCtx_setPledgedSrcSize(ctx, UInt64(size)), "pledge size \(size)")
             }

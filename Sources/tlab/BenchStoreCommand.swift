@@ -13,7 +13,7 @@ struct BenchStore: ParsableCommand {
     var sizeMib: Int = 1024
 
     @Option(help: "zstd compression level.")
-    var level: Int32 = 3
+    var level: Int = 3
 
     @Option(help: "How many put + read rounds to time.")
     var runs: Int = 3

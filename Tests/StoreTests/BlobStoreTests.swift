@@ -17,6 +17,15 @@ final class BlobStoreTests: XCTestCase {
         XCTAssertTrue(path.hasSuffix("/blobs/\(info.hash.prefix(2))/\(info.hash.dropFirst(2)).zst"), path)
     }
 
+    func testPuttingExistingContentAgainKeepsTheFirstFile() throws {
+        let store = try BlobStore.open(root: try makeScratchFolder())
+        let data = Data(repeating: 1, count: 100_000) + testBytes(100_000)
+        let first = try store.put(data, level: 1)
+        let again = try store.put(data, level: 19)
+        XCTAssertEqual(again, first, "the blob in place (level 1) is reported, not the discarded level-19 copy")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.tmpPath), [])
+    }
+
     func testEmptyAndCompressibleBlobs() throws {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let empty = try store.put(Data())
