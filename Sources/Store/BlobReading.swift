@@ -153,7 +153,7 @@ extension BlobStore {
     }
 
     /// The content size written in the frame header of blob `hash`, if any.
-    private func storedContentSize(_ hash: String) throws -> Int64? {
+    func storedContentSize(_ hash: String) throws -> Int64? {
         let path = try blobPath(hash)
         let file: PosixFile
         do {

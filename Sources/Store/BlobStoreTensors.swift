@@ -26,7 +26,7 @@ extension BlobStore {
     @discardableResult
     public func readTensors(_ hash: String,
                             into destination: (TensorEntry) throws -> UnsafeMutableRawBufferPointer?) throws -> SafeTensorsHeader {
-        let size = try? info(hash).rawBytes
+        let size = try? storedContentSize(hash)
         return try withoutActuallyEscaping(destination) { destination in
             let decoder = SafeTensorsDecoder(totalBytes: size, destination: destination)
             try read(hash) { try decoder.consume($0) }
