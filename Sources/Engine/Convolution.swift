@@ -15,6 +15,14 @@ public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: U
                                output y: ImageView) {
     g.checkInput(x, "convolutionForward input")
     g.checkOutput(y, batch: x.batch, "convolutionForward output")
+    implicitConvolution(g, input: x, weights: weights, bias: bias, inputTransform: inputTransform, output: y,
+                        accumulate: false)
+}
+
+/// The forward convolution, adding into `output` when `accumulate` (backward-data reuses it).
+func implicitConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>,
+                         bias: UnsafePointer<Float>?, inputTransform: ConvInputTransform?, output y: ImageView,
+                         accumulate: Bool) {
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
@@ -29,7 +37,8 @@ public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: U
             let kc = min(GEMMBlocking.kc, k - pc)
             columns.packColumnSlivers(rows: pc..<(pc + kc), columns: pixels, into: packedB.pointer)
             macroKernel(mc: m, nc: pixels.count, kc: kc, packedA: packedW.pointer + packedW.blockOffset(pc),
-                        packedB: packedB.pointer, c: out, ldc: plane, alpha: 1, beta: pc == 0 ? 0 : 1)
+                        packedB: packedB.pointer, c: out, ldc: plane, alpha: 1,
+                        beta: pc == 0 && !accumulate ? 0 : 1)
         }
         if let bias {
             for co in 0..<m {

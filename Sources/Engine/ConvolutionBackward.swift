@@ -8,26 +8,23 @@
 ///   same block-buffer channels sum their gradients this way.
 /// - Only the view's channels of `inputGradient` are touched.
 ///
-/// Threads split images (and pixel tiles for 1x1 convolutions); each input-gradient element is
-/// written by one chunk in a fixed order.
+/// Stride 1 runs as a forward convolution of the output gradient with the flipped, transposed weights;
+/// other strides compute gradient columns Wᵀ·dY per pixel tile and scatter them onto the input.
+/// Either way each input-gradient element is written by one chunk in a fixed order.
 public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageView, weights: UnsafePointer<Float>,
                                     inputGradient dx: ImageView, accumulate: Bool = false) {
     g.checkInput(dx, "convolutionBackwardData input gradient")
     g.checkOutput(dy, batch: dx.batch, "convolutionBackwardData output gradient")
+    if let flipped = g.transposedForStrideOne {
+        let flippedWeights = flippedTransposedWeights(g, weights)
+        defer { flippedWeights.deallocate() }
+        implicitConvolution(flipped, input: dy, weights: flippedWeights, bias: nil, inputTransform: nil, output: dx,
+                            accumulate: accumulate)
+        return
+    }
     let k = g.patchSize, depth = g.outChannels, plane = g.outputPlane
     let packedWt = packWholeA(weights, lda: k, transposed: true, m: k, k: depth)
     defer { packedWt.deallocate() }
-
-    if g.isPointwise {
-        // dX[Cin, pixels] = Wᵀ · dY[Cout, pixels], straight into the input gradient.
-        let tiles = PixelTiles(plane: plane, preferredWidth: 256)
-        parallelFor(chunks: dx.batch * tiles.count) { chunk in
-            let n = chunk / tiles.count, pixels = tiles[chunk % tiles.count]
-            gradientColumns(dy: dy, n: n, pixels: pixels, packedWt: packedWt, k: k, depth: depth,
-                            into: dx.channel(n, 0) + pixels.lowerBound, ldc: plane, accumulate: accumulate)
-        }
-        return
-    }
     let tiles = PixelTiles(plane: plane, preferredWidth: 128)
     parallelFor(chunks: dx.batch) { n in
         if !accumulate {
@@ -39,7 +36,7 @@ public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageV
         for t in 0..<tiles.count {
             let pixels = tiles[t]
             gradientColumns(dy: dy, n: n, pixels: pixels, packedWt: packedWt, k: k, depth: depth,
-                            into: columnTile.pointer, ldc: tiles.width, accumulate: false)
+                            into: columnTile.pointer, ldc: tiles.width)
             for kk in 0..<k {
                 columns.scatterAdd(row: kk, q0: pixels.lowerBound, count: pixels.count,
                                    from: columnTile.pointer + kk * tiles.width)
@@ -48,9 +45,23 @@ public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageV
     }
 }
 
-/// C[k, pixels] (+)= Wᵀ · dY[:, pixels] for image `n`.
+/// `w'[ci, co, ky, kx] = w[co, ci, kh−1−ky, kw−1−kx]`: the weights of the stride-1 backward-data
+/// convolution (caller deallocates).
+private func flippedTransposedWeights(_ g: ConvGeometry, _ w: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+    let kh = g.kernelHeight, kw = g.kernelWidth, area = kh * kw
+    let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.weightCount)
+    for co in 0..<g.outChannels {
+        for ci in 0..<g.inChannels {
+            let from = w + (co * g.inChannels + ci) * area, to = flipped + (ci * g.outChannels + co) * area
+            for i in 0..<area { to[area - 1 - i] = from[i] }
+        }
+    }
+    return flipped
+}
+
+/// C[k, pixels] = Wᵀ · dY[:, pixels] for image `n`.
 private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt: PackedMatrix, k: Int, depth: Int,
-                             into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
     let packedB = PackBuffer(count: min(depth, GEMMBlocking.kc) * GEMMBlocking.roundUp(pixels.count, GEMMBlocking.nr))
     defer { packedB.deallocate() }
     for pc in stride(from: 0, to: depth, by: GEMMBlocking.kc) {
@@ -58,8 +69,7 @@ private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt
         packB(dy.channel(n, 0), ldb: dy.plane, transposed: false, p0: pc, kc: kc, j0: pixels.lowerBound,
               nc: pixels.count, into: packedB.pointer)
         macroKernel(mc: k, nc: pixels.count, kc: kc, packedA: packedWt.pointer + packedWt.blockOffset(pc),
-                    packedB: packedB.pointer, c: c, ldc: ldc, alpha: 1,
-                    beta: pc == 0 && !accumulate ? 0 : 1)
+                    packedB: packedB.pointer, c: c, ldc: ldc, alpha: 1, beta: pc == 0 ? 0 : 1)
     }
 }
 

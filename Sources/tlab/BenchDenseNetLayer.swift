@@ -127,22 +127,26 @@ final class BatchNormReLU {
         gammaGradient.withUnsafeMutableBufferPointer { dGamma in
             betaGradient.withUnsafeMutableBufferPointer { dBeta in
                 parallelFor(chunks: channels) { c in
-                    let s = scale[c], b = shift[c], m = mean[c], inv = inverseStd[c]
-                    var sumG: Float = 0, sumGX: Float = 0
+                    let s = SIMD8(repeating: scale[c]), b = SIMD8(repeating: shift[c]), m = SIMD8(repeating: mean[c])
+                    var sumG = SIMD8<Float>(), sumGX = SIMD8<Float>()
                     for n in 0..<x.batch {
                         let xp = x.channel(n, c), gp = dy.channel(n, c)
-                        for p in 0..<x.plane where xp[p] * s + b > 0 {
-                            sumG += gp[p]; sumGX += gp[p] * (xp[p] - m) * inv
+                        forEachVector(x.plane) { i, lanes in
+                            let xv = load(xp + i, lanes), g = load(gp + i, lanes).replacing(with: 0, where: xv * s + b .<= 0)
+                            sumG += g; sumGX += g * (xv - m)
                         }
                     }
-                    dGamma[c] += sumGX; dBeta[c] += sumG
-                    let k = gamma[c] * inv, meanG = sumG / count, meanGX = sumGX / count
+                    let inv = inverseStd[c], gSum = sumG.sum(), gxSum = sumGX.sum() * inv
+                    dGamma[c] += gxSum; dBeta[c] += gSum
+                    let k = SIMD8(repeating: gamma[c] * inv), meanG = SIMD8(repeating: gSum / count)
+                    let meanGX = SIMD8(repeating: gxSum / count * inv)
                     for n in 0..<x.batch {
                         let xp = x.channel(n, c), gp = dy.channel(n, c), out = dx.channel(n, c)
-                        for p in 0..<x.plane {
-                            let g: Float = xp[p] * s + b > 0 ? gp[p] : 0
-                            let v = k * (g - meanG - (xp[p] - m) * inv * meanGX)
-                            out[p] = accumulate ? out[p] + v : v
+                        forEachVector(x.plane) { i, lanes in
+                            let xv = load(xp + i, lanes), g = load(gp + i, lanes).replacing(with: 0, where: xv * s + b .<= 0)
+                            var v = k * (g - meanG - (xv - m) * meanGX)
+                            if accumulate { v += load(out + i, lanes) }
+                            store(v, out + i, lanes)
                         }
                     }
                 }
@@ -151,13 +155,35 @@ final class BatchNormReLU {
     }
 }
 
-private func sumAndSquares(_ p: UnsafeMutablePointer<Float>, _ count: Int) -> (Float, Float) {
-    var s = SIMD8<Float>(), q = SIMD8<Float>(), i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-        s += v; q = q.addingProduct(v, v); i += 8
+/// Calls `body(i, lanes)` over `0..<count` in steps of 8, the last step with the remaining lanes.
+@inline(__always)
+private func forEachVector(_ count: Int, _ body: (Int, Int) -> Void) {
+    var i = 0
+    while i < count {
+        body(i, min(8, count - i))
+        i += 8
     }
-    var sum = s.sum(), squares = q.sum()
-    while i < count { sum += p[i]; squares += p[i] * p[i]; i += 1 }
-    return (sum, squares)
+}
+
+@inline(__always)
+private func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+    if lanes == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+    var v = SIMD8<Float>()
+    for l in 0..<lanes { v[l] = p[l] }
+    return v
+}
+
+@inline(__always)
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+    if lanes == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
+    for l in 0..<lanes { p[l] = v[l] }
+}
+
+private func sumAndSquares(_ p: UnsafeMutablePointer<Float>, _ count: Int) -> (Float, Float) {
+    var s = SIMD8<Float>(), q = SIMD8<Float>()
+    forEachVector(count) { i, lanes in
+        let v = load(p + i, lanes)
+        s += v; q = q.addingProduct(v, v)
+    }
+    return (s.sum(), q.sum())
 }
