@@ -156,8 +156,9 @@ func affineReLU(_ v: Float, _ scale: Float, _ shift: Float) -> Float {
     return y < 0 ? 0 : y
 }
 
+/// `dst[t] = src[t]`, or `affineReLU(src[t])` when `transformed`.
 @inline(__always)
-private func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
+func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
                      transformed: Bool, scale: Float, shift: Float) {
     guard transformed else {
         dst.update(from: src, count: count)

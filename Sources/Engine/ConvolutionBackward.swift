@@ -18,8 +18,8 @@ public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageV
     if let flipped = g.transposedForStrideOne {
         let flippedWeights = flippedTransposedWeights(g, weights)
         defer { flippedWeights.deallocate() }
-        implicitConvolution(flipped, input: dy, weights: flippedWeights, bias: nil, inputTransform: nil, output: dx,
-                            accumulate: accumulate)
+        paddedConvolution(flipped, input: dy, weights: flippedWeights, bias: nil, inputTransform: nil, output: dx,
+                          accumulate: accumulate)
         return
     }
     let k = g.patchSize, depth = g.outChannels, plane = g.outputPlane
@@ -69,7 +69,7 @@ private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt
         packB(dy.channel(n, 0), ldb: dy.plane, transposed: false, p0: pc, kc: kc, j0: pixels.lowerBound,
               nc: pixels.count, into: packedB.pointer)
         macroKernel(mc: k, nc: pixels.count, kc: kc, packedA: packedWt.pointer + packedWt.blockOffset(pc),
-                    packedB: packedB.pointer, c: c, ldc: ldc, alpha: 1, beta: pc == 0 ? 0 : 1)
+                    b: PackedBPanel(base: packedB.pointer, kc: kc), c: c, ldc: ldc, alpha: 1, beta: pc == 0 ? 0 : 1)
     }
 }
 
@@ -87,12 +87,44 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
     g.checkOutput(dy, batch: x.batch, "convolutionBackwardWeights output gradient")
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     let groups = min(x.batch, 8)
-    let partials = PackBuffer(count: groups * (k * m + m))
+    let partials = PackBuffer(count: groups * k * m)
     defer { partials.deallocate() }
+    if PaddedImage.applies(to: g) {
+        paddedBackwardWeights(g, input: x, inputTransform: inputTransform, outputGradient: dy,
+                              partials: partials.pointer, groups: groups)
+    } else {
+        implicitBackwardWeights(g, input: x, inputTransform: inputTransform, outputGradient: dy,
+                                partials: partials.pointer, groups: groups)
+    }
 
+    // Partials are dWᵀ [k, m]; sum them in group order into dW [m, k]. The bias sums each channel's
+    // pixels image by image.
+    let rowChunks = min(m, 8)
+    parallelFor(chunks: rowChunks) { chunk in
+        for co in (chunk * m / rowChunks)..<((chunk + 1) * m / rowChunks) {
+            for kk in 0..<k {
+                var sum: Float = 0
+                for group in 0..<groups { sum += partials.pointer[group * k * m + kk * m + co] }
+                dw[co * k + kk] += sum
+            }
+            if let db {
+                var sum: Float = 0
+                for n in 0..<x.batch {
+                    let row = dy.channel(n, co)
+                    for q in 0..<plane { sum += row[q] }
+                }
+                db[co] += sum
+            }
+        }
+    }
+}
+
+/// dWᵀ partials of fixed image groups, columns rebuilt by `ImplicitColumns` (any stride).
+private func implicitBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform: ConvInputTransform?,
+                                     outputGradient dy: ImageView, partials: UnsafeMutablePointer<Float>, groups: Int) {
+    let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     parallelFor(chunks: groups) { group in
-        let part = partials.pointer + group * (k * m + m), biasPart = part + k * m
-        biasPart.update(repeating: 0, count: m)
+        let part = partials + group * k * m
         let packedA = PackBuffer(count: GEMMBlocking.roundUp(min(k, GEMMBlocking.mc), GEMMBlocking.mr) * GEMMBlocking.kc)
         let packedB = PackBuffer(count: GEMMBlocking.kc * GEMMBlocking.roundUp(m, GEMMBlocking.nr))
         defer { packedA.deallocate(); packedB.deallocate() }
@@ -106,35 +138,11 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
                 for ic in stride(from: 0, to: k, by: GEMMBlocking.mc) {
                     let mc = min(GEMMBlocking.mc, k - ic)
                     columns.packRowSlivers(rows: ic..<(ic + mc), columns: pc..<(pc + kc), into: packedA.pointer)
-                    macroKernel(mc: mc, nc: m, kc: kc, packedA: packedA.pointer, packedB: packedB.pointer,
-                                c: part + ic * m, ldc: m, alpha: 1, beta: first ? 0 : 1)
+                    macroKernel(mc: mc, nc: m, kc: kc, packedA: packedA.pointer,
+                                b: PackedBPanel(base: packedB.pointer, kc: kc), c: part + ic * m, ldc: m,
+                                alpha: 1, beta: first ? 0 : 1)
                 }
                 first = false
-            }
-            if db != nil {
-                for co in 0..<m {
-                    let row = dy.channel(n, co)
-                    var sum: Float = 0
-                    for q in 0..<plane { sum += row[q] }
-                    biasPart[co] += sum
-                }
-            }
-        }
-    }
-
-    // Partials are dWᵀ [k, m]; sum them in group order into dW [m, k].
-    let rowChunks = min(m, 8)
-    parallelFor(chunks: rowChunks) { chunk in
-        for co in (chunk * m / rowChunks)..<((chunk + 1) * m / rowChunks) {
-            for kk in 0..<k {
-                var sum: Float = 0
-                for group in 0..<groups { sum += partials.pointer[group * (k * m + m) + kk * m + co] }
-                dw[co * k + kk] += sum
-            }
-            if let db {
-                var sum: Float = 0
-                for group in 0..<groups { sum += partials.pointer[group * (k * m + m) + k * m + co] }
-                db[co] += sum
             }
         }
     }

@@ -42,7 +42,7 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
                 packA(a, lda: lda, transposed: transA, i0: rows.lowerBound, mc: rows.count, p0: pc, kc: kc,
                       into: packedA.pointer)
                 macroKernel(mc: rows.count, nc: cols.count, kc: kc, packedA: packedA.pointer,
-                            packedB: packedB.pointer + cols.lowerBound * kc,
+                            b: PackedBPanel(base: packedB.pointer + cols.lowerBound * kc, kc: kc),
                             c: c + rows.lowerBound * ldc + jc + cols.lowerBound, ldc: ldc,
                             alpha: alpha, beta: betaNow)
             }
