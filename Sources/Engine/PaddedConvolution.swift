@@ -56,22 +56,22 @@ struct PaddedImage {
     /// The B panel of wide pixels `q0...` for im2col rows from `p0` on.
     func panel(q0: Int, p0: Int) -> OffsetBPanel { OffsetBPanel(base: base + q0, offsets: offsets + p0) }
 
-    /// Packs im2col rows `rows`, wide pixels `pixels` as the A operand of a GEMM (6-row slivers).
-    func packRows(_ rows: Range<Int>, pixels: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
-        let mr = GEMMBlocking.mr, kc = pixels.count
-        var ir = 0
-        while ir < rows.count {
-            let height = min(mr, rows.count - ir)
-            let sliver = dst + ir * kc
-            for r in 0..<mr {
-                if r < height {
-                    let src = base + offsets[rows.lowerBound + ir + r] + pixels.lowerBound
-                    for p in 0..<kc { sliver[p * mr + r] = src[p] }
-                } else {
-                    for p in 0..<kc { sliver[p * mr + r] = 0 }
+    /// Adds dWᵀ[rows of the im2col matrix, m] += columns[:, pixels] · packed B, reading the im2col rows
+    /// in place (`zeros`: `pixels.count` zeros for the rows past the last 6-row group).
+    func multiplyRows(pixels: Range<Int>, by packedB: UnsafePointer<Float>, m: Int, into part: UnsafeMutablePointer<Float>,
+                      zeros: UnsafePointer<Float>, beta: Float) {
+        let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, k = g.patchSize, kc = pixels.count
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
+            for jr in stride(from: 0, to: m, by: nr) {
+                for ir in stride(from: 0, to: k, by: mr) {
+                    for r in 0..<mr {
+                        rows[r] = ir + r < k ? base + offsets[ir + r] + pixels.lowerBound : zeros
+                    }
+                    microkernel6x16Rows(kc: kc, aRows: UnsafePointer(rows.baseAddress!), b: packedB + jr * kc,
+                                        c: part + ir * m + jr, ldc: m, rows: min(mr, k - ir), cols: min(nr, m - jr),
+                                        alpha: 1, beta: beta)
                 }
             }
-            ir += mr
         }
     }
 
@@ -120,7 +120,11 @@ private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, p
             let end = min(pixels.upperBound, (oy + 1) * wideWidth)
             let valid = max(0, min(end - q, y.width - ox))
             let to = out + oy * y.width + ox, from = src + (q - pixels.lowerBound)
-            for t in 0..<valid { to[t] = accumulate ? to[t] + (from[t] + b) : from[t] + b }
+            if accumulate {
+                for t in 0..<valid { to[t] += from[t] + b }
+            } else {
+                for t in 0..<valid { to[t] = from[t] + b }
+            }
             q = end
         }
     }
@@ -137,9 +141,10 @@ func paddedBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform
         let image = PaddedImage(g)
         let wideGradient = PackBuffer(count: m * image.span)
         wideGradient.pointer.initialize(repeating: 0, count: m * image.span)
-        let packedA = PackBuffer(count: GEMMBlocking.roundUp(min(k, GEMMBlocking.mc), GEMMBlocking.mr) * GEMMBlocking.kc)
+        let zeros = PackBuffer(count: GEMMBlocking.kc)
+        zeros.pointer.initialize(repeating: 0, count: GEMMBlocking.kc)
         let packedB = PackBuffer(count: GEMMBlocking.kc * GEMMBlocking.roundUp(m, GEMMBlocking.nr))
-        defer { image.deallocate(); wideGradient.deallocate(); packedA.deallocate(); packedB.deallocate() }
+        defer { image.deallocate(); wideGradient.deallocate(); zeros.deallocate(); packedB.deallocate() }
         var first = true
         for n in (group * x.batch / groups)..<((group + 1) * x.batch / groups) {
             image.load(x, n, transform: inputTransform)
@@ -153,13 +158,8 @@ func paddedBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform
                 let kc = min(GEMMBlocking.kc, image.span - pc)
                 packB(wideGradient.pointer, ldb: image.span, transposed: true, p0: pc, kc: kc, j0: 0, nc: m,
                       into: packedB.pointer)
-                for ic in stride(from: 0, to: k, by: GEMMBlocking.mc) {
-                    let mc = min(GEMMBlocking.mc, k - ic)
-                    image.packRows(ic..<(ic + mc), pixels: pc..<(pc + kc), into: packedA.pointer)
-                    macroKernel(mc: mc, nc: m, kc: kc, packedA: packedA.pointer,
-                                b: PackedBPanel(base: packedB.pointer, kc: kc), c: part + ic * m, ldc: m,
-                                alpha: 1, beta: first ? 0 : 1)
-                }
+                image.multiplyRows(pixels: pc..<(pc + kc), by: packedB.pointer, m: m, into: part,
+                                   zeros: zeros.pointer, beta: first ? 0 : 1)
                 first = false
             }
         }
