@@ -84,7 +84,7 @@ struct OffsetBPanel: BPanel {
 func microkernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                      alpha: Float, beta: Float) {
-    tileProduct(kc: kc, aValue: { p, r in a[p * 6 + r] }, bRow: { b + $0 * 16 }, c: c, ldc: ldc, rows: rows, cols: cols,
+    tileProduct(kc: kc, aValue: { p, r in a[p &* 6 &+ r] }, bRow: { b + ($0 &* 16) }, c: c, ldc: ldc, rows: rows, cols: cols,
                 alpha: alpha, beta: beta)
 }
 
@@ -93,7 +93,7 @@ func microkernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
 func microkernel6x16Offsets(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
                             c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                             alpha: Float, beta: Float) {
-    tileProduct(kc: kc, aValue: { p, r in a[p * 6 + r] }, bRow: { b + offsets[$0] }, c: c, ldc: ldc, rows: rows,
+    tileProduct(kc: kc, aValue: { p, r in a[p &* 6 &+ r] }, bRow: { b + offsets[$0] }, c: c, ldc: ldc, rows: rows,
                 cols: cols, alpha: alpha, beta: beta)
 }
 
@@ -113,7 +113,7 @@ func microkernel6x16Rows(kc: Int, aRows: UnsafePointer<UnsafePointer<Float>>, b:
         case 4: return a4[p]
         default: return a5[p]
         }
-    }, bRow: { b + $0 * 16 }, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }, bRow: { b + ($0 &* 16) }, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
 }
 
 /// The 6x16 register tile: `aValue(p, r)` is A's row `r` at depth step `p` (zero past `rows`),
