@@ -1,5 +1,5 @@
-// The implicit im2col matrix of one image, read (and, for backward-data, scattered into) in pieces as
-// the GEMM packers need them, so the full matrix never exists in memory.
+// The implicit im2col matrix of one image for strided convolutions, read (and, for backward-data,
+// scattered into) in pieces as the GEMM packers need them, so the full matrix never exists in memory.
 
 /// A per-input-channel affine map followed by ReLU, applied to a convolution's input while it is
 /// packed: `x̂[c] = max(0, scale[c]·x[c] + shift[c])`. Padding stays zero (it pads x̂, not x).
@@ -33,10 +33,6 @@ struct ImplicitColumns {
     @inline(__always)
     private func forEachRun(ky: Int, kx: Int, q0: Int, count: Int,
                             _ body: (_ offset: Int, _ length: Int, _ start: Int, _ lo: Int, _ hi: Int) -> Void) {
-        if g.isPointwise {
-            body(0, count, q0, 0, count)
-            return
-        }
         let ow = g.outputWidth, w = g.inputWidth, sx = g.strideX
         var offset = 0
         while offset < count {

@@ -80,12 +80,6 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outputPlane: Int { outputHeight * outputWidth }
     public var weightCount: Int { outChannels * patchSize }
 
-    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over each image's pixels.
-    var isPointwise: Bool {
-        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1
-            && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0
-    }
-
     /// For stride 1, the geometry whose forward pass is this one's backward-data: input = the output
     /// gradient, kernel flipped, padding `k − 1 − p` per side (nil when a side pads by ≥ the kernel).
     var transposedForStrideOne: ConvGeometry? {

@@ -1,5 +1,6 @@
-// Convolution backward passes as implicit GEMMs: data (columns = Wᵀ·dY, scattered back onto the
-// input) and weights (dWᵀ = columns·dYᵀ, reduced over fixed image groups in a fixed order).
+// Convolution backward passes as implicit GEMMs: data (stride 1: a forward convolution with flipped
+// weights; else columns = Wᵀ·dY scattered onto the input) and weights (dWᵀ = columns·dYᵀ, reduced over
+// fixed image groups in a fixed order).
 
 /// The gradient with respect to the convolution's input x̂ (the transformed input when the forward
 /// used an `inputTransform`: the BatchNorm/ReLU backward is the caller's), given `outputGradient`.

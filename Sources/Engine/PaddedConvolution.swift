@@ -1,6 +1,7 @@
 // Stride-1 convolutions over a zero-padded copy of each image, read in place: with output pixels
 // indexed across the padded width, every row of the im2col matrix is one contiguous run of that copy,
 // so B needs no packing and the fused BN-ReLU transform runs once per input element, not once per tap.
+// A 1x1 unpadded convolution is then a plain GEMM over the copied image (no dropped columns).
 
 /// One image of a stride-1 convolution's input, zero-padded and transformed, plus the im2col row
 /// offsets into it. Output "wide" pixel `q = oy·paddedWidth + ox` (ox < paddedWidth) reads, for row
