@@ -22,11 +22,13 @@ struct PaddedImage {
             && max(g.padLeft, g.padRight) < g.kernelWidth
     }
 
+    static func span(_ g: ConvGeometry) -> Int { g.outputHeight * (g.inputWidth + g.padLeft + g.padRight) }
+
     init(_ g: ConvGeometry) {
         self.g = g
         paddedWidth = g.inputWidth + g.padLeft + g.padRight
         paddedPlane = paddedWidth * (g.inputHeight + g.padTop + g.padBottom)
-        span = g.outputHeight * paddedWidth
+        span = PaddedImage.span(g)
         // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
         let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
         storage = PackBuffer(count: count)
@@ -88,14 +90,18 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     let k = g.patchSize, m = g.outChannels
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
-    parallelFor(chunks: x.batch) { n in
+    let tiles = PixelTiles(plane: PaddedImage.span(g), preferredWidth: 256)
+    // Small batches also split each image's tiles, so inference on one image still uses every thread;
+    // the split depends on the batch size only (and results not even on that).
+    let parts = x.batch >= 4 ? 1 : min(tiles.count, 4)
+    parallelFor(chunks: x.batch * parts) { chunk in
+        let n = chunk / parts, part = chunk % parts
         let image = PaddedImage(g)
         defer { image.deallocate() }
         image.load(x, n, transform: inputTransform)
-        let tiles = PixelTiles(plane: image.span, preferredWidth: 256)
         let tile = PackBuffer(count: m * tiles.width)
         defer { tile.deallocate() }
-        for t in 0..<tiles.count {
+        for t in (part * tiles.count / parts)..<((part + 1) * tiles.count / parts) {
             let pixels = tiles[t]
             for pc in stride(from: 0, to: k, by: GEMMBlocking.kc) {
                 macroKernel(mc: m, nc: pixels.count, kc: min(GEMMBlocking.kc, k - pc),
