@@ -1,9 +1,9 @@
-// `tlab bench`: the group of throughput measurements (store, and others as they are added).
+// `tlab bench`: the group of release-mode throughput benchmarks (a benchmark, never a test).
 import ArgumentParser
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure throughput on this machine (use a release build).",
-        subcommands: [BenchStore.self]
+        abstract: "Measure throughput (build with -c release; numbers from debug builds are meaningless).",
+        subcommands: [BenchStore.self, BenchKernels.self]
     )
 }
