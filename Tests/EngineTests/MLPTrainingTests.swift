@@ -41,6 +41,6 @@ final class MLPTrainingTests: XCTestCase {
             let row = Array(logits[(n * 3)..<(n * 3 + 3)])
             return row.indices.max { row[$0] < row[$1] }! == testLabels[n]
         }.count
-        XCTAssertGreaterThan(Double(correct) / 256, 0.9)
+        XCTAssertGreaterThan(Double(correct) / 256, 0.9, "test accuracy \(correct) / 256")
     }
 }
