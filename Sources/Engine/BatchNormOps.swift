@@ -77,31 +77,35 @@ public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<F
         let m = mean[c]
         // The same expressions as batchNormScaleShift, so the ReLU mask matches the forward's bit for bit.
         let scale = gamma[c] / std, shift = beta[c] - m * scale
-        // dz = dy where the ReLU passed its input, else 0; computed once per pass from x.
-        @inline(__always) func dz(_ xv: Float, _ dyv: Float) -> Float {
-            (!relu || xv * scale + shift > 0) ? dyv : 0
+        // dz = dy where the ReLU passed its input (the forward's x·scale + shift > 0), else 0. Lanes
+        // past a plane's end load as dy = 0 and add nothing to the sums.
+        @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
+            relu ? dyv.replacing(with: 0, where: xv * scale + shift .<= 0) : dyv
         }
-        var sumDz = 0.0, sumDzXhat = 0.0
+        var sumDz = 0.0, sumDzCentred = 0.0
         for n in 0..<x.batch {
             let xp = x.channel(n, c), dyp = dy.channel(n, c)
-            var s: Float = 0, sx: Float = 0
-            for i in 0..<x.plane {
-                let d = dz(xp[i], dyp[i])
+            var s = SIMD8<Float>(), sx = SIMD8<Float>()
+            forEachOctet(0..<x.plane) { i, k in
+                let xv = loadOctet(xp + i, k), d = dz(xv, loadOctet(dyp + i, k))
                 s += d
-                sx += d * (xp[i] - m) * invStd
+                sx = sx.addingProduct(d, xv - m)
             }
-            sumDz += Double(s)
-            sumDzXhat += Double(sx)
+            sumDz += Double(s.sum())
+            sumDzCentred += Double(sx.sum())
         }
+        let sumDzXhat = Float(sumDzCentred) * invStd
         dbeta?[c] += Float(sumDz)
-        dgamma?[c] += Float(sumDzXhat)
-        let meanDz = batchStatistics ? Float(sumDz) / count : 0
-        let meanDzXhat = batchStatistics ? Float(sumDzXhat) / count : 0
+        dgamma?[c] += sumDzXhat
+        // dx = scale·dz − scale·Σdz/M − scale·invStd·Σ(dz·x̂)/M·(x − mean)
+        let offset = batchStatistics ? scale * Float(sumDz) / count : 0
+        let slope = batchStatistics ? scale * invStd * sumDzXhat / count : 0
         for n in 0..<x.batch {
             let xp = x.channel(n, c), dyp = dy.channel(n, c), dxp = dx.channel(n, c)
-            for i in 0..<x.plane {
-                let xhat = (xp[i] - m) * invStd
-                dxp[i] += scale * (dz(xp[i], dyp[i]) - meanDz - xhat * meanDzXhat)
+            forEachOctet(0..<x.plane) { i, k in
+                let xv = loadOctet(xp + i, k)
+                let g = scale * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
+                storeOctet(loadOctet(dxp + i, k) + g, dxp + i, k)
             }
         }
     }

@@ -97,18 +97,23 @@ public final class Optimizer {
             switch rule {
             case let .sgd(momentum, weightDecay):
                 let v = s[0].data
-                for e in range {
-                    v[e] = momentum * v[e] + g[e] + weightDecay * w[e]
-                    w[e] -= lr * v[e]
+                forEachOctet(range) { e, k in
+                    let weight = loadOctet(w + e, k)
+                    let velocity = momentum * loadOctet(v + e, k) + loadOctet(g + e, k) + weightDecay * weight
+                    storeOctet(velocity, v + e, k)
+                    storeOctet(weight - lr * velocity, w + e, k)
                 }
             case let .adam(beta1, beta2, epsilon, weightDecay):
                 let m = s[0].data, v = s[1].data
                 let alpha = Float(Double(lr) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
-                for e in range {
-                    w[e] -= lr * weightDecay * w[e]
-                    m[e] = beta1 * m[e] + (1 - beta1) * g[e]
-                    v[e] = beta2 * v[e] + (1 - beta2) * g[e] * g[e]
-                    w[e] -= alpha * m[e] / (v[e].squareRoot() + epsilon)
+                forEachOctet(range) { e, k in
+                    let grad = loadOctet(g + e, k), weight = loadOctet(w + e, k)
+                    let first = beta1 * loadOctet(m + e, k) + (1 - beta1) * grad
+                    let second = beta2 * loadOctet(v + e, k) + (1 - beta2) * grad * grad
+                    storeOctet(first, m + e, k)
+                    storeOctet(second, v + e, k)
+                    let decayed = weight - lr * weightDecay * weight
+                    storeOctet(decayed - alpha * first / (second.squareRoot() + epsilon), w + e, k)
                 }
             }
         }
