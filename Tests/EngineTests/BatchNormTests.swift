@@ -81,6 +81,20 @@ final class BatchNormTests: XCTestCase {
         }
         XCTAssertEqual(dgamma.array, bn.gamma.grad.array)
         XCTAssertEqual(dbeta.array, bn.beta.grad.array)
+
+        // The layer's view methods do the same bookkeeping: scale and shift, then the backward.
+        let viewed = BatchNorm(name: "viewed", features: 5)
+        viewed.gamma.value.copy(from: bn.gamma.value)
+        viewed.beta.value.copy(from: bn.beta.value)
+        viewed.normalize(x, context: ForwardContext(training: true))
+        XCTAssertEqual(viewed.scale.array, scale.array)
+        XCTAssertEqual(viewed.shift.array, shift.array)
+        XCTAssertEqual(viewed.runningMean.value.array, bn.runningMean.value.array)
+        let viewedGradient = Tensor(zeros: block.shape)
+        viewedGradient.fill(1)
+        viewed.backward(dy: dy.images(), x: x, relu: true, dx: viewedGradient.images(channels: channels))
+        XCTAssertEqual(viewedGradient.array, blockGradient.array)
+        XCTAssertEqual(viewed.gamma.grad.array, dgamma.array)
     }
 
     func testOneAndTwoThreadsGiveIdenticalBits() {
