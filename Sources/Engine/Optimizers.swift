@@ -136,34 +136,34 @@ public final class Optimizer {
     }
 
     /// Restores state saved by `state()`: afterwards, steps continue exactly as the saving run's.
-    /// Throws if a tensor names no parameter of this optimizer or has the wrong shape.
+    /// Throws if a tensor names no parameter of this optimizer, has the wrong shape, or is missing.
     public func restore(_ state: [String: Tensor]) throws {
-        for key in ["optimizer.step", "optimizer.learning_rate"] where state[key]?.count != 1 {
-            throw OptimizerStateError.missing(key)
+        let scalars = ["optimizer.step", "optimizer.learning_rate"]
+        for key in scalars {
+            guard let t = state[key] else { throw OptimizerStateError.missing(key) }
+            guard t.shape == [1] else { throw OptimizerStateError.shapeMismatch(name: key, expected: [1], found: t.shape) }
         }
         let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1.name, $0) })
-        var restored: [[Tensor]?] = Array(repeating: nil, count: parameters.count)
-        var filled: [Int: [String: Tensor]] = [:]
-        for (key, tensor) in state where key != "optimizer.step" && key != "optimizer.learning_rate" {
-            guard key.hasPrefix("optimizer."), let dot = key.lastIndex(of: "."),
-                  let i = index[String(key[key.index(key.startIndex, offsetBy: 10)..<dot])],
-                  rule.slotNames.contains(String(key[key.index(after: dot)...])) else {
+        var named: [Int: [String: Tensor]] = [:]
+        for (key, tensor) in state where !scalars.contains(key) {
+            // optimizer.<parameter name, may contain dots>.<slot>
+            let path = key.hasPrefix("optimizer.") ? key.dropFirst("optimizer.".count) : ""
+            guard let dot = path.lastIndex(of: "."), let i = index[String(path[..<dot])],
+                  case let slot = String(path[path.index(after: dot)...]), rule.slotNames.contains(slot) else {
                 throw OptimizerStateError.unknownTensor(key)
             }
             let shape = parameters[i].value.shape
             guard tensor.shape == shape else {
                 throw OptimizerStateError.shapeMismatch(name: key, expected: shape, found: tensor.shape)
             }
-            filled[i, default: [:]][String(key[key.index(after: dot)...])] = tensor.clone()
+            named[i, default: [:]][slot] = tensor.clone()
         }
-        for (i, named) in filled {
-            let tensors = try rule.slotNames.map { slot -> Tensor in
-                guard let t = named[slot] else {
-                    throw OptimizerStateError.missing("optimizer.\(parameters[i].name).\(slot)")
-                }
+        var restored: [[Tensor]?] = Array(repeating: nil, count: parameters.count)
+        for (i, slots) in named {
+            restored[i] = try rule.slotNames.map { slot in
+                guard let t = slots[slot] else { throw OptimizerStateError.missing("optimizer.\(parameters[i].name).\(slot)") }
                 return t
             }
-            restored[i] = tensors
         }
         slots = restored
         stepCount = Int(state["optimizer.step"]!.data[0])
