@@ -15,7 +15,13 @@ func forEachOctet(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
 /// `lanes` floats from `p` (8 for a full group), the rest zero.
 @inline(__always)
 func loadOctet(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
-    lanes == 8 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) : loadPartial(p, lanes)
+    lanes == 8 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) : loadPartial(p, lanes, SIMD8())
+}
+
+/// `lanes` floats from `p`, the rest taken from `padding`.
+@inline(__always)
+func loadOctet(_ p: UnsafePointer<Float>, _ lanes: Int, padding: SIMD8<Float>) -> SIMD8<Float> {
+    lanes == 8 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) : loadPartial(p, lanes, padding)
 }
 
 /// Stores the first `lanes` floats of `v` at `p`.
@@ -26,8 +32,8 @@ func storeOctet(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: In
 
 // Out of line so the partial-group code stays out of the vector loops.
 @inline(never)
-private func loadPartial(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
-    var v = SIMD8<Float>()
+private func loadPartial(_ p: UnsafePointer<Float>, _ lanes: Int, _ padding: SIMD8<Float>) -> SIMD8<Float> {
+    var v = padding
     for i in 0..<lanes { v[i] = p[i] }
     return v
 }
