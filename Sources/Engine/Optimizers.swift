@@ -126,6 +126,7 @@ public final class Optimizer {
 
     /// The optimizer's state as named tensors (copies), for checkpoints.
     public func state() -> [String: Tensor] {
+        precondition(stepCount <= 1 << 24, "step count \(stepCount) no longer fits a float32 exactly")
         var out = ["optimizer.step": Tensor(shape: [1], values: [Float(stepCount)]),
                    "optimizer.learning_rate": Tensor(shape: [1], values: [learningRate])]
         for (i, p) in parameters.enumerated() {
