@@ -1,0 +1,205 @@
+// Batch normalisation as free functions over channel views: statistics, the affine map they imply,
+// and the backward pass with an optional ReLU folded in (DenseNet fuses BN→ReLU into its convs).
+
+/// y = x·scale + shift, then ReLU: the one definition of the fused activation, so a model that
+/// applies it while packing a convolution's input and `batchNormBackward` agree on every ReLU mask.
+@inline(__always)
+public func batchNormReLU(_ x: Float, scale: Float, shift: Float) -> Float {
+    max(x * scale + shift, 0)
+}
+
+/// Per-channel batch mean and biased variance of `x`, over batch, height and width (two passes).
+///
+/// Each channel is reduced by one worker in a fixed order (float lanes per image, added in image
+/// order in Double), so the result does not depend on the thread count.
+public func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float>,
+                                variance: UnsafeMutablePointer<Float>) {
+    let count = Double(x.batch * x.plane)
+    forEachChannelGroup(x) { group in
+        var sum = SIMD8<Double>()
+        for n in 0..<x.batch {
+            let p = x.channel(n, group.channel)
+            var lanes = SIMD8<Float>()
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                lanes += loadOctet(p + i, k)
+            }
+            sum += SIMD8<Double>(lanes)
+        }
+        let m = SIMD8<Float>(group.perChannel(sum) / count)
+        var squares = SIMD8<Double>()
+        for n in 0..<x.batch {
+            let p = x.channel(n, group.channel)
+            var lanes = SIMD8<Float>()
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                let d = loadOctet(p + i, k, padding: m) - m  // padded lanes add 0
+                lanes = lanes.addingProduct(d, d)
+            }
+            squares += SIMD8<Double>(lanes)
+        }
+        group.store(m, mean)
+        group.store(SIMD8<Float>(group.perChannel(squares) / count), variance)
+    }
+}
+
+/// The per-channel affine map batch normalisation applies: scale = γ/√(var+ε), shift = β − mean·scale.
+public func batchNormScaleShift(channels: Int, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>,
+                                gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
+                                scale: UnsafeMutablePointer<Float>, shift: UnsafeMutablePointer<Float>) {
+    for c in 0..<channels {
+        let s = gamma[c] / (variance[c] + epsilon).squareRoot()
+        scale[c] = s
+        shift[c] = beta[c] - mean[c] * s
+    }
+}
+
+/// y = x·scale + shift per channel, followed by ReLU when `relu`. `y` may be `x` itself.
+public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                           relu: Bool, into y: ImageView) {
+    precondition(x.batch == y.batch && x.channels == y.channels && x.plane == y.plane,
+                 "batchNormApply: output view does not match the input view")
+    forEachChannelGroup(x) { group in
+        let s = group.lanes(scale), t = group.lanes(shift)
+        for n in 0..<x.batch {
+            let src = x.channel(n, group.channel), dst = y.channel(n, group.channel)
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                let v = loadOctet(src + i, k) * s + t
+                storeOctet(relu ? v.replacing(with: 0, where: v .< 0) : v, dst + i, k)
+            }
+        }
+    }
+}
+
+/// Backward of y = [ReLU](γ·(x − mean)/√(var+ε) + β), given `dy` = ∂L/∂y.
+///
+/// With `batchStatistics` (training mode) mean and variance are the batch's own, so the gradient
+/// flows through them: dx = scale·(dz − Σdz/M − x̂·Σ(dz·x̂)/M), M = N·H·W, dz = dy masked by the ReLU.
+/// Otherwise (inference mode, frozen BN) they are constants and dx = scale·dz.
+///
+/// Everything ADDS: `dx += …` (DenseNet's block buffers collect gradients from several layers),
+/// `dgamma += Σdz·x̂`, `dbeta += Σdz`; pass `nil` for the parameter gradients of a frozen layer.
+public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
+                              variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                              beta: UnsafePointer<Float>, epsilon: Float, relu: Bool, batchStatistics: Bool,
+                              dx: ImageView, dgamma: UnsafeMutablePointer<Float>?,
+                              dbeta: UnsafeMutablePointer<Float>?) {
+    precondition(dy.batch == x.batch && dy.channels == x.channels && dy.plane == x.plane
+                 && dx.batch == x.batch && dx.channels == x.channels && dx.plane == x.plane,
+                 "batchNormBackward: dy, x and dx views differ in shape")
+    let channels = x.channels, count = Double(x.batch * x.plane)
+    // The same scale and shift as the forward's, so the ReLU mask matches it bit for bit.
+    var constants = [Float](repeating: 0, count: 2 * channels)
+    constants.withUnsafeMutableBufferPointer { buffer in
+        let scale = buffer.baseAddress!, shift = scale + channels
+        batchNormScaleShift(channels: channels, mean: mean, variance: variance, gamma: gamma, beta: beta,
+                            epsilon: epsilon, scale: scale, shift: shift)
+        forEachChannelGroup(x) { group in
+            let m = group.lanes(mean), s = group.lanes(scale), t = group.lanes(shift)
+            let invStd = 1 / (group.lanes(variance) + epsilon).squareRoot()
+            // dz = dy where the ReLU passed its input (x·scale + shift > 0), else 0. Padded lanes
+            // load dy = 0 and add nothing to the sums.
+            @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
+                relu ? dyv.replacing(with: 0, where: xv * s + t .<= 0) : dyv
+            }
+            var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
+            for n in 0..<x.batch {
+                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
+                var lanes = (dz: SIMD8<Float>(), dzCentred: SIMD8<Float>())
+                for j in 0..<group.octets {
+                    let (i, k) = group.octet(j)
+                    let xv = loadOctet(xp + i, k), d = dz(xv, loadOctet(dyp + i, k))
+                    lanes.dz += d
+                    lanes.dzCentred = lanes.dzCentred.addingProduct(d, xv - m)
+                }
+                sums.dz += SIMD8<Double>(lanes.dz)
+                sums.dzCentred += SIMD8<Double>(lanes.dzCentred)
+            }
+            let sumDz = SIMD8<Float>(group.perChannel(sums.dz))
+            let sumDzXhat = SIMD8<Float>(group.perChannel(sums.dzCentred)) * invStd
+            if let dbeta { group.store(group.lanes(dbeta) + sumDz, dbeta) }
+            if let dgamma { group.store(group.lanes(dgamma) + sumDzXhat, dgamma) }
+            // dx = scale·dz − scale·Σdz/M − scale·invStd·Σ(dz·x̂)/M·(x − mean)
+            let offset = batchStatistics ? s * sumDz / Float(count) : SIMD8<Float>()
+            let slope = batchStatistics ? s * invStd * sumDzXhat / Float(count) : SIMD8<Float>()
+            for n in 0..<x.batch {
+                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
+                let dxp = dx.channel(n, group.channel)
+                for j in 0..<group.octets {
+                    let (i, k) = group.octet(j)
+                    let xv = loadOctet(xp + i, k)
+                    let g = s * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
+                    storeOctet(loadOctet(dxp + i, k) + g, dxp + i, k)
+                }
+            }
+        }
+    }
+}
+
+/// Updates running statistics from one batch's: running = momentum·running + (1 − momentum)·batch,
+/// where `momentum` is the fraction kept (Keras meaning). With `unbiasedVariance` the batch variance
+/// is first scaled by M/(M−1), M = `batchCount` values per channel (PyTorch stores that estimate).
+public func batchNormUpdateRunning(channels: Int, batchMean: UnsafePointer<Float>,
+                                   batchVariance: UnsafePointer<Float>, batchCount: Int,
+                                   momentum: Float, unbiasedVariance: Bool,
+                                   runningMean: UnsafeMutablePointer<Float>,
+                                   runningVariance: UnsafeMutablePointer<Float>) {
+    let correction = unbiasedVariance && batchCount > 1 ? Float(batchCount) / Float(batchCount - 1) : 1
+    for c in 0..<channels {
+        runningMean[c] = momentum * runningMean[c] + (1 - momentum) * batchMean[c]
+        runningVariance[c] = momentum * runningVariance[c] + (1 - momentum) * batchVariance[c] * correction
+    }
+}
+
+/// Channels that share one vector of per-lane constants. Usually one channel whose pixels fill the
+/// eight lanes; in single-pixel images (a [N, F] batch, 1x1 maps), whose channels lie side by side,
+/// up to eight channels, one per lane. The same lane code then serves both layouts.
+private struct ChannelGroup {
+    let channel: Int
+    let channels: Int
+    let plane: Int
+
+    var channelsInLanes: Bool { plane == 1 }
+
+    /// Per-channel values as lanes: broadcast, or one channel per lane.
+    @inline(__always)
+    func lanes(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        channelsInLanes ? loadOctet(p + channel, channels) : SIMD8(repeating: p[channel])
+    }
+
+    /// Writes per-channel lanes back (all lanes of a one-channel group hold its value).
+    @inline(__always)
+    func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        if channelsInLanes { storeOctet(v, p + channel, channels) } else { p[channel] = v[0] }
+    }
+
+    /// Groups of eight values per image: one group of channels, or the octets of a plane.
+    var octets: Int { channelsInLanes ? 1 : (plane + 7) / 8 }
+
+    /// Octet `j` of an image: offset from its first channel, and how many lanes are real.
+    @inline(__always)
+    func octet(_ j: Int) -> (offset: Int, lanes: Int) {
+        channelsInLanes ? (0, channels) : (8 * j, min(8, plane - 8 * j))
+    }
+
+    /// Lane sums as per-channel totals: kept per lane, or all lanes of the one channel added up.
+    @inline(__always)
+    func perChannel(_ sums: SIMD8<Double>) -> SIMD8<Double> {
+        channelsInLanes ? sums : SIMD8(repeating: sums.sum())
+    }
+}
+
+/// Runs `body` for every channel group, in chunks of at least ~16K values so small planes do not
+/// drown in scheduling. Chunks depend only on the shape, never on the thread count.
+private func forEachChannelGroup(_ x: ImageView, _ body: (ChannelGroup) -> Void) {
+    let groupWidth = x.plane == 1 ? 8 : 1
+    let groups = (x.channels + groupWidth - 1) / groupWidth
+    let groupsPerChunk = max(1, min(groups, 16_384 / max(1, x.batch * x.plane * groupWidth)))
+    parallelFor(chunks: (groups + groupsPerChunk - 1) / groupsPerChunk) { chunk in
+        for g in chunk * groupsPerChunk..<min(groups, (chunk + 1) * groupsPerChunk) {
+            let c = g * groupWidth
+            body(ChannelGroup(channel: c, channels: min(groupWidth, x.channels - c), plane: x.plane))
+        }
+    }
+}
