@@ -22,13 +22,17 @@ public struct DenseNetConfig: Equatable, Sendable {
     /// A transition keeps `floor(channels · compression)` channels.
     public var compression: Double
     public var stem: Stem
+    /// How convolution weights start when not loaded: Keras's Glorot uniform for DenseNet-121, He
+    /// normal over the fan-out for DenseNet-BC (`liuzhuang13/DenseNet`).
+    public var convolutionInit: WeightInit
     /// BatchNorm ε for every backbone BN (Keras DenseNet: 1.001e-5).
     public var batchNormEpsilon: Float
     /// Fraction of the running statistics kept per training step (Keras: 0.99).
     public var batchNormMomentum: Float
 
     public init(growthRate: Int, blockSizes: [Int], initialChannels: Int, bottleneckChannels: Int,
-                compression: Double, stem: Stem, batchNormEpsilon: Float = 1.001e-5,
+                compression: Double, stem: Stem, convolutionInit: WeightInit = .glorotUniform,
+                batchNormEpsilon: Float = 1.001e-5,
                 batchNormMomentum: Float = 0.99) {
         self.growthRate = growthRate
         self.blockSizes = blockSizes
@@ -36,6 +40,7 @@ public struct DenseNetConfig: Equatable, Sendable {
         self.bottleneckChannels = bottleneckChannels
         self.compression = compression
         self.stem = stem
+        self.convolutionInit = convolutionInit
         self.batchNormEpsilon = batchNormEpsilon
         self.batchNormMomentum = batchNormMomentum
     }
@@ -64,7 +69,7 @@ public struct DenseNetConfig: Equatable, Sendable {
                                     blockSizes: Array(repeating: convLayers / (2 * blocks), count: blocks),
                                     initialChannels: 2 * growthRate,
                                     bottleneckChannels: bottleneckFactor * growthRate,
-                                    compression: compression, stem: .small)
+                                    compression: compression, stem: .small, convolutionInit: .heNormal)
         try config.validate()
         return config
     }

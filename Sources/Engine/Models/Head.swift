@@ -3,14 +3,6 @@
 /// A classification head: layers applied to the backbone's [C, H, W] feature map, in order. The last
 /// dense layer produces logits; softmax lives in the loss (fused softmax cross-entropy).
 public struct Head: Equatable, Sendable {
-    /// How a dense layer's weights start (biases start at zero).
-    public enum WeightInit: String, Equatable, Sendable {
-        /// Keras's default for `Dense`.
-        case glorotUniform
-        /// `he_normal`, as the study's frozen model used.
-        case heNormal
-    }
-
     public enum Pooling: String, Equatable, Sendable { case average, max }
 
     public var layers: [HeadLayer]
@@ -82,7 +74,16 @@ public enum HeadLayer: Equatable, Sendable {
     /// BatchNorm over features, Keras defaults (ε 1e-3, momentum 0.99).
     case batchNorm
     /// Fully connected to `units`, optionally followed by ReLU.
-    case dense(units: Int, relu: Bool, initializer: Head.WeightInit)
+    case dense(units: Int, relu: Bool, initializer: WeightInit)
     /// Inverted dropout with this drop probability during training.
     case dropout(Float)
+}
+
+/// How a layer's weights start (biases start at zero).
+public enum WeightInit: String, Equatable, Sendable {
+    /// Keras's default for `Dense` and `Conv2D`.
+    case glorotUniform
+    /// He normal: Keras `he_normal` for dense layers (the study's frozen head); for convolutions, over
+    /// the fan-out as the original DenseNet code draws them.
+    case heNormal
 }
