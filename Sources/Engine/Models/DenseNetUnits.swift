@@ -14,24 +14,29 @@ extension BackboneUnit {
     var isTrainable: Bool { parameters.contains { $0.trainable } }
 }
 
-/// Weight gradient of `conv` (if it trains) and, when `inputGradient` is given, the gradient for its
-/// (transformed) input added through `norm`'s backward into `inputGradient`.
+/// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
+/// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
+/// one is wanted.
 private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
                                  outputGradient dy: ImageView, inputGradient: ImageView?) {
     if conv.weight.trainable {
         convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
                                    weightGradient: conv.weight.grad.data, biasGradient: nil)
     }
-    guard let dx = inputGradient else { return }
     guard let norm else {
-        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
-                                accumulate: true)
+        if let dx = inputGradient {
+            convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
+                                    accumulate: true)
+        }
         return
     }
-    let dTransformed = Tensor(zeros: [input.batch, input.channels, input.height, input.width])
+    guard inputGradient != nil || !norm.isFrozen else { return }
+    let shape = [input.batch, input.channels, input.height, input.width]
+    let dTransformed = Tensor(zeros: shape)
     convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
                             inputGradient: dTransformed.images())
-    norm.backward(dy: dTransformed.images(), x: input, dx: dx)
+    // Without a wanted input gradient, the BN backward still yields γ and β; its dx goes to scratch.
+    norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? Tensor(zeros: shape).images())
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
