@@ -32,11 +32,15 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
     }
     guard inputGradient != nil || !norm.isFrozen else { return }
     let shape = [input.batch, input.channels, input.height, input.width]
+    // Views carry no owner: every tensor seen only through views is kept alive explicitly.
     let dTransformed = Tensor(zeros: shape)
-    convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
-                            inputGradient: dTransformed.images())
-    // Without a wanted input gradient, the BN backward still yields γ and β; its dx goes to scratch.
-    norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? Tensor(zeros: shape).images())
+    // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
+    let scratch = inputGradient == nil ? Tensor(zeros: shape) : nil
+    withExtendedLifetime((dTransformed, scratch)) {
+        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
+                                inputGradient: dTransformed.images())
+        norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? scratch!.images())
+    }
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
@@ -100,9 +104,11 @@ final class DenseNetStem: BackboneUnit {
             return
         }
         let dr = Tensor(zeros: r.shape), ds = Tensor(zeros: r.shape)
-        argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
-        norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
-        convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
+        withExtendedLifetime((dr, ds)) {
+            argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
+            norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
+            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
+        }
     }
 }
 
@@ -150,11 +156,13 @@ final class DenseLayer: BackboneUnit {
         guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward before forward") }
         let x = block.channels(0..<inputChannels)
         let dt = Tensor(zeros: t.values.shape)
-        convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
-                            outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
-        convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
-                            norm: norm1, outputGradient: dt.images(),
-                            inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+        withExtendedLifetime(dt) {
+            convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
+                                outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
+            convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
+                                norm: norm1, outputGradient: dt.images(),
+                                inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+        }
     }
 }
 
@@ -190,9 +198,11 @@ final class Transition: BackboneUnit {
     func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool) {
         guard let c = convolved else { preconditionFailure("\(conv.name): backward before forward") }
         let dc = Tensor(zeros: c.shape)
-        averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
-        convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
-                            outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+        withExtendedLifetime(dc) {
+            averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
+            convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
+                                outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+        }
     }
 }
 
