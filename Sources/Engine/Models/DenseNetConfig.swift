@@ -63,7 +63,8 @@ public struct DenseNetConfig: Equatable, Sendable {
         guard convLayers > 0, convLayers % (2 * blocks) == 0 else {
             throw ModelError.invalidConfig(
                 field: "depth", value: "\(depth)",
-                expected: "\(blocks) + 1 + a positive multiple of \(2 * blocks) for \(blocks) blocks (e.g. 40, 100, 250 for 3)")
+                expected: "\(blocks) + 1 + a positive multiple of \(2 * blocks) for \(blocks) blocks, e.g. "
+                    + (1...3).map { String(blocks + 1 + 2 * blocks * $0) }.joined(separator: ", "))
         }
         let config = DenseNetConfig(growthRate: growthRate,
                                     blockSizes: Array(repeating: convLayers / (2 * blocks), count: blocks),

@@ -14,24 +14,33 @@ extension BackboneUnit {
     var isTrainable: Bool { parameters.contains { $0.trainable } }
 }
 
-/// Weight gradient of `conv` (if it trains) and, when `inputGradient` is given, the gradient for its
-/// (transformed) input added through `norm`'s backward into `inputGradient`.
+/// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
+/// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
+/// one is wanted.
 private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
                                  outputGradient dy: ImageView, inputGradient: ImageView?) {
     if conv.weight.trainable {
         convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
                                    weightGradient: conv.weight.grad.data, biasGradient: nil)
     }
-    guard let dx = inputGradient else { return }
     guard let norm else {
-        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
-                                accumulate: true)
+        if let dx = inputGradient {
+            convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
+                                    accumulate: true)
+        }
         return
     }
-    let dTransformed = Tensor(zeros: [input.batch, input.channels, input.height, input.width])
-    convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
-                            inputGradient: dTransformed.images())
-    norm.backward(dy: dTransformed.images(), x: input, dx: dx)
+    guard inputGradient != nil || !norm.isFrozen else { return }
+    let shape = [input.batch, input.channels, input.height, input.width]
+    // Views carry no owner: every tensor seen only through views is kept alive explicitly.
+    let dTransformed = Tensor(zeros: shape)
+    // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
+    let scratch = inputGradient == nil ? Tensor(zeros: shape) : nil
+    withExtendedLifetime((dTransformed, scratch)) {
+        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
+                                inputGradient: dTransformed.images())
+        norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? scratch!.images())
+    }
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
@@ -95,9 +104,11 @@ final class DenseNetStem: BackboneUnit {
             return
         }
         let dr = Tensor(zeros: r.shape), ds = Tensor(zeros: r.shape)
-        argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
-        norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
-        convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
+        withExtendedLifetime((dr, ds)) {
+            argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
+            norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
+            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
+        }
     }
 }
 
@@ -145,11 +156,13 @@ final class DenseLayer: BackboneUnit {
         guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward before forward") }
         let x = block.channels(0..<inputChannels)
         let dt = Tensor(zeros: t.values.shape)
-        convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
-                            outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
-        convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
-                            norm: norm1, outputGradient: dt.images(),
-                            inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+        withExtendedLifetime(dt) {
+            convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
+                                outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
+            convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
+                                norm: norm1, outputGradient: dt.images(),
+                                inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+        }
     }
 }
 
@@ -185,9 +198,11 @@ final class Transition: BackboneUnit {
     func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool) {
         guard let c = convolved else { preconditionFailure("\(conv.name): backward before forward") }
         let dc = Tensor(zeros: c.shape)
-        averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
-        convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
-                            outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+        withExtendedLifetime(dc) {
+            averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
+            convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
+                                outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+        }
     }
 }
 
