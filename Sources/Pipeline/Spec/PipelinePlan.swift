@@ -1,0 +1,120 @@
+// A pipeline ready to execute: parsed, overridden, checked, variants expanded, stages in order.
+import Foundation
+import Store
+
+/// One input of a planned stage: input `port` reads the outputs of stage `stage`.
+public struct StageInput: Hashable, Sendable {
+    public let port: String
+    public let stage: String
+}
+
+/// One stage to run, after variant expansion: `finetune@frozen` is the `finetune` stage of the
+/// file in variant `frozen`.
+public struct PlannedStage: Sendable {
+    /// Unique in the plan: the file's name, or `name@variant` for a per-variant copy.
+    public let name: String
+    /// The stage's name in the file.
+    public let template: String
+    public let variant: String?
+    public let kind: StageKind
+    public let parameters: StageParameters
+    /// In the file's order; a `many` port appears once per stage it reads.
+    public let inputs: [StageInput]
+    /// Where the stage is declared.
+    public let location: SourceLocation
+}
+
+/// A checked pipeline. Build it with `PipelinePlan(contentsOf:overrides:)`; it either holds a
+/// whole valid pipeline or throws every problem found, each with its file position.
+///
+/// The file (docs/pipeline-format.md has the whole reference):
+/// ```yaml
+/// name: smoke
+/// seed: 7
+/// stages:
+///   prep:     { kind: preprocess, inputs: { raw: data }, params: { target_classes: [5, 6] } }
+///   finetune: { kind: fine-tune, inputs: { backbone: freeze, data: prep }, params: { lr: 1e-3 } }
+///   …
+/// variants:
+///   frozen:   { freeze: backbone, head: study-frozen }
+/// ```
+/// Parameters not stated take their kind's defaults (`StageSchema`); each variant gets its own
+/// copy of the freeze → fine-tune → evaluate branch (`finetune@frozen`), upstream stages are shared,
+/// and a report reads every variant's evaluation.
+public struct PipelinePlan: Sendable {
+    public let name: String
+    /// The path the file was read from, as given.
+    public let file: String
+    /// SHA-256 of the file's bytes (before overrides), for a report's provenance block.
+    public let fileHash: String
+    public let seed: Int
+    /// Variant names in file order; empty when the file has none.
+    public let variants: [String]
+    /// Every stage in execution order: after its inputs, ties broken by file order.
+    public let stages: [PlannedStage]
+    public let graph: StageGraph
+
+    /// Reads, overrides (`TARGET=VALUE` strings as given after `-S`), checks and expands `path`.
+    public init(contentsOf path: String, overrides: [String] = []) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw PipelineError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError.unreadable(path: path, reason: "not UTF-8 text")
+        }
+        try self.init(yaml: text, file: path, overrides: overrides)
+    }
+
+    /// As `init(contentsOf:overrides:)`, from text; `file` names it in error messages.
+    public init(yaml: String, file: String, overrides: [String] = []) throws {
+        var document: PipelineDocument
+        do {
+            document = try PipelineDocument(yaml: yaml, path: file)
+        } catch let error as PipelineError {
+            throw PipelineError.many(inReadingOrder(error.all))
+        }
+        let overrideErrors = document.apply(overrides: overrides)
+        let resolved: ResolvedPipeline
+        do {
+            resolved = try ResolvedPipeline(document)
+        } catch let error as PipelineError {
+            throw PipelineError.many(inReadingOrder(overrideErrors + error.all))
+        }
+        if !overrideErrors.isEmpty { throw PipelineError.many(overrideErrors) }
+        let graph = StageGraph(names: resolved.stages.map(\.name), edges: resolved.stages.flatMap { stage in
+            stage.inputs.map { StageGraph.Edge(from: $0.stage, to: stage.name, port: $0.port) }
+        })
+        // Cycles were rejected on the file's stages, and expansion cannot make one.
+        let order = graph.topologicalOrder()!
+        let byName = Dictionary(uniqueKeysWithValues: resolved.stages.map { ($0.name, $0) })
+        self.name = document.name
+        self.file = file
+        self.fileHash = SHA256Hasher.hex(Data(yaml.utf8))
+        self.seed = resolved.seed
+        self.variants = document.variants.map(\.name)
+        self.stages = order.map { byName[$0]! }
+        self.graph = graph
+    }
+
+    /// The stage called `name` (`finetune@frozen` for a variant's copy).
+    public func stage(_ name: String) throws -> PlannedStage {
+        guard let stage = stages.first(where: { $0.name == name }) else {
+            throw PipelineError.unknownStage(name, known: stages.map(\.name))
+        }
+        return stage
+    }
+}
+
+/// `errors` without repeats (a file-level mistake shows once, not once per variant copy), in the
+/// order of their positions: overrides first, then by line and column.
+private func inReadingOrder(_ errors: [PipelineError]) -> [PipelineError] {
+    var unique = [PipelineError]()
+    for error in errors where !unique.contains(error) { unique.append(error) }
+    return unique.enumerated().sorted { a, b in
+        let (x, y) = (a.element.position, b.element.position)
+        return x == y ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
+    }.map(\.element)
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Store
+import XCTest
+@testable import Pipeline
+
+/// Downloads against `Fixtures/http_fixture_server.py` on 127.0.0.1, which serves files whole, answers
+/// 404, cuts transfers short, or fails with 503 a given number of times.
+final class DownloaderTests: XCTestCase {
+    private var server: Process?
+    private var port = 0
+    private var served = ""
+    private let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+
+    override func setUpWithError() throws {
+        served = try makeTemporaryDirectory(self)
+        _ = try write(payload, to: served, "payload.bin")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/http_fixture_server.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script, served]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        server = process
+        var line = Data()
+        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line += byte
+        }
+        port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self)), "the fixture server printed no port")
+    }
+
+    override func tearDown() {
+        server?.terminate()
+        server?.waitUntilExit()
+    }
+
+    private func base(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)/")! }
+
+    private func source(at base: URL, checksum: Checksum? = nil, fallback: String? = nil) throws -> DataSource {
+        DataSource(name: "test", location: .remote(base: base),
+                   files: [.init(name: "payload.bin", checksum: try checksum ?? Checksum(.sha256, SHA256Hasher.hex(payload)))],
+                   fallbackDirectory: fallback, advice: "try the fallback")
+    }
+
+    /// A downloader that retries quickly, so failure paths take milliseconds.
+    private func downloader(attempts: Int = 3, mirror: URL? = nil) -> Downloader {
+        Downloader(mirror: mirror, timeout: 5, attempts: attempts, initialBackoff: 0.01)
+    }
+
+    func testDownloadsVerifiesAndReportsProgress() throws {
+        let out = try makeTemporaryDirectory(self)
+        let last = LockedValue<DownloadProgress?>(nil)
+        var loader = downloader()
+        loader.progress = { progress in last.set(progress) }
+
+        let paths = try loader.fetch(source(at: base("files")), into: out)
+
+        XCTAssertEqual(paths, [out + "/payload.bin"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
+        XCTAssertEqual(last.get(), DownloadProgress(file: "payload.bin", receivedBytes: 50_000, expectedBytes: 50_000))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["payload.bin"], "no temp file left")
+    }
+
+    func testNotFoundIsNotRetried() throws {
+        let start = Date()
+        XCTAssertThrowsError(try Downloader(attempts: 3, initialBackoff: 2)
+            .fetch(source(at: base("missing")), into: makeTemporaryDirectory(self))) {
+            XCTAssertEqual($0 as? DownloadError, .notFound(url: base("missing").absoluteString + "payload.bin"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1.5, "a 404 must not wait for a retry")
+    }
+
+    func testChecksumMismatchNamesBothAndKeepsNothing() throws {
+        let out = try makeTemporaryDirectory(self)
+        let wrong = try Checksum(parsing: "md5:00000000000000000000000000000000")
+        XCTAssertThrowsError(try downloader().fetch(source(at: base("files"), checksum: wrong), into: out)) {
+            guard case let .checksumMismatch(_, expected, got)? = $0 as? DownloadError else { return XCTFail("\($0)") }
+            XCTAssertEqual(expected, wrong)
+            XCTAssertEqual(got.algorithm, .md5)
+            XCTAssertTrue("\($0)".contains("expected md5:0000"), "\($0)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+    }
+
+    func testTruncatedTransferIsReportedAfterRetries() throws {
+        XCTAssertThrowsError(try downloader(attempts: 2).fetch(source(at: base("truncate")),
+                                                                into: makeTemporaryDirectory(self))) {
+            XCTAssertEqual($0 as? DownloadError, .truncated(url: base("truncate").absoluteString + "payload.bin",
+                                                            receivedBytes: 25_000, expectedBytes: 50_000))
+        }
+    }
+
+    func testSilentServerTimesOut() throws {
+        let start = Date()
+        let loader = Downloader(timeout: 0.5, attempts: 1)
+        XCTAssertThrowsError(try loader.fetch(source(at: base("stall")), into: makeTemporaryDirectory(self))) {
+            guard case .unreachable(_, let reason, _)? = $0 as? DownloadError else { return XCTFail("\($0)") }
+            XCTAssertTrue(reason.lowercased().contains("timed out"), reason)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    func testServiceUnavailableIsRetriedUntilItSucceeds() throws {
+        XCTAssertThrowsError(try downloader(attempts: 2).fetch(source(at: base("flaky/2/few")),
+                                                                into: makeTemporaryDirectory(self)),
+                             "two attempts cannot outlast two 503s") {
+            XCTAssertTrue("\($0)".contains("HTTP 503"), "\($0)")
+        }
+        let paths = try downloader(attempts: 3).fetch(source(at: base("flaky/2/enough")),
+                                                       into: makeTemporaryDirectory(self))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
+    }
+
+    func testUnreachableFallsBackToVerifiedLocalCopy() throws {
+        // The fallback holds a re-compressed copy, verified by its decompressed content (as Debian's).
+        let fallback = try makeTemporaryDirectory(self)
+        let recompressed = try gzipped(payload)
+        _ = try write(recompressed, to: fallback, "payload.bin")
+        let contentChecksum = try Checksum(.sha256, SHA256Hasher.hex(payload))
+        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        let source = DataSource(name: "test", location: .remote(base: closed),
+                                files: [.init(name: "payload.bin", checksum: contentChecksum, checksumOfDecompressed: true)],
+                                fallbackDirectory: fallback, advice: "install the local copy")
+
+        let paths = try downloader(attempts: 2).fetch(source, into: makeTemporaryDirectory(self))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), recompressed)
+
+        let noCopy = DataSource(name: "test", location: .remote(base: closed), files: source.files,
+                                fallbackDirectory: try makeTemporaryDirectory(self), advice: "install the local copy")
+        XCTAssertThrowsError(try downloader(attempts: 2).fetch(noCopy, into: makeTemporaryDirectory(self))) {
+            guard case .unreachable(_, _, let advice)? = $0 as? DownloadError else { return XCTFail("\($0)") }
+            XCTAssertEqual(advice, "install the local copy")
+        }
+    }
+
+    func testMirrorReplacesThePublisherURL() throws {
+        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        let paths = try downloader(attempts: 1, mirror: base("files"))
+            .fetch(source(at: closed), into: makeTemporaryDirectory(self))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
+    }
+
+    func testVerifiedFileInPlaceIsNotFetchedAgain() throws {
+        let out = try makeTemporaryDirectory(self)
+        _ = try downloader().fetch(source(at: base("files")), into: out)
+        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        XCTAssertEqual(try downloader(attempts: 1).fetch(source(at: closed), into: out), [out + "/payload.bin"])
+    }
+
+    func testLocalPathSourceIsReadDirectly() throws {
+        let path = served + "/payload.bin"
+        let source = try DataSource.parse(path, checksum: "sha256:" + SHA256Hasher.hex(payload))
+        let paths = try downloader().fetch(source, into: makeTemporaryDirectory(self))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
+        XCTAssertThrowsError(try DataSource.parse(path)) {
+            XCTAssertTrue("\($0)".contains("needs a checksum"), "\($0)")
+        }
+    }
+
+    func testBuiltInSourcesAndChecksumParsing() throws {
+        XCTAssertEqual(try DataSource.parse("cifar10").files.map(\.checksum.description),
+                       ["md5:c32a1d4ab5d03f1284b67883e8d87530"])
+        XCTAssertEqual(try DataSource.parse("fashion-mnist").files.count, 4)
+        XCTAssertEqual(try DataSource.parse("synthetic").files, [])
+        XCTAssertEqual(try Checksum(parsing: "C32A1D4AB5D03F1284B67883E8D87530").algorithm, .md5)
+        XCTAssertThrowsError(try Checksum(parsing: "sha1:abcd")) {
+            XCTAssertTrue("\($0)".contains("use md5 or sha256"), "\($0)")
+        }
+        XCTAssertThrowsError(try Checksum(.sha256, "abc"))
+    }
+}
+
+/// A value shared with a callback on another thread.
+final class LockedValue<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func set(_ newValue: T) { lock.lock(); value = newValue; lock.unlock() }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,66 @@
+// The three shipped pipelines parse, check and expand as their comments say.
+import XCTest
+@testable import Pipeline
+
+final class ShippedPipelineTests: XCTestCase {
+    func testSmokeHasEveryKindAndFourVariants() throws {
+        let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("smoke.yaml"))
+        XCTAssertEqual(plan.name, "smoke")
+        XCTAssertEqual(plan.seed, 7)
+        XCTAssertEqual(plan.variants, ["scratch", "basic", "optimized", "frozen"])
+        XCTAssertEqual(Set(plan.stages.map(\.kind)), Set(StageKind.allCases))
+        XCTAssertEqual(plan.stages.count, 3 + 4 * 3 + 1)
+        XCTAssertEqual(try plan.stage("data").parameters.string("source"), "synthetic")
+        XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
+    }
+
+    func testFashionTransferIsTheStudysDesignOnFashionMNIST() throws {
+        let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("fashion-transfer.yaml"))
+        XCTAssertEqual(plan.variants, ["scratch", "basic", "optimized", "frozen"])
+        let prep = try plan.stage("prep").parameters
+        XCTAssertEqual(prep.ints("source_classes"), [0, 1, 2, 3, 4])
+        XCTAssertEqual(prep.ints("target_classes"), [5, 6, 7, 8, 9])
+        XCTAssertGreaterThan(prep.int("per_class"), 0, "the target task has few labels")
+        let pretrain = try plan.stage("pretrain").parameters
+        XCTAssertEqual([pretrain.int("depth"), pretrain.int("growth")], [40, 12])
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.string("init"), "random")
+        XCTAssertEqual(try plan.stage("finetune@optimized").parameters.string("head"), "study-optimized")
+        XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.string("head"), "study-frozen")
+    }
+
+    func testCifarStudyKeepsTheStudysSettings() throws {
+        let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("cifar10-densenet121.yaml"))
+        XCTAssertEqual(plan.variants, ["basic", "optimized", "transfer-frozen"])
+        XCTAssertEqual(try plan.stage("data").parameters.string("source"), "cifar10")
+        let pretrain = try plan.stage("pretrain")
+        XCTAssertEqual(pretrain.inputs, [], "imported weights need no training data")
+        XCTAssertEqual(pretrain.parameters.string("model"), "densenet-121")
+        XCTAssertEqual(pretrain.parameters.int("input_size"), 155)
+        XCTAssertNotNil(pretrain.parameters.optionalString("weights"))
+        XCTAssertEqual(try plan.stage("prep").parameters.string("normalize"), "imagenet")
+        for variant in plan.variants {
+            let p = try plan.stage("finetune@\(variant)").parameters
+            XCTAssertEqual(p.int("batch"), 128)
+            XCTAssertEqual(p.int("epochs"), 32)
+            XCTAssertEqual(p.string("optimizer"), "adam")
+            XCTAssertEqual(p.double("lr"), 0.001)
+            XCTAssertEqual(p.int("reduce_lr_patience"), 3)
+            XCTAssertEqual(p.double("reduce_lr_factor"), 0.1)
+            XCTAssertEqual(p.double("min_lr"), 1e-5)
+            XCTAssertEqual(p.int("early_stopping_patience"), 10)
+        }
+        XCTAssertEqual(try plan.stage("finetune@basic").parameters.string("pooling"), "avg")
+        XCTAssertEqual(try plan.stage("freeze@basic").parameters.string("freeze"), "none")
+        XCTAssertEqual(try plan.stage("freeze@transfer-frozen").parameters.string("freeze"), "backbone")
+        XCTAssertTrue(try plan.stage("report").parameters.bool("study"))
+    }
+
+    func testAMissingFileSaysSo() {
+        XCTAssertThrowsError(try PipelinePlan(contentsOf: "/nonexistent/p.yaml")) { error in
+            guard case .unreadable(path: "/nonexistent/p.yaml", _)? = error as? PipelineError else {
+                return XCTFail("\(error)")
+            }
+        }
+    }
+}

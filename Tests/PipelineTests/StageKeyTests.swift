@@ -1,0 +1,117 @@
+// Stage keys: files that mean the same give the same keys; a change moves exactly the keys of the
+// changed stage and of what reads its outputs.
+import Foundation
+import Store
+import XCTest
+@testable import Pipeline
+
+final class StageKeyTests: XCTestCase {
+    /// `Fixtures.tiny` rewritten: block style, other key order, comments, explicit defaults, and
+    /// numbers spelled differently.
+    private let tinyRewritten = """
+        # the same pipeline, written differently
+        variants:
+          frozen:
+            head: study-frozen
+            freeze: backbone
+          scratch: { init: random, head: linear }
+        seed: 5
+        name: tiny
+        stages:
+          report:
+            inputs: { evaluations: evaluate }
+            kind: report
+            params: { study: false }
+          evaluate: { inputs: { data: prep, model: finetune }, kind: evaluate }
+          finetune:
+            kind: fine-tune
+            params:
+              lr: 1e-3
+              epochs: 10
+              optimizer: adam
+              weight_decay: 0
+              momentum: 9e-1
+            inputs:
+              data: prep
+              backbone: freeze
+          freeze: { kind: freeze, inputs: { data: prep, backbone: pretrain } }
+          pretrain: { kind: pretrain, inputs: { data: prep }, params: { depth: 40, compression: 0.50 } }
+          prep:
+            kind: preprocess
+            inputs: { raw: data }
+            params: { target_classes: [2, 3], source_classes: [0, 1], validation_fraction: 1e-1 }
+          data: { kind: download, params: { source: synthetic, images: 6_000 } }
+        """
+
+    func testFilesThatMeanTheSameGiveTheSameKeys() throws {
+        let original = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "a.yaml"))
+        let rewritten = Fixtures.keys(of: try PipelinePlan(yaml: tinyRewritten, file: "b.yaml"))
+        XCTAssertEqual(original.count, 10)
+        XCTAssertEqual(original, rewritten)
+    }
+
+    func testAParameterChangeMovesOnlyThatStageAndItsDescendants() throws {
+        let base = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml"))
+        let changed = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                         overrides: ["variants.frozen.epochs=30"]))
+        let moved = Set(base.keys.filter { base[$0] != changed[$0] })
+        XCTAssertEqual(moved, ["finetune@frozen", "evaluate@frozen", "report"])
+    }
+
+    func testAnUpstreamChangeMovesEveryVariant() throws {
+        let base = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml"))
+        let changed = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["pretrain.epochs=3"]))
+        XCTAssertEqual(Set(base.keys.filter { base[$0] == changed[$0] }), ["data", "prep"])
+    }
+
+    func testParametersOutsideTheKeyChangeNothing() throws {
+        let base = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml"))
+        let changed = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: [
+            "data.mirror=http://127.0.0.1:8000/", "evaluate.batch=7", "finetune.checkpoint_every=5",
+        ]))
+        XCTAssertEqual(base, changed)
+    }
+
+    func testKeyDependsOnVersionsAndInputContentButNotProducerName() throws {
+        let stage = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("prep")
+        let input = ["raw": InputArtifact(stage: "data", hash: String(repeating: "a", count: 64))]
+        let key = KeyMaterial(stage: stage, inputs: input).key
+        XCTAssertEqual(key.hex.count, 64)
+        XCTAssertEqual(key.short, String(key.hex.prefix(12)))
+        XCTAssertEqual(KeyMaterial(stage: stage, inputs: ["raw": InputArtifact(stage: "other", hash: input["raw"]!.hash)]).key, key)
+        XCTAssertNotEqual(KeyMaterial(stage: stage, inputs: ["raw": InputArtifact(stage: "data", hash: String(repeating: "b", count: 64))]).key, key)
+        XCTAssertNotEqual(KeyMaterial(stage: stage, inputs: ["input": input["raw"]!]).key, key)
+        XCTAssertNotEqual(KeyMaterial(stage: stage, inputs: input, stageVersion: stage.kind.version + 1).key, key)
+        XCTAssertNotEqual(KeyMaterial(stage: stage, inputs: input, engineVersion: StageKind.engineVersion + 1).key, key)
+    }
+
+    /// The encoding, spelled out independently: a change here invalidates every cache.
+    func testEncodingIsLengthPrefixedAndTyped() {
+        let material = KeyMaterial(kind: .report, stageVersion: 2, engineVersion: 3,
+                                   parameters: ["study": .bool(true), "title": .string("T")],
+                                   inputs: ["e": InputArtifact(stage: "x", hash: "ab")])
+        func u64(_ n: UInt64) -> [UInt8] { (0..<8).reversed().map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) } }
+        func str(_ s: String) -> [UInt8] { u64(UInt64(s.utf8.count)) + Array(s.utf8) }
+        let bytes: [UInt8] = str("transferlab.stage-key.v1") + str("report") + u64(2) + u64(3)
+            + u64(2) + str("study") + [UInt8(ascii: "b"), 1] + str("title") + [UInt8(ascii: "s")] + str("T")
+            + u64(1) + str("e") + str("ab")
+        XCTAssertEqual(material.key.hex, SHA256Hasher.hex(Data(bytes)))
+    }
+
+    func testNumbersNormalisedByType() throws {
+        func key(_ lr: String) throws -> StageKey {
+            let yaml = Fixtures.tiny.replacingOccurrences(of: "lr: 0.001", with: "lr: \(lr)")
+            return Fixtures.keys(of: try PipelinePlan(yaml: yaml, file: "t.yaml"))["finetune@frozen"]!
+        }
+        XCTAssertEqual(try key("1e-3"), try key("0.001"))
+        XCTAssertEqual(try key("1.0E-3"), try key("0.0010"))
+        XCTAssertEqual(try key("1"), try key("1.0"))
+        XCTAssertNotEqual(try key("0.001"), try key("0.0011"))
+    }
+
+    func testParametersJSONIsCanonical() throws {
+        let stage = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("data")
+        XCTAssertEqual(stage.parameters.json, #"{"image_size":32,"images":6000,"seed":0,"source":"synthetic"}"#)
+        XCTAssertEqual(KeyMaterial(stage: stage, inputs: [:]).parametersJSON, stage.parameters.json)
+    }
+}

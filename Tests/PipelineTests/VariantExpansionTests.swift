@@ -1,0 +1,65 @@
+// Variants copy the freeze → fine-tune → evaluate branch per variant, share everything upstream,
+// and the report gathers every copy's evaluation.
+import XCTest
+@testable import Pipeline
+
+final class VariantExpansionTests: XCTestCase {
+    func testBranchIsCopiedPerVariantAndUpstreamShared() throws {
+        let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml")
+        XCTAssertEqual(plan.stages.map(\.name), [
+            "data", "prep", "pretrain",
+            "freeze@scratch", "finetune@scratch", "evaluate@scratch",
+            "freeze@frozen", "finetune@frozen", "evaluate@frozen",
+            "report",
+        ])
+        let finetune = try plan.stage("finetune@frozen")
+        XCTAssertEqual(finetune.template, "finetune")
+        XCTAssertEqual(finetune.variant, "frozen")
+        XCTAssertEqual(finetune.inputs, [StageInput(port: "backbone", stage: "freeze@frozen"), StageInput(port: "data", stage: "prep")])
+        XCTAssertEqual(try plan.stage("freeze@scratch").inputs.map(\.stage), ["pretrain", "prep"])
+        XCTAssertEqual(try plan.stage("report").inputs, [
+            StageInput(port: "evaluations", stage: "evaluate@scratch"),
+            StageInput(port: "evaluations", stage: "evaluate@frozen"),
+        ])
+    }
+
+    func testBareKeysApplyToEveryBranchStageWhoseKindHasThem() throws {
+        let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["variants.frozen.batch=8"])
+        XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
+        XCTAssertEqual(try plan.stage("freeze@scratch").parameters.string("freeze"), "none")
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.string("head"), "study-frozen")
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.string("init"), "random")
+        XCTAssertEqual(try plan.stage("pretrain").parameters.string("head"), "linear", "pretrain is shared, not in the branch")
+        for stage in ["freeze@frozen", "finetune@frozen", "evaluate@frozen"] {
+            XCTAssertEqual(try plan.stage(stage).parameters.int("batch"), 8, stage)
+        }
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.double("lr"), 0.001, "the file's own value stays")
+    }
+
+    func testWithoutVariantsNothingIsCopied() throws {
+        let single = Fixtures.tiny.components(separatedBy: "variants:")[0]
+        let plan = try PipelinePlan(yaml: single, file: "t.yaml")
+        XCTAssertEqual(plan.stages.map(\.name), ["data", "prep", "pretrain", "freeze", "finetune", "evaluate", "report"])
+        XCTAssertEqual(try plan.stage("report").inputs, [StageInput(port: "evaluations", stage: "evaluate")])
+    }
+
+    func testVariantKeysThatSetNothingAreErrors() {
+        let yaml = Fixtures.tiny + "  wide: { pretrain.growth: 24, finetune.lrr: 1 }\n"
+        XCTAssertEqual(Fixtures.problems(yaml, file: "t.yaml"), [
+            "t.yaml:17:11: variant 'wide' sets 'pretrain.growth', which matches nothing in the per-variant branch; valid: freeze, finetune, evaluate",
+            "t.yaml:17:32: stage 'finetune' (fine-tune) has no parameter 'lrr' (did you mean 'lr'?); fine-tune parameters: init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, restore_best, label_smoothing, checkpoint_every, epochs, batch, optimizer, lr, momentum, weight_decay, augment, seed",
+        ])
+    }
+
+    func testAFileMistakeInTheBranchIsReportedOnceNotPerVariant() {
+        let yaml = Fixtures.tiny.replacingOccurrences(of: "params: { lr: 0.001 }", with: "params: { lr: -1 }")
+        XCTAssertEqual(Fixtures.problems(yaml, file: "t.yaml"), ["t.yaml:11:88: 'lr' is -1, expected a number in 1e-08...10.0"])
+    }
+
+    func testScratchNeedsNoBackboneInput() throws {
+        let yaml = Fixtures.tiny.replacingOccurrences(of: "inputs: { backbone: freeze, data: prep }", with: "inputs: { data: prep }")
+        XCTAssertEqual(Fixtures.problems(yaml, file: "t.yaml"),
+                       ["t.yaml:11:3: stage 'finetune' needs input 'backbone' from a freeze or pretrain stage"],
+                       "only the pretrained variant (frozen) needs it")
+    }
+}
