@@ -1,0 +1,47 @@
+// The `--store` option every store command shares, and opening the store it names: the blob folder
+// and the lineage database inside it.
+import ArgumentParser
+import Foundation
+import Store
+
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Artifact store folder (default: $TLAB_STORE, else ./artifacts).", valueName: "path"),
+        completion: .directory)
+    var store: String?
+
+    /// The folder named by `--store`, else `TLAB_STORE`, else `./artifacts`.
+    var root: URL {
+        let environment = ProcessInfo.processInfo.environment["TLAB_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        return URL(fileURLWithPath: store ?? environment ?? "artifacts")
+    }
+
+    /// Opens a store that must already exist: reading commands never create one where the user
+    /// mistyped a path.
+    func openExisting() throws -> ArtifactStore {
+        do {
+            return try ArtifactStore(root: root, create: false)
+        } catch let StoreError.notAStore(path, reason) {
+            throw CommandError.notAStore(path: path, reason: reason)
+        }
+    }
+
+    /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
+    func openOrCreate() throws -> ArtifactStore {
+        try ArtifactStore(root: root, create: true)
+    }
+}
+
+/// An open artifact store: its blobs and the lineage database that records them.
+struct ArtifactStore {
+    /// The lineage database's file name inside the store folder.
+    static let lineageFile = "lineage.sqlite"
+
+    let blobs: BlobStore
+    let lineage: LineageDatabase
+
+    init(root: URL, create: Bool) throws {
+        blobs = try BlobStore.open(root: root, create: create)
+        lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
+    }
+}
