@@ -44,7 +44,7 @@ struct ExportCommand: ParsableCommand {
             throw CommandError.exportNeedsTensors(hash: artifact.hash, mediaType: artifact.mediaType)
         }
         let archive = try store.blobs.readTensors(artifact.hash)
-        let names = archive.tensors.map(\.name)
+        let names = archive.tensors.map(\.name).sorted()
         let chosen: NamedTensor
         if let tensor {
             guard let found = archive[tensor] else {

@@ -62,7 +62,7 @@ struct ShowCommand: ParsableCommand {
         switch artifact.mediaType {
         case .tensors:
             let archive = try store.blobs.readTensors(artifact.hash)
-            tensors = archive.tensors.map {
+            tensors = archive.tensors.sorted { $0.name < $1.name }.map {
                 Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, statistics: TensorStatistics($0))
             }
             metadata = archive.metadata
