@@ -1,0 +1,120 @@
+// The BatchNorm layer over [N, C, H, W] or [N, F] inputs, with Keras and PyTorch conventions for
+// the running statistics; the math is in BatchNormOps.swift.
+
+/// How a BatchNorm layer keeps running statistics and stabilises its variance.
+public struct BatchNormConvention: Equatable, Sendable {
+    /// Fraction of the old running value kept per training step (Keras meaning):
+    /// running = momentum·running + (1 − momentum)·batch. PyTorch's `momentum` m is 1 − m here.
+    public var momentum: Float
+    /// Added to the variance before the square root.
+    public var epsilon: Float
+    /// Whether the running variance takes the unbiased batch estimate (PyTorch) or the biased one
+    /// (Keras). Normalisation itself always uses the biased batch variance, in both frameworks.
+    public var unbiasedRunningVariance: Bool
+
+    public init(momentum: Float, epsilon: Float, unbiasedRunningVariance: Bool) {
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.unbiasedRunningVariance = unbiasedRunningVariance
+    }
+
+    /// Keras `BatchNormalization` defaults: momentum 0.99, ε 1e-3, biased running variance.
+    public static let keras = BatchNormConvention(momentum: 0.99, epsilon: 1e-3, unbiasedRunningVariance: false)
+    /// Keras `DenseNet121`'s layers: momentum 0.99, ε 1.001e-5.
+    public static let kerasDenseNet = BatchNormConvention(momentum: 0.99, epsilon: 1.001e-5,
+                                                          unbiasedRunningVariance: false)
+    /// PyTorch `BatchNorm2d` defaults: momentum 0.1 (so 0.9 kept), ε 1e-5, unbiased running variance.
+    public static let pytorch = BatchNormConvention(momentum: 0.9, epsilon: 1e-5, unbiasedRunningVariance: true)
+}
+
+/// Batch normalisation with learnable γ (`<name>.weight`, ones) and β (`<name>.bias`, zeros) and
+/// running statistics (`<name>.running_mean`, zeros; `<name>.running_var`, ones), per channel of a
+/// 4-D input or per feature of a 2-D one. Names follow PyTorch so imported weights map one to one.
+///
+/// Training mode normalises with batch statistics and updates the running ones; inference mode, and
+/// a frozen layer in any mode (Keras `trainable=False`), uses the running statistics and leaves them.
+public final class BatchNorm: Layer {
+    public let name: String
+    public let convention: BatchNormConvention
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let runningMean: Buffer
+    public let runningVariance: Buffer
+
+    private var input: Tensor?
+    private var usedBatchStatistics = false
+    private let batchMean: Tensor
+    private let batchVariance: Tensor
+
+    public init(name: String, features: Int, convention: BatchNormConvention = .kerasDenseNet) {
+        self.name = name
+        self.convention = convention
+        let ones = Tensor(zeros: [features])
+        ones.fill(1)
+        gamma = Parameter(name: "\(name).weight", value: ones)
+        beta = Parameter(name: "\(name).bias", value: Tensor(zeros: [features]))
+        runningMean = Buffer(name: "\(name).running_mean", value: Tensor(zeros: [features]))
+        runningVariance = Buffer(name: "\(name).running_var", value: ones.clone())
+        batchMean = Tensor(zeros: [features])
+        batchVariance = Tensor(zeros: [features])
+    }
+
+    /// Frozen: γ and β not trainable, and the layer runs in inference mode even while training.
+    public var isFrozen: Bool {
+        get { !gamma.trainable && !beta.trainable }
+        set { gamma.trainable = !newValue; beta.trainable = !newValue }
+    }
+
+    public var parameters: [Parameter] { [gamma, beta] }
+    public var buffers: [Buffer] { [runningMean, runningVariance] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        let view = channelView(x)
+        input = x
+        usedBatchStatistics = context.training && !isFrozen
+        let (mean, variance) = statistics
+        if usedBatchStatistics {
+            batchNormStatistics(view, mean: batchMean.data, variance: batchVariance.data)
+            batchNormUpdateRunning(channels: view.channels, batchMean: batchMean.data,
+                                   batchVariance: batchVariance.data, batchCount: view.batch * view.plane,
+                                   momentum: convention.momentum,
+                                   unbiasedVariance: convention.unbiasedRunningVariance,
+                                   runningMean: runningMean.value.data, runningVariance: runningVariance.value.data)
+        }
+        let scale = Tensor(zeros: [view.channels]), shift = Tensor(zeros: [view.channels])
+        batchNormScaleShift(channels: view.channels, mean: mean.data, variance: variance.data,
+                            gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
+                            scale: scale.data, shift: shift.data)
+        let y = Tensor(zeros: x.shape)
+        batchNormApply(view, scale: scale.data, shift: shift.data, relu: false, into: channelView(y))
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let dx = Tensor(zeros: x.shape)
+        let (mean, variance) = statistics
+        batchNormBackward(dy: channelView(dy), x: channelView(x), mean: mean.data, variance: variance.data,
+                          gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
+                          relu: false, batchStatistics: usedBatchStatistics, dx: channelView(dx),
+                          dgamma: gamma.trainable ? gamma.grad.data : nil,
+                          dbeta: beta.trainable ? beta.grad.data : nil)
+        return dx
+    }
+
+    /// The statistics the last forward normalised with.
+    private var statistics: (mean: Tensor, variance: Tensor) {
+        usedBatchStatistics ? (batchMean, batchVariance) : (runningMean.value, runningVariance.value)
+    }
+
+    /// A [N, F] input seen as N images of F channels of 1x1 pixels.
+    private func channelView(_ t: Tensor) -> ImageView {
+        precondition(t.shape.count == 4 || t.shape.count == 2, "\(name): expects [N, C, H, W] or [N, F], got \(t.shape)")
+        precondition(t.shape[1] == gamma.value.count, "\(name): \(gamma.value.count) features, input \(t.shape)")
+        if t.shape.count == 4 { return t.images() }
+        return ImageView(data: t.data, batch: t.shape[0], channels: t.shape[1], height: 1, width: 1,
+                         imageStride: t.shape[1])
+    }
+}

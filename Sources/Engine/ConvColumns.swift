@@ -1,0 +1,162 @@
+// The implicit im2col matrix of one image, read (and, for backward-data, scattered into) in pieces as
+// the GEMM packers need them, so the full matrix never exists in memory.
+
+/// A per-input-channel affine map followed by ReLU, applied to a convolution's input while it is
+/// packed: `x̂[c] = max(0, scale[c]·x[c] + shift[c])`. Padding stays zero (it pads x̂, not x).
+///
+/// This is BatchNorm (with inference statistics, or batch statistics already computed) plus ReLU,
+/// fused into the next convolution: DenseNet re-normalises every earlier channel in every layer, and
+/// fusing saves writing and re-reading the normalised copy.
+public struct ConvInputTransform {
+    /// `inChannels` scales and shifts; must stay valid for the duration of the call.
+    public let scale: UnsafePointer<Float>
+    public let shift: UnsafePointer<Float>
+
+    public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+        self.scale = scale
+        self.shift = shift
+    }
+}
+
+/// Rows are patch elements `kk = (ci·kernelHeight + ky)·kernelWidth + kx`, columns are output pixels
+/// `q = oy·outputWidth + ox`; entry (kk, q) is x̂[ci, oy·strideY − padTop + ky, ox·strideX − padLeft + kx].
+struct ImplicitColumns {
+    let g: ConvGeometry
+    /// Channel 0 of the image; channel `ci` is at `+ ci·inputPlane`.
+    let image: UnsafeMutablePointer<Float>
+    let transform: ConvInputTransform?
+
+    /// Splits columns `q0..<q0+count` into runs within one output row and calls
+    /// `body(offset, length, start, lo, hi)` for each: the run covers columns `q0+offset ..< +length`;
+    /// element `t` of it reads input index `start + t·strideX` of the channel when `lo ≤ t < hi`, and is
+    /// padding otherwise.
+    @inline(__always)
+    private func forEachRun(ky: Int, kx: Int, q0: Int, count: Int,
+                            _ body: (_ offset: Int, _ length: Int, _ start: Int, _ lo: Int, _ hi: Int) -> Void) {
+        if g.isPointwise {
+            body(0, count, q0, 0, count)
+            return
+        }
+        let ow = g.outputWidth, w = g.inputWidth, sx = g.strideX
+        var offset = 0
+        while offset < count {
+            let q = q0 + offset
+            let oy = q / ow, ox = q - oy * ow
+            let length = min(count - offset, ow - ox)
+            let iy = oy * g.strideY - g.padTop + ky
+            if iy < 0 || iy >= g.inputHeight {
+                body(offset, length, 0, 0, 0)
+            } else {
+                let ix0 = ox * sx - g.padLeft + kx
+                let hi = ix0 > w - 1 ? 0 : min(length, (w - 1 - ix0) / sx + 1)
+                let lo = min(ix0 >= 0 ? 0 : (-ix0 + sx - 1) / sx, hi)
+                body(offset, length, iy * w + ix0, lo, hi)
+            }
+            offset += length
+        }
+    }
+
+    @inline(__always)
+    private func split(_ kk: Int) -> (ci: Int, ky: Int, kx: Int) {
+        let area = g.kernelHeight * g.kernelWidth
+        let ci = kk / area, r = kk - ci * area
+        return (ci, r / g.kernelWidth, r % g.kernelWidth)
+    }
+
+    /// Writes row `kk`, columns `q0..<q0+count`, to `dst[t·dstStride]`.
+    func gather(row kk: Int, q0: Int, count: Int, into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
+        let (ci, ky, kx) = split(kk)
+        let src = UnsafePointer(image + ci * g.inputPlane)
+        let sx = g.strideX
+        let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
+        let transformed = transform != nil
+        forEachRun(ky: ky, kx: kx, q0: q0, count: count) { offset, length, start, lo, hi in
+            let d = dst + offset * dstStride
+            for t in 0..<lo { d[t * dstStride] = 0 }
+            for t in hi..<length { d[t * dstStride] = 0 }
+            if sx == 1 && dstStride == 1 {
+                copyRun(src + start + lo, to: d + lo, count: hi - lo, transformed: transformed, scale: scale, shift: shift)
+            } else {
+                for t in lo..<hi {
+                    let v = src[start + t * sx]
+                    d[t * dstStride] = transformed ? affineReLU(v, scale, shift) : v
+                }
+            }
+        }
+    }
+
+    /// Adds `src[t]` into the input positions of row `kk`, columns `q0..<q0+count` (the transpose of
+    /// `gather`); padding positions are dropped.
+    func scatterAdd(row kk: Int, q0: Int, count: Int, from src: UnsafePointer<Float>) {
+        let (ci, ky, kx) = split(kk)
+        let dst = image + ci * g.inputPlane
+        let sx = g.strideX
+        forEachRun(ky: ky, kx: kx, q0: q0, count: count) { offset, _, start, lo, hi in
+            let s = src + offset
+            if sx == 1 {
+                let d = dst + start
+                for t in lo..<hi { d[t] += s[t] }
+            } else {
+                for t in lo..<hi { dst[start + t * sx] += s[t] }
+            }
+        }
+    }
+
+    /// Packs rows `rows`, columns `columns` as the B operand of a GEMM: 16-column slivers (see `packB`).
+    func packColumnSlivers(rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+        let nr = GEMMBlocking.nr, kc = rows.count
+        var jr = 0
+        while jr < columns.count {
+            let width = min(nr, columns.count - jr)
+            let sliver = dst + jr * kc
+            if width < nr { sliver.update(repeating: 0, count: nr * kc) }
+            for kk in rows {
+                gather(row: kk, q0: columns.lowerBound + jr, count: width,
+                       into: sliver + (kk - rows.lowerBound) * nr, dstStride: 1)
+            }
+            jr += nr
+        }
+    }
+
+    /// Packs rows `rows`, columns `columns` as the A operand of a GEMM: 6-row slivers (see `packA`).
+    func packRowSlivers(rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+        let mr = GEMMBlocking.mr, kc = columns.count
+        var ir = 0
+        while ir < rows.count {
+            let height = min(mr, rows.count - ir)
+            let sliver = dst + ir * kc
+            if height < mr { sliver.update(repeating: 0, count: mr * kc) }
+            for r in 0..<height {
+                gather(row: rows.lowerBound + ir + r, q0: columns.lowerBound, count: kc, into: sliver + r, dstStride: mr)
+            }
+            ir += mr
+        }
+    }
+}
+
+/// `max(0, scale·v + shift)`, unfused so the SIMD path below gives the same bits.
+@inline(__always)
+func affineReLU(_ v: Float, _ scale: Float, _ shift: Float) -> Float {
+    let y = v * scale + shift
+    return y < 0 ? 0 : y
+}
+
+@inline(__always)
+private func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
+                     transformed: Bool, scale: Float, shift: Float) {
+    guard transformed else {
+        dst.update(from: src, count: count)
+        return
+    }
+    let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift), zero = SIMD8<Float>()
+    var t = 0
+    while t + 8 <= count {
+        let y = UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self) * vs + vb
+        UnsafeMutableRawPointer(dst + t).storeBytes(of: y.replacing(with: zero, where: y .< zero), as: SIMD8<Float>.self)
+        t += 8
+    }
+    while t < count {
+        dst[t] = affineReLU(src[t], scale, shift)
+        t += 1
+    }
+}

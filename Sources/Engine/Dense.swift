@@ -1,0 +1,95 @@
+// Fully connected layer: y = x·Wᵀ + b over [N, in] → [N, out], through sgemm.
+
+/// A dense (fully connected) layer. The weight is [out, in] as in PyTorch (`<name>.weight`, so
+/// torchvision's `classifier.weight` loads as is; Keras stores the transpose), the bias [out]
+/// (`<name>.bias`, zeros).
+public final class Dense: Layer {
+    /// How the weight starts.
+    public enum Initializer: Sendable {
+        /// U(−l, l), l = √(6 / (in + out)): Keras's default.
+        case glorotUniform
+        /// Normal(0, σ = √(2 / in)) truncated at ±2σ, as Keras `he_normal` draws it.
+        case heNormal
+    }
+
+    public let name: String
+    public let weight: Parameter
+    public let bias: Parameter?
+    private var input: Tensor?
+
+    /// A layer whose weight is drawn from `random` (the same generator gives the same weights).
+    public init(name: String, inputs: Int, outputs: Int, bias: Bool = true,
+                initializer: Initializer = .glorotUniform, random: CounterRandom) {
+        self.name = name
+        let w = Tensor(zeros: [outputs, inputs])
+        fillInitial(w, initializer: initializer, fanIn: inputs, fanOut: outputs, random: random)
+        weight = Parameter(name: "\(name).weight", value: w)
+        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [outputs])) : nil
+    }
+
+    public var inputs: Int { weight.value.shape[1] }
+    public var outputs: Int { weight.value.shape[0] }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        precondition(inputShape.count == 2 && inputShape[1] == inputs,
+                     "\(name): expects [N, \(inputs)], got \(inputShape)")
+        return [inputShape[0], outputs]
+    }
+
+    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        let y = Tensor(zeros: outputShape(for: x.shape))
+        let n = x.shape[0]
+        if let bias {
+            for i in 0..<n { (y.data + i * outputs).update(from: bias.value.data, count: outputs) }
+        }
+        sgemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1, a: x.data, lda: inputs,
+              b: weight.value.data, ldb: inputs, beta: bias == nil ? 0 : 1, c: y.data, ldc: outputs)
+        input = x
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let n = x.shape[0]
+        if weight.trainable {
+            // dW += dyᵀ·x
+            sgemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: dy.data, lda: outputs,
+                  b: x.data, ldb: inputs, beta: 1, c: weight.grad.data, ldc: inputs)
+        }
+        if let bias, bias.trainable {
+            // Samples in order, so the sum does not depend on threads.
+            for i in 0..<n {
+                let row = dy.data + i * outputs
+                for o in 0..<outputs { bias.grad.data[o] += row[o] }
+            }
+        }
+        let dx = Tensor(zeros: x.shape)
+        sgemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: dy.data, lda: outputs,
+              b: weight.value.data, ldb: inputs, beta: 0, c: dx.data, ldc: inputs)
+        return dx
+    }
+}
+
+// TODO(merge): the initialiser math belongs in Initializers.swift (kernels branch) once merged.
+private func fillInitial(_ w: Tensor, initializer: Dense.Initializer, fanIn: Int, fanOut: Int,
+                         random: CounterRandom) {
+    switch initializer {
+    case .glorotUniform:
+        let limit = (6 / Float(fanIn + fanOut)).squareRoot()
+        for i in 0..<w.count { w.data[i] = (2 * random.uniform(at: UInt64(i)) - 1) * limit }
+    case .heNormal:
+        // Keras divides by 0.8796…, the standard deviation of a unit normal truncated at ±2, so the
+        // truncated draw keeps variance 2 / fanIn. Rejected draws retry at index i + attempt·count.
+        let sigma = (2 / Float(fanIn)).squareRoot() / 0.879_625_66
+        for i in 0..<w.count {
+            var attempt: UInt64 = 0, z: Float
+            repeat {
+                z = random.normal(at: UInt64(i) &+ attempt &* UInt64(w.count))
+                attempt += 1
+            } while abs(z) > 2
+            w.data[i] = z * sigma
+        }
+    }
+}

@@ -1,0 +1,217 @@
+// The pieces of a DenseNet backbone with their forward and backward passes over shared block buffers:
+// the stem, the dense (bottleneck) layer, the transition. Each BatchNorm→ReLU is folded into the
+// convolution that reads it; concatenation is writing into the next channels of the block buffer.
+
+/// What every backbone unit offers the backbone: its layers, whose parameters and buffers are listed
+/// in the order of the model description (per layer: parameters, then buffers).
+protocol BackboneUnit: AnyObject {
+    var layers: [Layer] { get }
+}
+
+extension BackboneUnit {
+    var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// Whether anything in the unit trains; freezing makes every parameter of a unit non-trainable.
+    var isTrainable: Bool { parameters.contains { $0.trainable } }
+}
+
+/// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
+/// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
+/// one is wanted.
+private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
+                                 outputGradient dy: ImageView, inputGradient: ImageView?) {
+    if conv.weight.trainable {
+        convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
+                                   weightGradient: conv.weight.grad.data, biasGradient: nil)
+    }
+    guard let norm else {
+        if let dx = inputGradient {
+            convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
+                                    accumulate: true)
+        }
+        return
+    }
+    guard inputGradient != nil || !norm.isFrozen else { return }
+    let shape = [input.batch, input.channels, input.height, input.width]
+    // Views carry no owner: every tensor seen only through views is kept alive explicitly.
+    let dTransformed = Tensor(zeros: shape)
+    // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
+    let scratch = inputGradient == nil ? Tensor(zeros: shape) : nil
+    withExtendedLifetime((dTransformed, scratch)) {
+        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
+                                inputGradient: dTransformed.images())
+        norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? scratch!.images())
+    }
+}
+
+/// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
+/// 3x3 conv (small inputs). Writes channels `0..<initialChannels` of the first block buffer.
+final class DenseNetStem: BackboneUnit {
+    let conv: Conv2D
+    let norm: FoldedBatchNorm?
+    private let pool = PoolWindow(kernel: 3, stride: 2, padding: Padding2D(1))
+    private var input: Tensor?
+    private var convolved: StatisticsBuffer?
+    private var activated: Tensor?
+    private var argmax: [Int32] = []
+
+    init(_ config: DenseNetConfig, inputChannels: Int, random: CounterRandom) {
+        let imagenet = config.stem == .imagenet
+        conv = Conv2D(name: "features.conv0", inChannels: inputChannels, outChannels: config.initialChannels,
+                      kernelSize: imagenet ? 7 : 3, stride: imagenet ? 2 : 1, padding: .symmetric(imagenet ? 3 : 1),
+                      initializer: convolutionInitializer(config), random: random)
+        norm = imagenet ? FoldedBatchNorm(name: "features.norm0", channels: config.initialChannels,
+                                          convention: backboneConvention(config)) : nil
+    }
+
+    var layers: [Layer] { [conv] + (norm.map { [$0.layer] } ?? []) }
+
+    /// Output [N, C, H, W] of `x` through the stem.
+    func outputShape(for shape: [Int]) -> [Int] {
+        let g = conv.geometry(for: shape)
+        guard norm != nil else { return [shape[0], conv.outChannels, g.outputHeight, g.outputWidth] }
+        let pooled = pool.outputSize(height: g.outputHeight, width: g.outputWidth)
+        return [shape[0], conv.outChannels, pooled.height, pooled.width]
+    }
+
+    func forward(_ x: Tensor, into block: StatisticsBuffer, training: Bool) {
+        input = x
+        let g = conv.geometry(for: x.shape), channels = 0..<conv.outChannels
+        guard let norm else {
+            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
+                               output: block.channels(channels))
+            if training { block.updateStatistics(channels) }
+            return
+        }
+        let s = StatisticsBuffer(shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
+        convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil, output: s.channels(channels))
+        if training { s.updateStatistics(channels) }
+        s.prepare(norm, training: training)
+        let r = Tensor(zeros: s.values.shape)
+        norm.apply(s.channels(channels), into: r.images())
+        let out = block.channels(channels)
+        argmax = [Int32](repeating: 0, count: out.batch * out.channels * out.plane)
+        argmax.withUnsafeMutableBufferPointer { maxPoolForward(r.images(), window: pool, y: out, argmax: $0.baseAddress!) }
+        if training { block.updateStatistics(channels) }
+        (convolved, activated) = (s, r)
+    }
+
+    /// Weight gradients from the gradient of the block buffer's first channels.
+    func backward(blockGradient: Tensor) {
+        guard let x = input else { preconditionFailure("features.conv0: backward before forward") }
+        let g = conv.geometry(for: x.shape), dOut = blockGradient.images(channels: 0..<conv.outChannels)
+        guard let norm, let s = convolved, let r = activated else {
+            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: dOut, inputGradient: nil)
+            return
+        }
+        let dr = Tensor(zeros: r.shape), ds = Tensor(zeros: r.shape)
+        withExtendedLifetime((dr, ds)) {
+            argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
+            norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
+            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
+        }
+    }
+}
+
+/// One bottleneck layer: BN-ReLU-1x1 conv to the bottleneck width, BN-ReLU-3x3 conv to `growthRate`
+/// new channels, written after its `inputChannels` in the block buffer.
+final class DenseLayer: BackboneUnit {
+    let inputChannels: Int
+    let norm1: FoldedBatchNorm, conv1: Conv2D, norm2: FoldedBatchNorm, conv2: Conv2D
+    private var bottleneck: StatisticsBuffer?
+
+    init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
+        self.inputChannels = inputChannels
+        let convention = backboneConvention(config), initializer = convolutionInitializer(config)
+        norm1 = FoldedBatchNorm(name: "\(name).norm1", channels: inputChannels, convention: convention)
+        conv1 = Conv2D(name: "\(name).conv1", inChannels: inputChannels, outChannels: config.bottleneckChannels,
+                       kernelSize: 1, padding: .valid, initializer: initializer, random: random.stream(0))
+        norm2 = FoldedBatchNorm(name: "\(name).norm2", channels: config.bottleneckChannels, convention: convention)
+        conv2 = Conv2D(name: "\(name).conv2", inChannels: config.bottleneckChannels, outChannels: config.growthRate,
+                       kernelSize: 3, padding: .symmetric(1), initializer: initializer, random: random.stream(1))
+    }
+
+    var layers: [Layer] { [norm1.layer, conv1, norm2.layer, conv2] }
+
+    private var newChannels: Range<Int> { inputChannels..<(inputChannels + conv2.outChannels) }
+
+    func forward(_ block: StatisticsBuffer, training: Bool) {
+        let x = block.channels(0..<inputChannels)
+        block.prepare(norm1, training: training)
+        let g1 = conv1.geometry(for: [x.batch, x.channels, x.height, x.width])
+        let t = StatisticsBuffer(shape: [x.batch, conv1.outChannels, x.height, x.width])
+        convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
+                           output: t.channels(0..<conv1.outChannels))
+        if training { t.updateStatistics(0..<conv1.outChannels) }
+        t.prepare(norm2, training: training)
+        let g2 = conv2.geometry(for: t.values.shape)
+        convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
+                           inputTransform: norm2.transform, output: block.channels(newChannels))
+        if training { block.updateStatistics(newChannels) }
+        bottleneck = t
+    }
+
+    /// Weight gradients from the (complete) gradient of this layer's new channels in `blockGradient`;
+    /// with `inputGradient`, adds the gradient for its input channels into `blockGradient`.
+    func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool) {
+        guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward before forward") }
+        let x = block.channels(0..<inputChannels)
+        let dt = Tensor(zeros: t.values.shape)
+        withExtendedLifetime(dt) {
+            convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
+                                outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
+            convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
+                                norm: norm1, outputGradient: dt.images(),
+                                inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+        }
+    }
+}
+
+/// Between blocks: BN-ReLU-1x1 conv to the compressed width, then 2x2/2 average pool into the first
+/// channels of the next block buffer.
+final class Transition: BackboneUnit {
+    let norm: FoldedBatchNorm, conv: Conv2D
+    private let pool = PoolWindow(kernel: 2, stride: 2)
+    private var convolved: Tensor?
+
+    init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
+        norm = FoldedBatchNorm(name: "\(name).norm", channels: inputChannels, convention: backboneConvention(config))
+        conv = Conv2D(name: "\(name).conv", inChannels: inputChannels,
+                      outChannels: config.transitionChannels(inputChannels), kernelSize: 1, padding: .valid,
+                      initializer: convolutionInitializer(config), random: random)
+    }
+
+    var layers: [Layer] { [norm.layer, conv] }
+
+    func outputSize(height: Int, width: Int) -> (height: Int, width: Int) { pool.outputSize(height: height, width: width) }
+
+    func forward(_ from: StatisticsBuffer, into next: StatisticsBuffer, training: Bool) {
+        from.prepare(norm, training: training)
+        let g = conv.geometry(for: from.values.shape)
+        let c = Tensor(zeros: [from.values.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
+        convolutionForward(g, input: from.values.images(), weights: conv.weight.value.data, bias: nil,
+                           inputTransform: norm.transform, output: c.images())
+        averagePoolForward(c.images(), window: pool, y: next.channels(0..<conv.outChannels))
+        if training { next.updateStatistics(0..<conv.outChannels) }
+        convolved = c
+    }
+
+    func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool) {
+        guard let c = convolved else { preconditionFailure("\(conv.name): backward before forward") }
+        let dc = Tensor(zeros: c.shape)
+        withExtendedLifetime(dc) {
+            averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
+            convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
+                                outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+        }
+    }
+}
+
+/// BatchNorm convention of the backbone: Keras's biased running variance, the config's ε and momentum.
+func backboneConvention(_ config: DenseNetConfig) -> BatchNormConvention {
+    BatchNormConvention(momentum: config.batchNormMomentum, epsilon: config.batchNormEpsilon,
+                        unbiasedRunningVariance: false)
+}
+
+func convolutionInitializer(_ config: DenseNetConfig) -> Conv2D.Initializer {
+    config.convolutionInit == .glorotUniform ? .glorotUniform : .heNormalFanOut
+}

@@ -1,0 +1,71 @@
+// Which examples make up each mini-batch of an epoch, and the augmented copy of them the model sees.
+// Every random draw is keyed by (seed, epoch, example), so a resumed run sees the same batches.
+
+/// Batches of example indices for one epoch: a seeded permutation of `0..<count` (per-epoch stream of
+/// `shuffle`), or the natural order when `shuffle` is nil, cut into `batchSize` pieces; the last may
+/// be smaller (Keras keeps it).
+public func epochBatches(count: Int, batchSize: Int, epoch: Int, shuffle: CounterRandom?) -> [[Int]] {
+    precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
+    let order = shuffle.map { $0.stream(UInt64(epoch)).permutation(count) } ?? Array(0..<count)
+    return stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, count)]) }
+}
+
+/// Random transformations of training images.
+public struct Augmentation: Equatable, Sendable {
+    /// Zero-pad by this many pixels per side, then crop back to the original size at a random offset
+    /// (the CIFAR recipe uses 4); 0 disables it.
+    public var cropPadding: Int
+    /// Mirror left-right with probability 1/2 (after the crop).
+    public var horizontalFlip: Bool
+
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
+        precondition(cropPadding >= 0, "crop padding must not be negative, got \(cropPadding)")
+        self.cropPadding = cropPadding
+        self.horizontalFlip = horizontalFlip
+    }
+
+    public static let none = Augmentation()
+
+    /// The CIFAR recipe: pad 4 and crop, random horizontal flip.
+    public static let cifar = Augmentation(cropPadding: 4, horizontalFlip: true)
+
+    /// The draws for one example: crop offset (dy, dx) in `0...2·cropPadding` and whether to flip.
+    func draws(_ random: CounterRandom) -> (dy: Int, dx: Int, flip: Bool) {
+        let span = UInt64(2 * cropPadding + 1)
+        return (Int(random.bits(at: 0) % span), Int(random.bits(at: 1) % span),
+                horizontalFlip && random.uniform(at: 2) < 0.5)
+    }
+}
+
+/// Copies examples `indices` of `images` ([N, C, H, W]) into the first `indices.count` images of
+/// `batch` ([B, C, H, W]), augmented. Example `i`'s draws come from `random.stream(i)`: pass the
+/// epoch's stream so each epoch sees new crops. With `.none` it is a plain gather.
+public func gatherBatch(_ images: Tensor, indices: [Int], into batch: Tensor, augmentation: Augmentation = .none,
+                        random: CounterRandom) {
+    precondition(images.shape.count == 4 && batch.shape.count == 4 && images.shape[1...] == batch.shape[1...],
+                 "gatherBatch: images \(images.shape) and batch \(batch.shape) must be [N, C, H, W] of one image shape")
+    precondition(indices.count <= batch.shape[0], "gatherBatch: \(indices.count) examples for a batch of \(batch.shape[0])")
+    let (channels, height, width) = (images.shape[1], images.shape[2], images.shape[3])
+    let source = images.images(), target = batch.images()
+    let p = augmentation.cropPadding
+    parallelFor(chunks: indices.count) { b in
+        let example = indices[b]
+        precondition(example >= 0 && example < images.shape[0], "gatherBatch: example \(example) of \(images.shape[0])")
+        let (dy, dx, flip) = augmentation.draws(random.stream(UInt64(example)))
+        for c in 0..<channels {
+            let from = source.channel(example, c), to = target.channel(b, c)
+            if dy == p && dx == p && !flip {
+                to.update(from: from, count: height * width)
+                continue
+            }
+            for y in 0..<height {
+                let sy = y + dy - p
+                for x in 0..<width {
+                    let sx = (flip ? width - 1 - x : x) + dx - p
+                    let inside = sy >= 0 && sy < height && sx >= 0 && sx < width
+                    to[y * width + x] = inside ? from[sy * width + sx] : 0
+                }
+            }
+        }
+    }
+}

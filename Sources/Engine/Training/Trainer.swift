@@ -1,0 +1,191 @@
+// The training loop: epochs of seeded mini-batches, an optimizer step per batch, validation, the
+// study's callbacks, per-epoch hooks, and checkpoints a run resumes from bit for bit.
+import Foundation
+
+/// How a training run goes, apart from the network and optimizer.
+public struct TrainingOptions {
+    public var epochs: Int
+    public var batchSize: Int
+    /// Seeds shuffling (stream 0) and augmentation (stream 1); dropout follows the step number.
+    public var seed: UInt64
+    public var augmentation: Augmentation
+    public var labelSmoothing: Float
+    public var reduceLROnPlateau: ReduceLROnPlateau?
+    public var earlyStopping: EarlyStopping?
+    public var bestModel: BestModelSelection?
+
+    public init(epochs: Int, batchSize: Int, seed: UInt64, augmentation: Augmentation = .none,
+                labelSmoothing: Float = 0, reduceLROnPlateau: ReduceLROnPlateau? = nil,
+                earlyStopping: EarlyStopping? = nil, bestModel: BestModelSelection? = nil) {
+        precondition(epochs >= 0 && batchSize > 0, "epochs must be ≥ 0 and batch size > 0, got \(epochs), \(batchSize)")
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.augmentation = augmentation
+        self.labelSmoothing = labelSmoothing
+        self.reduceLROnPlateau = reduceLROnPlateau
+        self.earlyStopping = earlyStopping
+        self.bestModel = bestModel
+    }
+}
+
+/// One epoch's figures, under Keras's metric names.
+public struct EpochRecord: Equatable, Codable, Sendable {
+    public let epoch: Int
+    public let loss: Double
+    public let accuracy: Double
+    public let validationLoss: Double?
+    public let validationAccuracy: Double?
+    /// The learning rate the epoch trained with.
+    public let learningRate: Double
+    public let seconds: Double
+
+    /// `loss`, `accuracy`, `val_loss`, `val_accuracy` or `lr`.
+    public func value(of metric: String) -> Double? {
+        switch metric {
+        case "loss": return loss
+        case "accuracy", "acc": return accuracy
+        case "val_loss": return validationLoss
+        case "val_accuracy", "val_acc": return validationAccuracy
+        case "lr", "learning_rate": return learningRate
+        default: return nil
+        }
+    }
+}
+
+/// Everything besides tensors that a resumed run needs to continue exactly.
+struct TrainerState: Codable, Equatable {
+    var nextEpoch = 0
+    var step: UInt64 = 0
+    var history: [EpochRecord] = []
+    var reduceLROnPlateau: ReduceLROnPlateau?
+    var earlyStopping: EarlyStopping?
+    var bestModel: BestModelSelection?
+    var stopped = false
+}
+
+/// Trains a network with an optimizer; see `fit`.
+public final class Trainer {
+    public let network: TrainableNetwork
+    public let optimizer: Optimizer
+    public let options: TrainingOptions
+    public var progress: TrainingProgress?
+    var state: TrainerState
+    /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
+    public internal(set) var bestWeights: [String: Tensor]?
+    /// Weights of the best epoch by `options.earlyStopping`, restored when it stops the run.
+    var earlyStoppingWeights: [String: Tensor]?
+    private let clock: () -> Double
+
+    public init(network: TrainableNetwork, optimizer: Optimizer, options: TrainingOptions,
+                progress: TrainingProgress? = nil,
+                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+        self.network = network
+        self.optimizer = optimizer
+        self.options = options
+        self.progress = progress
+        self.clock = clock
+        state = TrainerState(reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
+                             bestModel: options.bestModel)
+    }
+
+    /// Epochs finished so far, with their figures.
+    public var history: [EpochRecord] { state.history }
+    /// Whether early stopping ended the run.
+    public var stoppedEarly: Bool { state.stopped }
+    /// The best epoch by `options.bestModel`, if one is set.
+    public var bestEpoch: Int? { state.bestModel?.bestEpoch }
+
+    /// Trains from the current state (epoch 0, or where a restored checkpoint left off) to
+    /// `options.epochs` or an early stop. After each epoch `onEpoch` gets its figures and the trainer,
+    /// e.g. to record metrics and save `checkpoint()`.
+    public func fit(_ train: LabeledExamples, validation: LabeledExamples? = nil,
+                    onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
+        let seed = CounterRandom(seed: options.seed)
+        while state.nextEpoch < options.epochs && !state.stopped {
+            let epoch = state.nextEpoch, started = clock()
+            let batches = epochBatches(count: train.count, batchSize: options.batchSize, epoch: epoch,
+                                       shuffle: seed.stream(0))
+            progress?.startEpoch(epoch)
+            let learningRate = Double(optimizer.learningRate)
+            var lossSum = 0.0, correct = 0
+            for indices in batches {
+                let (inputs, labels) = train.batch(indices, augmentation: options.augmentation,
+                                                   random: seed.stream(1).stream(UInt64(epoch)))
+                optimizer.zeroGradients()
+                let logits = network.forward(inputs, context: ForwardContext(training: true, step: state.step))
+                let loss = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: options.labelSmoothing)
+                network.backward(logitGradient: loss.dlogits)
+                optimizer.step()
+                state.step += 1
+                let batchCorrect = zip(predictedClasses(logits), labels).filter { $0 == $1 }.count
+                lossSum += Double(loss.loss) * Double(labels.count)
+                correct += batchCorrect
+                progress?.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
+            }
+            let evaluation = validation.map { evaluate(network, on: $0, batchSize: options.batchSize) }
+            let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(train.count, 1)),
+                                     accuracy: Double(correct) / Double(max(train.count, 1)),
+                                     validationLoss: evaluation?.meanLoss, validationAccuracy: evaluation?.accuracy,
+                                     learningRate: learningRate, seconds: clock() - started)
+            state.history.append(record)
+            state.nextEpoch = epoch + 1
+            try applyCallbacks(record)
+            progress?.endEpoch(summary: Self.summary(record))
+            try onEpoch(record, self)
+        }
+    }
+
+    /// Feeds `record` to the callbacks, in the study's order: learning rate, early stopping, best model.
+    private func applyCallbacks(_ record: EpochRecord) throws {
+        if var plateau = state.reduceLROnPlateau, let value = try metric(plateau.monitor.metric, record) {
+            optimizer.learningRate = Float(plateau.observe(value, learningRate: Double(optimizer.learningRate)))
+            state.reduceLROnPlateau = plateau
+        }
+        if var stopping = state.earlyStopping, let value = try metric(stopping.monitor.metric, record) {
+            switch stopping.observe(value, epoch: record.epoch) {
+            case .improved where stopping.restoreBestWeights: earlyStoppingWeights = network.snapshot()
+            case .stop:
+                state.stopped = true
+                if stopping.restoreBestWeights, let best = earlyStoppingWeights { try network.load(best) }
+            default: break
+            }
+            state.earlyStopping = stopping
+        }
+        if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
+            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
+            state.bestModel = best
+        }
+    }
+
+    /// The monitored value; nil (callback skipped, as Keras warns and skips) when not computed, e.g.
+    /// `val_loss` without validation data; an error when the name is unknown.
+    private func metric(_ name: String, _ record: EpochRecord) throws -> Double? {
+        guard ["loss", "accuracy", "acc", "val_loss", "val_accuracy", "val_acc"].contains(name) else {
+            throw TrainingError.unknownMetric(name)
+        }
+        return record.value(of: name)
+    }
+
+    static func summary(_ r: EpochRecord) -> String {
+        func f(_ x: Double) -> String { String(format: "%.4f", x) }
+        var s = "loss \(f(r.loss))  accuracy \(f(r.accuracy))"
+        if let l = r.validationLoss, let a = r.validationAccuracy { s += "  val_loss \(f(l))  val_accuracy \(f(a))" }
+        return s + "  lr \(r.learningRate)"
+    }
+}
+
+/// A training run that cannot go on as configured.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case unknownMetric(String)
+    case badCheckpoint(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownMetric(name):
+            return "callback monitors '\(name)'; known metrics are loss, accuracy, val_loss, val_accuracy"
+        case let .badCheckpoint(why):
+            return "checkpoint cannot be restored: \(why)"
+        }
+    }
+}
