@@ -6,13 +6,13 @@ enum CommandError: Error, CustomStringConvertible {
     case notAStore(path: String, reason: String)
     case pipelineNotFound(path: String, available: [String])
     case unknownRun(id: Int64, newest: Int64?)
-    case noFinishedRun(pipeline: String)
     case unknownLineageTarget(String)
     case fileNotAnArtifact(path: String, hash: String)
     case exportNeedsTensors(hash: String, mediaType: MediaType)
     case ambiguousTensor(hash: String, names: [String])
     case unknownTensor(name: String, hash: String, names: [String])
     case noNumPyType(tensor: String, dtype: TensorDType)
+    case runFailed(runID: Int64, stages: [String])
 
     var description: String {
         switch self {
@@ -24,8 +24,6 @@ enum CommandError: Error, CustomStringConvertible {
         case let .unknownRun(id, newest):
             let hint = newest.map { "runs are numbered 1 to \($0)" } ?? "the store has no runs yet"
             return "no run \(id) in this store; \(hint) ('tlab runs' lists them)"
-        case let .noFinishedRun(pipeline):
-            return "pipeline '\(pipeline)' has no finished run in this store; run it first ('tlab run') or pass --run ID"
         case let .unknownLineageTarget(target):
             return "'\(target)' is not a file, a stage name or an artifact hash prefix in this store; "
                 + "'tlab runs' and 'tlab status' show what it holds"
@@ -42,6 +40,9 @@ enum CommandError: Error, CustomStringConvertible {
             return "artifact \(DisplayFormat.short(hash)) has no tensor '\(name)'; it has \(names.joined(separator: ", "))"
         case let .noNumPyType(tensor, dtype):
             return "tensor '\(tensor)' is \(dtype.rawValue), which NumPy has no type for; export to .safetensors instead"
+        case let .runFailed(runID, stages):
+            return "run \(runID) failed in \(stages.joined(separator: ", ")) (the reason is above); fix it and run again: "
+                + "the stages that finished are cached"
         }
     }
 }

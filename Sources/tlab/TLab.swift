@@ -29,13 +29,16 @@ struct TLab: ParsableCommand {
               tlab lineage reports/smoke/report.md
               tlab verify --store /data/tlab-artifacts
             """,
-        version: "tlab 0.1.0 (engine \(engineVersion))",
+        version: "tlab \(toolVersion) (engine \(engineVersion))",
         subcommands: [
             DAGCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
-            VerifyCommand.self, GCCommand.self,
+            VerifyCommand.self, GCCommand.self, ModelCommand.self,
         ]
     )
+
+    /// Recorded with every run and shown in reports' provenance.
+    static let toolVersion = "0.1.0"
 
     /// Parses and runs the command, sending every error through `ErrorPresentation`, so a mistake
     /// ends as one line on stderr and a documented exit code, whatever threw it.
