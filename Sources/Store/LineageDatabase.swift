@@ -58,15 +58,17 @@ public final class LineageDatabase: Sendable {
     }
 
     /// Records that a stage starts computing, owned by this handle's process.
-    /// - Parameter params: the canonical params as a JSON object.
+    /// - Parameters:
+    ///   - params: the canonical params as a JSON object.
+    ///   - material: everything the key was computed from, as a JSON object (see `StageRunRecord.material`).
     public func startStageRun(runID: Int64, key: String, stage: String, kind: String, params: String,
-                              at now: Date = Date()) throws -> StageRunRecord {
+                              material: String? = nil, at now: Date = Date()) throws -> StageRunRecord {
         try pool.write { db in
             guard try RunRecord.exists(db, key: runID) else { throw LineageError.unknownRun(id: runID, database: path) }
             var stageRun = StageRunRecord(
                 id: nil, runID: runID, key: key, stage: stage, kind: kind, params: params, status: .running,
                 started: now, finished: nil, seconds: nil, cacheHit: false, error: nil,
-                host: identity.host, pid: identity.pid, processStart: identity.startTicks)
+                host: identity.host, pid: identity.pid, processStart: identity.startTicks, material: material)
             try stageRun.insert(db)
             return stageRun
         }

@@ -57,9 +57,12 @@ public struct StageRunRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var host: String
     public var pid: Int32
     public var processStart: Int64?
+    /// What the key was computed from, as the pipeline recorded it (JSON), so a later run can say
+    /// which parameter, input or version changed; nil for rows written before schema v2.
+    public var material: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, key, stage, kind, params, status, started, finished, seconds, error, host, pid
+        case id, key, stage, kind, params, status, started, finished, seconds, error, host, pid, material
         case runID = "run_id", cacheHit = "cache_hit", processStart = "process_start"
     }
 

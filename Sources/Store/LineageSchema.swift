@@ -7,6 +7,9 @@ enum LineageSchema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -84,5 +87,23 @@ enum LineageSchema {
             value         REAL,  -- NULL stands for NaN, which SQLite cannot store
             PRIMARY KEY (stage_run_id, name, step)
         );
+        """
+
+    /// Checkpoints of training stage runs, recorded as they are written so they outlive a crash, and
+    /// each stage run's key material (kind, versions, params, inputs as JSON) so a later run can say
+    /// which of them changed.
+    private static let v2 = """
+        CREATE TABLE checkpoints (
+            stage_run_id  INTEGER NOT NULL REFERENCES stage_runs(id) ON DELETE CASCADE,
+            key           TEXT NOT NULL,
+            step          INTEGER NOT NULL,
+            artifact_hash TEXT NOT NULL REFERENCES artifacts(hash),
+            created       DATETIME NOT NULL,
+            PRIMARY KEY (stage_run_id, step)
+        );
+        CREATE INDEX checkpoints_by_key ON checkpoints(key, step);
+        CREATE INDEX checkpoints_by_artifact ON checkpoints(artifact_hash);
+
+        ALTER TABLE stage_runs ADD COLUMN material TEXT CHECK (material IS NULL OR json_valid(material));
         """
 }

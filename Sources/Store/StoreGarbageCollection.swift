@@ -56,6 +56,8 @@ extension BlobStore {
                                               pinned: policy.pinnedRuns)
         var marked = try lineage.artifactHashes(referencedByRuns: keptRuns)
         if policy.keepCacheEntries { marked.formUnion(try lineage.reusableOutputHashes()) }
+        // Whatever the policy, a crashed training run's checkpoints are how its retry avoids starting over.
+        marked.formUnion(try lineage.unfinishedCheckpointHashes())
 
         let onDisk = try allHashes()
         var report = GCReport(dryRun: dryRun, keptRuns: keptRuns, kept: 0, swept: [], sweptBytes: 0,

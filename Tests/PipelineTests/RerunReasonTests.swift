@@ -48,7 +48,7 @@ final class RerunReasonTests: XCTestCase {
             .replacingOccurrences(of: "\"backbone\":", with: "\"weights\":")
         XCTAssertEqual(current.changes(since: try KeyMaterial(json: old)).map(\.description), [
             "stage version changed 0 → 1",
-            "engine version changed 0 → 1",
+            "engine version changed 0 → \(StageKind.engineVersion)",
             "parameter dropout removed (was 0.2)",
             "parameter label_smoothing added (0.0)",
             "parameter lr changed 1.0 → 0.001",

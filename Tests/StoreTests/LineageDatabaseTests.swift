@@ -9,18 +9,18 @@ final class LineageDatabaseTests: XCTestCase {
         let path = try makeScratchFolder().appendingPathComponent("nested/lineage.sqlite").path
         let first = try LineageDatabase(path: path)
         let applied = try first.pool.read { try LineageSchema.migrator.appliedMigrations($0) }
-        XCTAssertEqual(applied, ["v1"])
+        XCTAssertEqual(applied, ["v1", "v2"])
         let tables = try first.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
-        XCTAssertEqual(tables, ["artifacts", "metrics", "runs", "stage_inputs", "stage_outputs", "stage_runs"])
+        XCTAssertEqual(tables, ["artifacts", "checkpoints", "metrics", "runs", "stage_inputs", "stage_outputs", "stage_runs"])
         XCTAssertEqual(try first.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }, "wal")
         XCTAssertEqual(try first.pool.write { try Bool.fetchOne($0, sql: "PRAGMA foreign_keys") }, true)
         let run = try first.startRun(pipeline: "default", pipelineHash: "p1", seed: 7, toolVersion: "0.1")
 
         let reopened = try LineageDatabase(path: path)
         XCTAssertEqual(try reopened.runs().map(\.id), [run.id])
-        XCTAssertEqual(try reopened.pool.read { try LineageSchema.migrator.appliedMigrations($0) }, ["v1"])
+        XCTAssertEqual(try reopened.pool.read { try LineageSchema.migrator.appliedMigrations($0) }, ["v1", "v2"])
     }
 
     func testFinishedStageRunIsFoundByItsKeyWithOutputsAndMetrics() throws {

@@ -1,21 +1,13 @@
-// The version constants that go into every stage key. Bump a kind's version when its stage's
-// semantics change, and the engine's when the engine's numerics change, so no cached output made
-// by the old code is reused. (The stage implementations may take these over later.)
+// The version constants that go into every stage key. Each kind's version lives with its stage
+// implementation (`Stage.version`); the engine's numerics version is derived from the engine's own.
+import Engine
 
 extension StageKind {
-    /// The semantics version of this kind's stage.
-    public var version: Int {
-        switch self {
-        case .download: return 1
-        case .preprocess: return 1
-        case .pretrain: return 1
-        case .freeze: return 1
-        case .finetune: return 1
-        case .evaluate: return 1
-        case .report: return 1
-        }
-    }
+    /// The semantics version of this kind's stage, as its implementation declares it.
+    public var version: Int { implementation.version }
 
-    /// The engine's numerics version, shared by every kind.
-    public static let engineVersion = 1
+    /// The engine's numerics version, shared by every kind: `Engine.engineVersion` ("major.minor.patch")
+    /// as major·10⁶ + minor·10³ + patch, so bumping the engine's version invalidates every cache.
+    public static let engineVersion: Int = Engine.engineVersion.split(separator: ".")
+        .map { Int($0) ?? 0 }.reduce(0) { $0 * 1000 + $1 }
 }

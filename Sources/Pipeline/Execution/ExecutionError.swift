@@ -1,0 +1,18 @@
+// Errors of running a pipeline as a whole (a single stage's failure is recorded, not thrown).
+
+public enum ExecutionError: Error, Equatable, CustomStringConvertible {
+    /// No finished report stage for `pipeline` (in run `runID` when given) in the store's lineage.
+    case noReport(pipeline: String, runID: Int64?, store: String)
+    /// Run `runID` is of another pipeline.
+    case runOfOtherPipeline(runID: Int64, pipeline: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case let .noReport(pipeline, runID, store):
+            let which = runID.map { "run \($0) of " } ?? ""
+            return "no finished report stage for \(which)pipeline '\(pipeline)' in \(store); run the pipeline first (tlab run)"
+        case let .runOfOtherPipeline(runID, pipeline, expected):
+            return "run \(runID) is of pipeline '\(pipeline)', not '\(expected)'; list runs with tlab runs"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// What an executor tells its caller while it works, and the options that steer it.
+import Engine
+import Foundation
+
+/// How a stage's outputs came to be in this run.
+public enum StageOutcome: String, Sendable, Equatable {
+    /// Reused from an earlier stage run of the same key; nothing was computed.
+    case hit
+    case computed
+}
+
+/// Something that happened during a run, in the order it happened (from several threads when
+/// `jobs` > 1). The CLI renders these; tests collect them.
+public enum ExecutionEvent: Sendable, Equatable {
+    case runStarted(runID: Int64, pipeline: String)
+    /// A stage begins: `reason` says why it computes (or "cached" when it is a hit).
+    case stageStarted(stage: String, keyPrefix: String, reason: String)
+    case stageFinished(stage: String, outcome: StageOutcome, seconds: Double)
+    case stageFailed(stage: String, error: String)
+    /// Not run because `upstream`, which it depends on, failed.
+    case stageSkipped(stage: String, upstream: String)
+    /// The live line of a training run (epoch, batch/total, loss, accuracy, images/s, ETA): it
+    /// replaces the previous progress line of the same stage.
+    case trainingProgress(stage: String, line: String)
+    /// The summary line of a finished epoch: it stays.
+    case trainingEpoch(stage: String, line: String)
+    case message(stage: String?, text: String)
+    case runFinished(runID: Int64, failed: Bool)
+}
+
+/// Receives events; called on whichever thread the event happened.
+public typealias ExecutionEventSink = @Sendable (ExecutionEvent) -> Void
+
+/// How a run goes.
+public struct ExecutorOptions: Sendable {
+    /// Stages to compute even when cached: a plan name (`finetune@frozen`) or a file stage name
+    /// (`finetune`, meaning every variant's copy).
+    public var force: Set<String>
+    /// Stages that may compute at once (independent variants); results do not depend on it.
+    public var jobs: Int
+    /// No training progress events.
+    public var quiet: Bool
+    /// Recorded with the run and shown in the report's provenance.
+    public var toolVersion: String
+    /// Catch SIGINT and SIGTERM: record the stage runs in progress as failed ("interrupted"), the
+    /// run as interrupted, and exit with status 130. For the command-line tool; a library caller
+    /// that does not want its process ended leaves it off.
+    public var exitOnInterrupt: Bool
+    /// Where finished reports are written, as `<reportsDirectory>/<pipeline name>/`; nil writes none.
+    public var reportsDirectory: URL?
+
+    public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, toolVersion: String = "0.1.0",
+                exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil) {
+        precondition(jobs >= 1, "jobs must be at least 1, got \(jobs)")
+        self.force = force
+        self.jobs = jobs
+        self.quiet = quiet
+        self.toolVersion = toolVersion
+        self.exitOnInterrupt = exitOnInterrupt
+        self.reportsDirectory = reportsDirectory
+    }
+}

@@ -1,0 +1,53 @@
+// Ctrl-C and SIGTERM during a run: record what was in progress as failed, the run as interrupted,
+// and exit 130. A SIGKILL cannot be caught; lineage marks such runs interrupted when a later run starts.
+import Dispatch
+import Foundation
+import Store
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Catches SIGINT and SIGTERM while installed. Checkpoints already recorded stay, so the next run of
+/// an interrupted training stage resumes from its last epoch.
+final class InterruptHandler: @unchecked Sendable {
+    private let lineage: LineageDatabase
+    private let runID: Int64
+    private let lock = NSLock()
+    private var active = Set<Int64>()
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "tlab.interrupt")
+
+    init(lineage: LineageDatabase, runID: Int64) {
+        self.lineage = lineage
+        self.runID = runID
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [unowned self] in self.interrupted(by: signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func began(_ stageRunID: Int64) { lock.withLock { _ = active.insert(stageRunID) } }
+    func ended(_ stageRunID: Int64) { lock.withLock { _ = active.remove(stageRunID) } }
+
+    func uninstall() {
+        for source in sources { source.cancel() }
+        sources.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+
+    private func interrupted(by signalNumber: Int32) {
+        let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
+        for id in lock.withLock({ active.sorted() }) {
+            try? lineage.failStageRun(id, error: "interrupted by \(name); its last checkpoint is kept for the next run")
+        }
+        try? lineage.finishRun(runID, status: .interrupted)
+        FileHandle.standardError.write(Data("\ninterrupted by \(name); rerun to resume\n".utf8))
+        exit(130)
+    }
+}

@@ -1,0 +1,117 @@
+// One stage inside a run: compute its key, reuse a verified cached result or compute and record it,
+// and say why it had to compute.
+import Foundation
+import Store
+
+extension Executor {
+    /// Runs `stage` on `inputs` within run `runID`; returns how it ended and its outputs (output
+    /// name → hash), nil when it failed. Never throws: a failure is recorded and reported.
+    func execute(_ stage: PlannedStage, inputs: [String: InputArtifact], runID: Int64,
+                 interruption: InterruptHandler?) -> (StageSummary, [String: String]?) {
+        let material = KeyMaterial(stage: stage, inputs: inputs)
+        let key = material.key
+        let started = DispatchTime.now()
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
+        func summary(_ state: StageSummary.State) -> StageSummary {
+            StageSummary(name: stage.name, kind: stage.kind, key: key.hex, state: state, seconds: elapsed())
+        }
+        func fail(_ error: Error) -> (StageSummary, [String: String]?) {
+            let text = "\(error)"
+            events(.stageFailed(stage: stage.name, error: text))
+            return (summary(.failed(error: text)), nil)
+        }
+
+        let cache: CacheLookup
+        do {
+            cache = isForced(stage) ? .forced : try lookUp(key)
+        } catch {
+            return fail(error)
+        }
+        if case .reusable(let source) = cache {
+            events(.stageStarted(stage: stage.name, keyPrefix: key.short, reason: "cached"))
+            do {
+                _ = try store.lineage.recordCacheHit(runID: runID, stage: stage.name, from: source, seconds: elapsed())
+            } catch {
+                return fail(error)
+            }
+            let result = summary(.hit)
+            events(.stageFinished(stage: stage.name, outcome: .hit, seconds: result.seconds))
+            return (result, source.outputs)
+        }
+
+        let reasons = (try? whyRun(stage, material: material, cache: cache)) ?? ["lineage unreadable"]
+        events(.stageStarted(stage: stage.name, keyPrefix: key.short, reason: reasons.joined(separator: "; ")))
+        let record: StageRunRecord
+        do {
+            record = try store.lineage.startStageRun(runID: runID, key: key.hex, stage: stage.name, kind: stage.kind.rawValue,
+                                                     params: stage.parameters.json, material: material.json)
+        } catch {
+            return fail(error)
+        }
+        let stageRunID = record.id!
+        interruption?.began(stageRunID)
+        defer { interruption?.ended(stageRunID) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tlab-stage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let resume = stage.kind.trains ? try store.lineage.latestCheckpoint(key: key.hex) : nil
+            if let resume {
+                events(.message(stage: stage.name, text: "resuming from the checkpoint after epoch \(resume.step)"))
+            }
+            let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, key: key,
+                                       inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
+                                       options: options, events: events)
+            let result = try stage.kind.implementation.init().run(context)
+            var artifacts: [String: ArtifactRecord] = [:]
+            for (name, output) in result.outputs {
+                artifacts[name] = ArtifactRecord(blob: try output.put(into: store.blobs), mediaType: output.mediaType)
+            }
+            // The blobs are durable (fsynced) before the one transaction that makes them visible.
+            try store.lineage.finishStageRun(stageRunID, inputs: inputs.mapValues(\.hash), outputs: artifacts,
+                                             metrics: result.metrics, seconds: elapsed())
+            let done = summary(.computed)
+            events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
+            return (done, artifacts.mapValues(\.hash))
+        } catch {
+            try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
+            return fail(error)
+        }
+    }
+
+    /// What the cache holds for a key.
+    enum CacheLookup {
+        case reusable(StageRunDetail)
+        /// A finished run of the key exists, but output `output` (`hash`) is missing or damaged.
+        case damaged(output: String, hash: String, check: BlobCheck)
+        case absent
+        case forced
+    }
+
+    /// The newest finished run of `key`, if every output blob is present and re-hashes to its name.
+    func lookUp(_ key: StageKey) throws -> CacheLookup {
+        guard let cached = try store.lineage.cachedStageRun(key: key.hex) else { return .absent }
+        for (output, hash) in cached.outputs.sorted(by: { $0.key < $1.key }) {
+            let check = store.blobs.verify(hash)
+            if check != .intact { return .damaged(output: output, hash: hash, check: check) }
+        }
+        return .reusable(cached)
+    }
+
+    /// Why a stage that is not a cache hit computes, in the user's terms.
+    func whyRun(_ stage: PlannedStage, material: KeyMaterial, cache: CacheLookup) throws -> [String] {
+        switch cache {
+        case .forced: return ["forced"]
+        case let .damaged(output, hash, check):
+            let state = check == .missing ? "missing from the store" : "damaged"
+            return ["cached output \(output) (\(hash.prefix(12))) is \(state)"]
+        case .reusable, .absent: break
+        }
+        guard let latest = try store.lineage.latestStageRun(stage: stage.name, pipeline: plan.name) else { return ["never run"] }
+        guard let json = latest.record.material, let previous = try? KeyMaterial(json: json) else {
+            return ["its last run recorded no key material"]
+        }
+        let changes = material.changes(since: previous)
+        return changes.isEmpty ? ["the outputs of its last run are no longer in the store"] : changes.map(\.description)
+    }
+}

@@ -1,0 +1,102 @@
+// fine-tune: one variant's training on the target task. The backbone starts pretrained or random,
+// its frozen part stays fixed, a head preset goes on top, and the study's callbacks steer training.
+// With the whole backbone frozen and features cached upstream, only the head trains, on the features.
+import Engine
+import Foundation
+import Store
+
+/// What a fine-tune run produced, besides its weights: the figures the report shows. Deterministic
+/// (no seconds), so an identical run gives an identical artifact.
+struct FineTuneSummary: Codable, Equatable {
+    var initialization: Initialization
+    /// `none`, `backbone` or `up-to:<layer>`.
+    var freezing: String
+    var head: String
+    var trainableParameters: Int
+    var totalParameters: Int
+    var epochsRun: Int
+    /// 1-based.
+    var bestEpoch: Int
+    var trainedOnCachedFeatures: Bool
+    var curves: [EpochRecord]
+
+    var frozenPart: FrozenPart {
+        switch freezing {
+        case "none": return .none
+        case "backbone": return .backbone
+        default: return .upTo(String(freezing.dropFirst("up-to:".count)))
+        }
+    }
+}
+
+struct FineTuneStage: Stage {
+    static let kind = StageKind.finetune
+    static let version = 1
+    /// The whole model: backbone and head.
+    static let weightsOutput = "weights"
+    static let architectureOutput = "architecture"
+    static let summaryOutput = "summary"
+
+    func run(_ context: StageContext) throws -> StageResult {
+        let p = context.parameters
+        let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
+        let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
+        // A random-init variant still takes the architecture from its backbone input: a fine-tune
+        // stage has no architecture parameters of its own.
+        let base = try context.json(ModelRecipe.self, "backbone", PretrainStage.architectureOutput)
+        let pretrained = p.string("init") == "pretrained"
+        var recipe = base.with(head: p.string("head"), pooling: p.string("pooling"), classes: info.targetClasses.count,
+                               freezing: base.freezing)
+        recipe.inputShape = info.imageShape
+        let model = try recipe.model(seed: context.random.stream(2).bits(at: 0))
+        if pretrained { try model.load(context.tensors("backbone", PretrainStage.weightsOutput).engineTensors(), partial: true) }
+
+        let onFeatures = pretrained && recipe.freezing == "backbone" && !p.bool("augment")
+            && context.has("backbone", FreezeStage.featuresOutput)
+        let network: TrainableNetwork
+        let train: LabeledExamples, validation: LabeledExamples
+        if onFeatures {
+            let features = try context.tensors("backbone", FreezeStage.featuresOutput)
+            let validationSplit = target.validation.count > 0 ? "validation" : "test"
+            network = model.head
+            train = LabeledExamples(inputs: try features.require("train_features").engineTensor(), labels: target.train.labels.map(Int.init))
+            validation = LabeledExamples(inputs: try features.require(validationSplit + "_features").engineTensor(),
+                                         labels: target.validationOrTest.labels.map(Int.init))
+        } else {
+            network = model
+            train = try target.train.examples(info.normalization)
+            validation = try target.validationOrTest.examples(info.normalization)
+        }
+
+        let monitor = MetricMonitor(metric: p.string("monitor"))
+        var loop = TrainingLoop(context: context, network: network, train: train, validation: validation)
+        loop.checkpointEvery = p.int("checkpoint_every")
+        if p.int("reduce_lr_patience") > 0 {
+            loop.reduceLROnPlateau = ReduceLROnPlateau(monitor: MetricMonitor(metric: monitor.metric, minDelta: 1e-4),
+                                                       factor: p.double("reduce_lr_factor"), patience: p.int("reduce_lr_patience"),
+                                                       minLearningRate: p.double("min_lr"))
+        }
+        if p.int("early_stopping_patience") > 0 {
+            loop.earlyStopping = EarlyStopping(monitor: monitor, patience: p.int("early_stopping_patience"))
+        }
+        if p.bool("restore_best") { loop.bestModel = BestModelSelection(monitor: monitor) }
+        let trainer = try loop.run()
+        if let best = trainer.bestWeights { try network.load(best) }
+
+        let counts = ModelSummary(model.architecture)
+        let summary = FineTuneSummary(
+            initialization: pretrained ? .pretrained : .random, freezing: recipe.freezing, head: try recipe.headDescription(),
+            trainableParameters: counts.trainable, totalParameters: counts.total, epochsRun: trainer.history.count,
+            bestEpoch: trainer.bestEpoch.map { $0 + 1 } ?? trainer.history.count, trainedOnCachedFeatures: onFeatures,
+            curves: trainer.history.map {
+                EpochRecord(epoch: $0.epoch + 1, trainAccuracy: $0.accuracy, trainLoss: $0.loss,
+                            validationAccuracy: $0.validationAccuracy ?? .nan, validationLoss: $0.validationLoss ?? .nan,
+                            learningRate: $0.learningRate)
+            })
+        return StageResult(outputs: [
+            Self.weightsOutput: .weights(model.namedTensors, metadata: [:]),
+            Self.architectureOutput: try .json(recipe),
+            Self.summaryOutput: try .json(summary),
+        ], metrics: TrainingLoop.metrics(of: trainer))
+    }
+}

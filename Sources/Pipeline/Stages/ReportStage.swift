@@ -1,0 +1,74 @@
+// report: every variant's evaluation gathered into the comparison report, with the measurements
+// lineage holds (training seconds, inference speed) and the provenance of the run computing it.
+import Engine
+import Foundation
+import Store
+
+struct ReportStage: Stage {
+    static let kind = StageKind.report
+    static let version = 1
+    /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
+    static let modelOutput = "report.json"
+
+    func run(_ context: StageContext) throws -> StageResult {
+        let lineage = context.store.lineage
+        let variants = try context.producers(of: "evaluations").map { producer in
+            try variant(producer, context: context, lineage: lineage)
+        }
+        let report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
+                                      dagMermaid: context.pipeline.renderDAG(.mermaid),
+                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:])
+        var outputs: [String: StageOutput] = [Self.modelOutput: try .json(report)]
+        for (name, text) in try ReportWriter.render(report) {
+            let type: MediaType = name.hasSuffix(".md") ? .markdown : name.hasSuffix(".csv") ? .csv : .svg
+            outputs[name] = .text(text, type)
+        }
+        return StageResult(outputs: outputs)
+    }
+
+    /// One row: the evaluation of `producer`, its inference speed and its fine-tune's training time,
+    /// both read from the stage runs that first produced those artifacts.
+    private func variant(_ producer: String, context: StageContext, lineage: LineageDatabase) throws -> VariantResult {
+        let port = "evaluations", output = EvaluateStage.evaluationOutput
+        let evaluation = try context.json(EvaluationResult.self, port, output, from: producer)
+        let evaluateRun = try producingRun(of: context.hash(port, output, from: producer), lineage: lineage)
+        let fineTuneRun = try evaluateRun.flatMap { $0.inputs["model/\(FineTuneStage.summaryOutput)"] }
+            .flatMap { try producingRun(of: $0, lineage: lineage) }
+        func metric(_ name: String, of run: StageRunDetail?) throws -> Double {
+            guard let id = run?.record.id else { return 0 }
+            return try lineage.metrics(ofStageRun: id).first { $0.name == name }?.value ?? 0
+        }
+        let summary = evaluation.summary
+        let name = context.pipeline.stages.first { $0.name == producer }?.variant ?? producer
+        return VariantResult(
+            name: name, initialization: summary.initialization, frozenPart: summary.frozenPart, head: summary.head,
+            trainableParameters: summary.trainableParameters, totalParameters: summary.totalParameters,
+            epochsRun: summary.epochsRun, bestEpoch: summary.bestEpoch, testAccuracy: evaluation.accuracy,
+            testLoss: evaluation.loss, trainingSeconds: try metric(TrainingLoop.trainingSecondsMetric, of: fineTuneRun),
+            curves: summary.curves, confusion: ConfusionMatrix(classNames: evaluation.classNames, counts: evaluation.confusion),
+            inferenceImagesPerSecond: try metric(EvaluateStage.imagesPerSecondMetric, of: evaluateRun))
+    }
+
+    /// The stage run that first wrote artifact `hash`.
+    private func producingRun(of hash: String, lineage: LineageDatabase) throws -> StageRunDetail? {
+        try lineage.artifact(hashPrefix: hash).producedBy.flatMap { try lineage.stageRun(id: $0) }
+    }
+
+    /// Provenance relative to the run computing the report: each upstream stage as it went in that
+    /// run (computed, or a cache hit), so the report is a function of lineage alone.
+    private func provenance(_ context: StageContext, lineage: LineageDatabase) throws -> Provenance {
+        guard let run = try lineage.run(id: context.runID) else {
+            throw LineageError.unknownRun(id: context.runID, database: lineage.path)
+        }
+        let upstream = Set(context.pipeline.graph.upstream(of: context.name))
+        let stages = try lineage.stageRuns(ofRun: context.runID).filter { $0.status == .finished && upstream.contains($0.stage) }
+        return Provenance(
+            pipelineName: run.pipeline, pipelineFileHash: run.pipelineHash,
+            stages: stages.map { record in
+                StageProvenance(name: record.stage, kind: StageKind(rawValue: record.kind) ?? .report, keyPrefix: String(record.key.prefix(12)),
+                                cache: record.cacheHit ? .hit : .computed, seconds: record.seconds ?? 0)
+            },
+            toolVersion: run.toolVersion, engineVersion: Engine.engineVersion, seed: UInt64(run.seed ?? 0),
+            machine: .current, runDate: run.started)
+    }
+}

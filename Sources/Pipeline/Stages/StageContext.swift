@@ -1,0 +1,147 @@
+// What a running stage sees: its parameters, its input artifacts (decoded from the store), a scratch
+// folder, a progress sink, and checkpoints that outlive a crash.
+import Engine
+import Foundation
+import Store
+
+/// The world of one stage run. Inputs are addressed as the pipeline file binds them: port and the
+/// producer's output name (`context.tensors("data", "target")`); for a port that takes several
+/// stages (the report's `evaluations`), also the producer (`from: "evaluate@frozen"`).
+public final class StageContext {
+    public let stage: PlannedStage
+    public let pipeline: PipelinePlan
+    /// The run this stage run belongs to.
+    public let runID: Int64
+    /// A fresh folder for temporary files, removed when the stage ends.
+    public let scratch: URL
+    let store: PipelineStore
+    let inputs: [String: InputArtifact]
+    let key: StageKey
+    let stageRunID: Int64
+    let resumeFrom: CheckpointRecord?
+    let options: ExecutorOptions
+    let events: ExecutionEventSink
+
+    init(stage: PlannedStage, pipeline: PipelinePlan, runID: Int64, stageRunID: Int64, key: StageKey,
+         inputs: [String: InputArtifact], store: PipelineStore, resumeFrom: CheckpointRecord?,
+         scratch: URL, options: ExecutorOptions, events: @escaping ExecutionEventSink) {
+        self.stage = stage
+        self.pipeline = pipeline
+        self.runID = runID
+        self.stageRunID = stageRunID
+        self.key = key
+        self.inputs = inputs
+        self.store = store
+        self.resumeFrom = resumeFrom
+        self.scratch = scratch
+        self.options = options
+        self.events = events
+    }
+
+    public var name: String { stage.name }
+    public var parameters: StageParameters { stage.parameters }
+
+    /// The seed of everything random in this stage: its `seed` parameter. That parameter is in the
+    /// key (it defaults to the pipeline's seed), so a cache hit under another stage name returns
+    /// exactly what computing would; a seed derived from the stage name would not be in the key.
+    public var random: CounterRandom {
+        CounterRandom(seed: UInt64(parameters.int("seed")))
+    }
+
+    // MARK: Inputs
+
+    /// The stages feeding `port`, in the file's order.
+    public func producers(of port: String) -> [String] {
+        stage.inputs.filter { $0.port == port }.map(\.stage)
+    }
+
+    /// Whether `port` has an output called `output` (from `producer` for a many-stage port).
+    public func has(_ port: String, _ output: String, from producer: String? = nil) -> Bool {
+        inputs[InputBinding.name(port: port, producer: producer, output: output)] != nil
+    }
+
+    /// The content hash of an input.
+    public func hash(_ port: String, _ output: String, from producer: String? = nil) throws -> String {
+        let name = InputBinding.name(port: port, producer: producer, output: output)
+        guard let input = inputs[name] else {
+            throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.sorted())
+        }
+        return input.hash
+    }
+
+    /// A tensor input, whole in memory, verified against its hash.
+    public func tensors(_ port: String, _ output: String, from producer: String? = nil) throws -> TensorArchive {
+        try store.blobs.readTensors(hash(port, output, from: producer))
+    }
+
+    /// A JSON input decoded as `type`.
+    public func json<T: Decodable>(_ type: T.Type, _ port: String, _ output: String, from producer: String? = nil) throws -> T {
+        let data = try store.blobs.read(hash(port, output, from: producer))
+        do {
+            return try decodeJSON(type, from: data)
+        } catch {
+            throw StageError.malformedInput(stage: name, input: InputBinding.name(port: port, producer: producer, output: output),
+                                            reason: "is not the JSON this stage reads (\(T.self)): \(error)")
+        }
+    }
+
+    /// A raw input copied into the scratch folder under its output name; returns its path.
+    public func file(_ port: String, _ output: String) throws -> URL {
+        let url = scratch.appendingPathComponent("inputs/\(port)/\(output)")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try store.blobs.export(hash(port, output), to: url)
+        return url
+    }
+
+    /// The output names `port` provides (from `producer` for a many-stage port), sorted.
+    public func outputNames(of port: String, from producer: String? = nil) -> [String] {
+        let prefix = InputBinding.name(port: port, producer: producer, output: "")
+        return inputs.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.sorted()
+    }
+
+    // MARK: Progress
+
+    /// Tells whoever watches the run something worth a line.
+    public func message(_ text: String) {
+        events(.message(stage: name, text: text))
+    }
+
+    /// A progress reporter for a training run of `epochs` epochs of `batches` batches, feeding the
+    /// event sink (nothing when the run is quiet).
+    public func trainingProgress(epochs: Int, batchesPerEpoch batches: Int) -> TrainingProgress {
+        let events = self.events, name = self.name
+        let line = TrainingLine()
+        return TrainingProgress(style: options.quiet ? .quiet : .live, epochs: epochs, batchesPerEpoch: batches) { text in
+            if text == "\n" {
+                events(.trainingEpoch(stage: name, line: line.last))
+            } else {
+                line.last = text.trimmingCharacters(in: CharacterSet(charactersIn: "\r "))
+                events(.trainingProgress(stage: name, line: line.last))
+            }
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Stores `checkpoint` (taken after `step` epochs) as a blob and records it in lineage at once,
+    /// so a run killed later resumes from here.
+    public func saveCheckpoint(_ checkpoint: Checkpoint, step: Int) throws {
+        let blob = try withTensorSources(checkpoint.tensors) { try store.blobs.putTensors($0, metadata: checkpoint.metadata) }
+        try store.lineage.recordCheckpoint(stageRunID: stageRunID, key: key.hex, step: step,
+                                           artifact: ArtifactRecord(blob: blob, mediaType: .tensors))
+    }
+
+    /// The checkpoint an earlier, unfinished stage run of the same key left, if any: a training
+    /// stage restores it and continues where that run stopped.
+    public func latestCheckpoint() throws -> (checkpoint: Checkpoint, step: Int)? {
+        guard let record = resumeFrom else { return nil }
+        let archive = try store.blobs.readTensors(record.artifactHash)
+        let tensors = try archive.tensors.map { (name: $0.name, tensor: try $0.engineTensor()) }
+        return (Checkpoint(tensors: tensors, metadata: archive.metadata), record.step)
+    }
+}
+
+/// The last live line of a training run, kept to repeat it when its epoch ends.
+private final class TrainingLine: @unchecked Sendable {
+    var last = ""
+}

@@ -1,0 +1,69 @@
+// Between the engine's float tensors and the store's safetensors values, and uint8/int32 arrays.
+import Engine
+import Foundation
+import Store
+
+/// Calls `body` with sources borrowing the memory of engine tensors: weights go to the store
+/// without a copy.
+func withTensorSources<R>(_ tensors: [(name: String, tensor: Tensor)], _ body: ([TensorSource]) throws -> R) rethrows -> R {
+    try body(tensors.map { named in
+        TensorSource(name: named.name, dtype: .f32, shape: named.tensor.shape,
+                     bytes: UnsafeRawBufferPointer(start: named.tensor.data, count: named.tensor.count * 4))
+    })
+}
+
+extension NamedTensor {
+    /// A uint8 tensor of `shape`.
+    init(name: String, shape: [Int], uint8 values: [UInt8]) {
+        self.init(name: name, dtype: .u8, shape: shape, data: Data(values))
+    }
+
+    /// An int32 tensor (little-endian, as safetensors stores it).
+    init(name: String, int32 values: [Int32]) {
+        self.init(name: name, dtype: .i32, shape: [values.count],
+                  data: values.map(\.littleEndian).withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    func uint8Values() throws -> [UInt8] {
+        try requireDType(.u8)
+        return [UInt8](data)
+    }
+
+    func int32Values() throws -> [Int32] {
+        try requireDType(.i32)
+        return data.withUnsafeBytes { raw in (0..<shape.reduce(1, *)).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) } }
+    }
+
+    /// The tensor as an engine tensor; float32 only (weights are stored as written).
+    func engineTensor() throws -> Tensor {
+        try requireDType(.f32)
+        let tensor = Tensor(zeros: shape)
+        data.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(tensor.data).copyMemory(from: raw.baseAddress!, byteCount: min(raw.count, tensor.count * 4))
+        }
+        return tensor
+    }
+
+    private func requireDType(_ expected: TensorDType) throws {
+        guard dtype == expected else {
+            throw StageError.malformedInput(stage: "-", input: name,
+                                            reason: "has dtype \(dtype.rawValue), expected \(expected.rawValue)")
+        }
+    }
+}
+
+extension TensorArchive {
+    /// The tensor called `name`, or an error naming what the archive holds.
+    func require(_ name: String) throws -> NamedTensor {
+        guard let tensor = self[name] else {
+            throw StageError.malformedInput(stage: "-", input: name,
+                                            reason: "is missing; the archive holds " + tensors.map(\.name).joined(separator: ", "))
+        }
+        return tensor
+    }
+
+    /// Every float tensor as engine tensors by name.
+    func engineTensors() throws -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: try tensors.map { ($0.name, try $0.engineTensor()) })
+    }
+}

@@ -1,0 +1,72 @@
+// Training inside a stage, shared by pretrain and fine-tune: optimizer and callbacks from the stage's
+// parameters, resume from the checkpoint a crashed run left, a checkpoint every few epochs, and the
+// per-epoch curves as lineage metrics.
+import Engine
+import Foundation
+import Store
+
+/// One training run of a stage.
+struct TrainingLoop {
+    let context: StageContext
+    let network: TrainableNetwork
+    let train: LabeledExamples
+    let validation: LabeledExamples
+    /// Epochs between checkpoints.
+    var checkpointEvery = 1
+    var reduceLROnPlateau: ReduceLROnPlateau?
+    var earlyStopping: EarlyStopping?
+    var bestModel: BestModelSelection?
+
+    /// Trains to the end (continuing a crashed run of the same key from its checkpoint), and
+    /// returns the trainer, whose history covers every epoch, resumed ones included.
+    func run() throws -> Trainer {
+        let p = context.parameters
+        let trainable = network.trainableParameters
+        let lr = Float(p.double("lr")), decay = Float(p.double("weight_decay"))
+        let optimizer: Optimizer
+        switch p.string("optimizer") {
+        case "sgd": optimizer = .sgd(parameters: trainable, learningRate: lr, momentum: Float(p.double("momentum")), weightDecay: decay)
+        case "adamw": optimizer = .adam(parameters: trainable, learningRate: lr, weightDecay: decay)
+        default:
+            guard decay == 0 else {
+                throw StageError.unsupported(stage: context.name, parameter: "weight_decay", value: "\(decay) with adam",
+                                             expected: "optimizer adamw (decoupled decay) or sgd for a weight decay")
+            }
+            optimizer = .adam(parameters: trainable, learningRate: lr)
+        }
+        let options = TrainingOptions(epochs: p.int("epochs"), batchSize: p.int("batch"), seed: context.random.seed,
+                                      augmentation: p.bool("augment") ? .cifar : .none,
+                                      labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
+                                      reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel)
+        let batches = (train.count + options.batchSize - 1) / options.batchSize
+        let trainer = Trainer(network: network, optimizer: optimizer, options: options,
+                              progress: context.trainingProgress(epochs: options.epochs, batchesPerEpoch: batches))
+        if let (checkpoint, step) = try context.latestCheckpoint() {
+            try trainer.restore(checkpoint)
+            context.message("resumed after epoch \(step) of \(options.epochs)")
+        }
+        try trainer.fit(train, validation: validation) { record, trainer in
+            let done = record.epoch + 1
+            if done % checkpointEvery == 0 && done < options.epochs && !trainer.stoppedEarly {
+                try context.saveCheckpoint(trainer.checkpoint(), step: done)
+            }
+        }
+        return trainer
+    }
+
+    /// The curves of every epoch (1-based steps) and the training time, for lineage. Seconds are a
+    /// metric, not part of an artifact: identical runs must give identical artifacts.
+    static func metrics(of trainer: Trainer) -> [MetricPoint] {
+        var points: [MetricPoint] = []
+        for record in trainer.history {
+            let step = record.epoch + 1
+            for name in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
+                if let value = record.value(of: name) { points.append(MetricPoint(name: name, step: step, value: value)) }
+            }
+        }
+        points.append(MetricPoint(name: trainingSecondsMetric, step: 0, value: trainer.history.reduce(0) { $0 + $1.seconds }))
+        return points
+    }
+
+    static let trainingSecondsMetric = "training_seconds"
+}
