@@ -1,6 +1,7 @@
 // A lineage graph as a tree for the terminal and as a Mermaid flowchart. The tree follows the links
 // away from the roots: to producers and their inputs (up), or to consumers and their outputs (down).
 import Foundation
+import Pipeline
 import Store
 
 struct LineageRendering {
@@ -19,21 +20,26 @@ struct LineageRendering {
 
     // MARK: Tree
 
-    /// The tree under a first line naming the target; a stage run reached twice is expanded once.
+    /// The tree under a first line naming the target. A stage run reached twice is expanded once;
+    /// artifacts that lead to the same stage runs share one line.
     func tree(title: String) -> String {
         var lines = [title]
         var expanded = Set<Int64>()
         for (index, root) in roots.enumerated() {
-            appendArtifact(root, port: nil, indent: "", isLast: index == roots.count - 1, into: &lines, expanded: &expanded)
+            appendGroup([root], ports: [nil], indent: "", isLast: index == roots.count - 1, into: &lines,
+                         expanded: &expanded)
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func appendArtifact(_ hash: String, port: String?, indent: String, isLast: Bool,
-                                into lines: inout [String], expanded: inout Set<Int64>) {
-        lines.append(indent + (isLast ? "└─ " : "├─ ") + artifactLine(hash, port: port))
+    /// One line for artifacts `hashes` (reached through `ports`), then the stage runs they lead to.
+    private func appendGroup(_ hashes: [String], ports: [String?], indent: String, isLast: Bool,
+                             into lines: inout [String], expanded: inout Set<Int64>) {
+        let text = hashes.count == 1 ? artifactLine(hashes[0], port: ports[0])
+            : zip(ports, hashes).map { ($0.0.map { "\($0) " } ?? "") + DisplayFormat.short($0.1) }.joined(separator: ", ")
+        lines.append(indent + (isLast ? "└─ " : "├─ ") + text)
         let childIndent = indent + (isLast ? "   " : "│  ")
-        let next = stagesAfter(hash)
+        let next = stagesAfter(hashes[0])
         for (index, id) in next.enumerated() {
             appendStageRun(id, indent: childIndent, isLast: index == next.count - 1, into: &lines, expanded: &expanded)
         }
@@ -41,14 +47,28 @@ struct LineageRendering {
 
     private func appendStageRun(_ id: Int64, indent: String, isLast: Bool,
                                 into lines: inout [String], expanded: inout Set<Int64>) {
-        let seen = !expanded.insert(id).inserted
-        lines.append(indent + (isLast ? "└─ " : "├─ ") + stageRunLine(id) + (seen ? "  (shown above)" : ""))
-        guard !seen else { return }
+        let branch = indent + (isLast ? "└─ " : "├─ ")
+        guard expanded.insert(id).inserted else {
+            let s = stageRuns[id]
+            lines.append(branch + (s.map { "\($0.stage) [\($0.kind)]  run \($0.runID)" } ?? "stage run \(id)") + "  (shown above)")
+            return
+        }
+        lines.append(branch + stageRunLine(id))
         let childIndent = indent + (isLast ? "   " : "│  ")
-        let next = artifactsAfter(id)
-        for (index, edge) in next.enumerated() {
-            appendArtifact(edge.artifactHash, port: edge.port, indent: childIndent, isLast: index == next.count - 1,
-                           into: &lines, expanded: &expanded)
+        // Artifacts leading to the same stage runs (a data set's train, validation and test tensors)
+        // share a line, in port order of their first member.
+        var groups: [(next: [Int64], edges: [LineageGraph.Edge])] = []
+        for edge in artifactsAfter(id) {
+            let next = stagesAfter(edge.artifactHash)
+            if let index = groups.firstIndex(where: { $0.next == next }) {
+                groups[index].edges.append(edge)
+            } else {
+                groups.append((next, [edge]))
+            }
+        }
+        for (index, group) in groups.enumerated() {
+            appendGroup(group.edges.map(\.artifactHash), ports: group.edges.map(\.port), indent: childIndent,
+                        isLast: index == groups.count - 1, into: &lines, expanded: &expanded)
         }
     }
 
@@ -64,10 +84,15 @@ struct LineageRendering {
         }
     }
 
-    /// Up: the stage run's inputs. Down: its outputs.
+    /// Up: the stage run's inputs. Down: the outputs it first wrote (an output with the content of
+    /// an earlier artifact, such as an architecture passed through unchanged, belongs to that one).
     private func artifactsAfter(_ id: Int64) -> [LineageGraph.Edge] {
-        let role: LineageGraph.PortRole = graph.direction == .ancestors ? .input : .output
-        return graph.edges.filter { $0.stageRunID == id && $0.role == role }
+        switch graph.direction {
+        case .ancestors:
+            return graph.edges.filter { $0.stageRunID == id && $0.role == .input }
+        case .descendants:
+            return graph.edges.filter { $0.stageRunID == id && $0.role == .output && artifacts[$0.artifactHash]?.producedBy == id }
+        }
     }
 
     private func artifactLine(_ hash: String, port: String?) -> String {
@@ -81,7 +106,7 @@ struct LineageRendering {
         guard let s = stageRuns[id] else { return "stage run \(id)" }
         let how = s.cacheHit ? "cache hit" : s.status == .finished ? "computed in \(DisplayFormat.seconds(s.seconds ?? 0))" : s.status.rawValue
         var line = "\(s.stage) [\(s.kind)]  run \(s.runID)  key \(DisplayFormat.short(s.key))  \(how)  \(DisplayFormat.date(s.started))"
-        let params = StageParameterText.pairs(s.params)
+        let params = StageParameterText.notable(s)
         if !params.isEmpty { line += "  " + params.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
         return line
     }
@@ -111,9 +136,24 @@ struct LineageRendering {
     }
 }
 
-/// A stage run's recorded parameters as `name value` pairs for display. The record holds a JSON
-/// object: the parameters themselves, or a key material whose `params` member holds them.
+/// A stage run's parameters for display, as `name`, `value` pairs.
 enum StageParameterText {
+    /// The parameters that matter: those in the stage key that differ from their kind's default
+    /// (read from the recorded key material); every recorded parameter when there is none.
+    static func notable(_ record: StageRunRecord) -> [(name: String, value: String)] {
+        guard let json = record.material, let material = try? KeyMaterial(json: json) else { return pairs(record.params) }
+        let schema = StageSchema.of(material.kind)
+        return material.parameters.filter { name, value in
+            switch schema.parameter(name)?.defaultValue {
+            case .value(let standard)?: return standard != value
+            case .pipelineSeed?: return false
+            default: return true
+            }
+        }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description.replacingOccurrences(of: ", ", with: ",")) }
+    }
+
+    /// Every parameter of a recorded JSON object: the parameters themselves, or a key material
+    /// whose `params` member holds them.
     static func pairs(_ json: String) -> [(name: String, value: String)] {
         guard case let .object(object)? = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) else { return [] }
         let params: [String: Value]

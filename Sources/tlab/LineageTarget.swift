@@ -1,6 +1,7 @@
 // What `tlab lineage TARGET` starts from: a file (hashed, then found among the artifacts), a stage
 // name (the outputs of its latest run), or an artifact hash prefix, tried in that order.
 import Foundation
+import Pipeline
 import Store
 
 struct LineageTarget {
@@ -9,7 +10,7 @@ struct LineageTarget {
     /// Full hashes of the artifacts the lineage starts from.
     let roots: [String]
 
-    static func resolve(_ target: String, in store: ArtifactStore) throws -> LineageTarget {
+    static func resolve(_ target: String, in store: PipelineStore) throws -> LineageTarget {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
             let hash = try hashOfFile(atPath: target)

@@ -1,7 +1,8 @@
-// The `--store` option every store command shares, and opening the store it names: the blob folder
-// and the lineage database inside it.
+// The `--store` option every store command shares, and opening the store it names (its blobs and
+// the lineage database inside it).
 import ArgumentParser
 import Foundation
+import Pipeline
 import Store
 
 struct StoreOptions: ParsableArguments {
@@ -18,30 +19,16 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens a store that must already exist: reading commands never create one where the user
     /// mistyped a path.
-    func openExisting() throws -> ArtifactStore {
+    func openExisting() throws -> PipelineStore {
         do {
-            return try ArtifactStore(root: root, create: false)
+            return try PipelineStore(root: root, create: false)
         } catch let StoreError.notAStore(path, reason) {
             throw CommandError.notAStore(path: path, reason: reason)
         }
     }
 
     /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
-    func openOrCreate() throws -> ArtifactStore {
-        try ArtifactStore(root: root, create: true)
-    }
-}
-
-/// An open artifact store: its blobs and the lineage database that records them.
-struct ArtifactStore {
-    /// The lineage database's file name inside the store folder.
-    static let lineageFile = "lineage.sqlite"
-
-    let blobs: BlobStore
-    let lineage: LineageDatabase
-
-    init(root: URL, create: Bool) throws {
-        blobs = try BlobStore.open(root: root, create: create)
-        lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
+    func openOrCreate() throws -> PipelineStore {
+        try PipelineStore(root: root, create: true)
     }
 }
