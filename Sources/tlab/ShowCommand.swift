@@ -104,10 +104,21 @@ struct ShowCommand: ParsableCommand {
                 out += "metadata  \(key) = \(value)\n"
             }
         } else if let text = shown.text {
-            out += text.hasSuffix("\n") ? text : text + "\n"
+            let readable = shown.mediaType == .json ? indentedJSON(text) ?? text : text
+            out += readable.hasSuffix("\n") ? readable : readable + "\n"
         } else {
             out += "(raw bytes; 'tlab export \(DisplayFormat.short(shown.hash)) FILE' writes them to a file)\n"
         }
         return out
+    }
+
+    /// JSON text indented for reading (keys sorted); nil if it does not parse. `--json` and
+    /// `tlab export` keep the stored bytes.
+    private static func indentedJSON(_ text: String) -> String? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+              let data = try? JSONSerialization.data(withJSONObject: value,
+                                                     options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }
