@@ -1,36 +1,61 @@
-# Summarises benchmarks/run.sh output: per case, our median GFLOP/s, the reference's, and the median
-# (min..max) of the paired per-round ratios, against the issue's targets.
+# Summarises benchmarks/run.sh and run-models.sh output: per case, our median figure, the
+# reference's, and the median (min..max) of the paired per-round ratios, against the issue's targets.
+import argparse
 import json
 import statistics
-import sys
 from pathlib import Path
 
-TARGETS = {"sgemm": 0.95, "conv3x3": 1.3, "densenet": 3.0}
+# Case-name prefix → target ratio; the first matching prefix counts.
+TARGETS = [
+    ("sgemm", 0.95), ("conv3x3-64-32x32-b64-fwd+bwd", 1.3), ("densenet-bc-layer", 3.0),
+    ("densenet-bc-40-12-28x28-b64-train", 3.0), ("densenet-121-32x32-b32-train", 1.5),
+    ("densenet-121-155x155-b8-train", 1.3),
+]
 
 
 def load(directory, kind, round_number):
-    path = Path(directory) / f"{kind}-{round_number}.json"
-    return {r["name"]: r for r in json.loads(path.read_text())} if path.exists() and path.stat().st_size else {}
+    """A round's results of one kind: `kind-N.json`, or one `kind-N-case.json` per case."""
+    paths = [Path(directory) / f"{kind}-{round_number}.json", *Path(directory).glob(f"{kind}-{round_number}-*.json")]
+    return {r["name"]: r for path in paths if path.exists() and path.stat().st_size
+            for r in json.loads(path.read_text())}
 
 
-directory, rounds = sys.argv[1], int(sys.argv[2])
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("directory")
+parser.add_argument("rounds", type=int)
+parser.add_argument("--metric", default="gflops", help="result field to compare (gflops, imagesPerSecond)")
+args = parser.parse_args()
+
 pairs = {}
-for round_number in range(1, rounds + 1):
-    ours = load(directory, "ours", round_number)
-    references = {**load(directory, "numpy", round_number), **load(directory, "torch", round_number)}
+for round_number in range(1, args.rounds + 1):
+    ours = load(args.directory, "ours", round_number)
+    references = {**load(args.directory, "numpy", round_number), **load(args.directory, "torch", round_number)}
     for name, result in ours.items():
-        entry = pairs.setdefault(name, {"ours": [], "reference": [], "ratios": []})
-        entry["ours"].append(result["gflops"])
-        if name in references:
-            entry["reference"].append(references[name]["gflops"])
-            entry["ratios"].append(result["gflops"] / references[name]["gflops"])
+        entry = pairs.setdefault(name, {"ours": [], "reference": [], "ratios": [], "memory": []})
+        entry["ours"].append(result[args.metric])
+        reference = references.get(name)
+        if reference:
+            entry["reference"].append(reference[args.metric])
+            entry["ratios"].append(result[args.metric] / reference[args.metric])
+        if "peakResidentMiB" in result:
+            entry["memory"].append((result["peakResidentMiB"], reference["peakResidentMiB"] if reference else None))
 
-print(f"{'case':<42} {'ours':>8} {'ref':>8} {'ratio':>7}  (min..max)  target")
+show_memory = any(entry["memory"] for entry in pairs.values())
+print(f"{args.metric}: median over rounds; ratio = ours / the reference run right after it"
+      + ("; peak RSS MiB of the last round, ours / reference" if show_memory else ""))
+print(f"{'case':<42} {'ours':>8} {'ref':>8} {'ratio':>7}  {'(min..max)':<12}  target"
+      + ("   peak RSS" if show_memory else ""))
 for name, entry in pairs.items():
-    target = next((t for prefix, t in TARGETS.items() if name.startswith(prefix)), None)
+    target = next((t for prefix, t in TARGETS if name.startswith(prefix)), None)
+    line = f"{name:<42} {statistics.median(entry['ours']):8.1f} "
     if entry["ratios"]:
         ratios = entry["ratios"]
-        print(f"{name:<42} {statistics.median(entry['ours']):8.1f} {statistics.median(entry['reference']):8.1f} "
-              f"{statistics.median(ratios):7.2f}  ({min(ratios):.2f}..{max(ratios):.2f})  >= {target}")
+        line += (f"{statistics.median(entry['reference']):8.1f} {statistics.median(ratios):7.2f}  "
+                 f"{f'({min(ratios):.2f}..{max(ratios):.2f})':<12}  ")
     else:
-        print(f"{name:<42} {statistics.median(entry['ours']):8.1f} {'-':>8} {'-':>7}")
+        line += f"{'-':>8} {'-':>7}  {'':<12}  "
+    line += f"{'>= ' + str(target) if target else '-':<7}"
+    if entry["memory"]:
+        ours_memory, reference_memory = entry["memory"][-1]
+        line += f"  {ours_memory:6.0f} / {reference_memory:.0f}" if reference_memory else f"  {ours_memory:6.0f}"
+    print(line)

@@ -8,7 +8,8 @@ struct Bench: ParsableCommand {
             EXAMPLES:
               tlab bench store --size-mib 1024 --runs 3
               tlab bench kernels --runs 5 --json
+              tlab bench models --case densenet-121-155x155 --threads 2 --json
             """,
-        subcommands: [BenchStore.self, BenchKernels.self]
+        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self]
     )
 }

@@ -1,16 +1,17 @@
 # Shared timing for the reference benchmarks: the same method as `tlab bench kernels` (one warm-up
-# call, repetitions for at least 0.3 s per run, median of runs) and the same JSON fields.
+# call, repetitions for at least 0.3 s per run, median of runs) and the same JSON fields;
+# `tlab bench models` asks for at least 0.5 s and 3 repetitions.
 import json
 import statistics
 import time
 
 
-def measure(name, flops, images, body, runs, threads):
+def measure(name, flops, images, body, runs, threads, min_seconds=0.3, min_repetitions=1):
     body()
     start = time.perf_counter()
     body()
     once = max(time.perf_counter() - start, 1e-6)
-    repetitions = max(1, int(-(-0.3 // once)))
+    repetitions = max(min_repetitions, int(-(-min_seconds // once)))
     times = []
     for _ in range(runs):
         start = time.perf_counter()

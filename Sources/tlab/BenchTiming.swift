@@ -1,0 +1,44 @@
+// How a benchmark times a repeated step: one warm-up, loops long enough to measure, the median of
+// runs; and the process figures (peak RSS) reported next to the times.
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Per-step seconds of a step timed in `runs` loops.
+struct StepTiming {
+    let median: Double
+    let min: Double
+    let max: Double
+
+    /// Runs `loop(1)` once untimed (page faults, buffers, optimizer slots), times one more step to
+    /// size the loops, then times `runs` loops of `max(minimumSteps, ⌈minimumSeconds / step⌉)` steps.
+    /// `loop(n)` prepares and returns a call doing `n` steps, so preparation stays out of the timing.
+    init(runs: Int, minimumSeconds: Double, minimumSteps: Int, loop: (Int) throws -> () throws -> Void) throws {
+        precondition(runs >= 1 && minimumSteps >= 1, "timing needs runs ≥ 1 and minimumSteps ≥ 1")
+        try loop(1)()
+        let once = max(try Self.seconds(loop(1)), 1e-6)
+        let steps = Swift.max(minimumSteps, Int((minimumSeconds / once).rounded(.up)))
+        let body = try loop(steps)
+        let times = try (0..<runs).map { _ in try Self.seconds(body) / Double(steps) }.sorted()
+        let middle = times.count / 2
+        median = times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
+        min = times.first!
+        max = times.last!
+    }
+
+    private static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+}
+
+/// The process's peak resident set size so far, in MiB (`getrusage` `ru_maxrss`, KiB on Linux).
+func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
