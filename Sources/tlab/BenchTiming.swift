@@ -19,10 +19,12 @@ struct StepTiming {
     init(runs: Int, minimumSeconds: Double, minimumSteps: Int, loop: (Int) throws -> () throws -> Void) throws {
         precondition(runs >= 1 && minimumSteps >= 1, "timing needs runs ≥ 1 and minimumSteps ≥ 1")
         try loop(1)()
-        let once = max(try Self.seconds(loop(1)), 1e-6)
+        let once = Swift.max(try Self.seconds(loop(1)), 1e-6)
         let steps = Swift.max(minimumSteps, Int((minimumSeconds / once).rounded(.up)))
         let body = try loop(steps)
-        let times = try (0..<runs).map { _ in try Self.seconds(body) / Double(steps) }.sorted()
+        var times: [Double] = []
+        for _ in 0..<runs { times.append(try Self.seconds(body) / Double(steps)) }
+        times.sort()
         let middle = times.count / 2
         median = times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
         min = times.first!
@@ -39,6 +41,10 @@ struct StepTiming {
 /// The process's peak resident set size so far, in MiB (`getrusage` `ru_maxrss`, KiB on Linux).
 func peakResidentMiB() -> Double {
     var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
     getrusage(RUSAGE_SELF, &usage)
+    #endif
     return Double(usage.ru_maxrss) / 1024
 }
