@@ -137,6 +137,26 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// A DenseNet layer's pattern: BN-ReLU fused, reading the block buffer's first channels and writing
+    /// its new channels into the same buffer, with no copy.
+    func testDenseBlockLayerReadsThePrefixAndWritesItsSliceOfTheSameBuffer() {
+        let g = Self.geometry(5, 3, 6, 7, kernel: 3, padding: .symmetric(1))
+        let block = Tensor(shape: [2, 8, 6, 7], values: Self.random(2 * 8 * 42, seed: 70))
+        let prefix = block.images(channels: 0..<5), before = denseArray(prefix)
+        let w = Self.random(g.weightCount, seed: 71), scale = Self.random(5, seed: 72), shift = Self.random(5, seed: 73)
+        let reference = ReferenceConvolution(g: g, batch: 2)
+        let expected = reference.forward(x: reference.transformed(before, scale: scale, shift: shift), w: w, bias: nil)
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                convolutionForward(g, input: prefix, weights: w, bias: nil,
+                                   inputTransform: ConvInputTransform(scale: scale.baseAddress!, shift: shift.baseAddress!),
+                                   output: block.images(channels: 5..<8))
+            }
+        }
+        assertClose(denseArray(block.images(channels: 5..<8)), expected, "new channels")
+        XCTAssertEqual(denseArray(prefix), before, "the prefix must be left as it was")
+    }
+
     func testGeometryResolvesKerasSameAndPyTorchPadding() {
         let same = Self.geometry(1, 1, 7, 8, kernel: 3, stride: 2, padding: .same)
         XCTAssertEqual([same.outputHeight, same.outputWidth], [4, 4])
