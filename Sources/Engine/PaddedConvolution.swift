@@ -32,7 +32,19 @@ struct PaddedImage {
         // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
         let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
         storage = PackBuffer(count: count)
-        storage.pointer.initialize(repeating: 0, count: count)
+        // Zero only what `load` never writes: the border of each plane and the slack after the last.
+        let top = g.padTop * paddedWidth, interiorEnd = (g.padTop + g.inputHeight) * paddedWidth
+        for ci in 0..<g.inChannels {
+            let plane = storage.pointer + ci * paddedPlane
+            plane.initialize(repeating: 0, count: top)
+            for iy in 0..<g.inputHeight {
+                let row = plane + top + iy * paddedWidth
+                row.initialize(repeating: 0, count: g.padLeft)
+                (row + g.padLeft + g.inputWidth).initialize(repeating: 0, count: g.padRight)
+            }
+            (plane + interiorEnd).initialize(repeating: 0, count: paddedPlane - interiorEnd)
+        }
+        (storage.pointer + g.inChannels * paddedPlane).initialize(repeating: 0, count: g.kernelWidth + GEMMBlocking.nr)
         offsets = .allocate(capacity: g.patchSize)
         for kk in 0..<g.patchSize {
             let area = g.kernelHeight * g.kernelWidth, ci = kk / area, r = kk % area
@@ -49,6 +61,10 @@ struct PaddedImage {
             let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
             let plane = storage.pointer + ci * paddedPlane + g.padTop * paddedWidth + g.padLeft
             let source = UnsafePointer(x.channel(n, ci))
+            if paddedWidth == g.inputWidth {  // no left/right padding: the rows are one run
+                copyRun(source, to: plane, count: g.inputPlane, transformed: transform != nil, scale: scale, shift: shift)
+                continue
+            }
             for iy in 0..<g.inputHeight {
                 copyRun(source + iy * g.inputWidth, to: plane + iy * paddedWidth, count: g.inputWidth,
                         transformed: transform != nil, scale: scale, shift: shift)
