@@ -30,6 +30,9 @@ final class ConvolutionTests: XCTestCase {
         Case(batch: 2, g: geometry(3, 6, 5, 6, kernel: 1, stride: 2, padding: .same)),
         Case(batch: 2, g: geometry(9, 12, 28, 28, kernel: 3, padding: .symmetric(1)), transform: true),
         Case(batch: 2, g: geometry(2, 3, 4, 5, kernel: 1, padding: .symmetric(1)), bias: true),
+        Case(batch: 3, g: geometry(3, 7, 9, 8, kernel: 3, padding: .explicit(top: 2, bottom: 0, left: 0, right: 1)),
+             transform: true, bias: true),
+        Case(batch: 1, g: geometry(4, 5, 6, 9, kernel: 2, padding: .same)),
     ]
 
     static func random(_ count: Int, seed: UInt64, scale: Float = 1, offset: Float = 0) -> [Float] {
