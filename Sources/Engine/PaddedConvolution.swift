@@ -102,7 +102,8 @@ struct PaddedImage {
 
 /// Forward of a stride-1 convolution (see `PaddedImage`), adding into `y` when `accumulate`.
 func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                       inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool) {
+                       inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool,
+                       outputMoments: UnsafeMutablePointer<Double>? = nil) {
     let k = g.patchSize, m = g.outChannels
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
@@ -110,6 +111,8 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     // Small batches also split each image's tiles, so inference on one image still uses every thread;
     // the split depends on the batch size only (and results not even on that).
     let parts = x.batch >= 4 ? 1 : min(tiles.count, 4)
+    let moments = OutputMoments(into: outputMoments, channels: m, chunks: x.batch * parts)
+    defer { moments?.finish() }
     parallelFor(chunks: x.batch * parts) { chunk in
         let n = chunk / parts, part = chunk % parts
         let image = PaddedImage(g)
@@ -126,15 +129,16 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
                             alpha: 1, beta: pc == 0 ? 0 : 1)
             }
             storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, wideWidth: image.paddedWidth,
-                              into: y, n, bias: bias, accumulate: accumulate)
+                              into: y, n, bias: bias, accumulate: accumulate, moments: moments, chunk: chunk)
         }
     }
 }
 
 /// Copies the computed wide pixels `pixels` of every output channel to `y` (+ bias), dropping the
-/// columns past the output width.
+/// columns past the output width, and adds what it wrote to `moments`.
 private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, wideWidth: Int,
-                               into y: ImageView, _ n: Int, bias: UnsafePointer<Float>?, accumulate: Bool) {
+                               into y: ImageView, _ n: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                               moments: OutputMoments?, chunk: Int) {
     for co in 0..<y.channels {
         let out = y.channel(n, co), src = tile + co * ldc, b = bias?[co] ?? 0
         var q = pixels.lowerBound
@@ -148,6 +152,7 @@ private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, p
             } else {
                 for t in 0..<valid { to[t] = from[t] + b }
             }
+            moments?.add(to, count: valid, channel: co, chunk: chunk)
             q = end
         }
     }

@@ -67,8 +67,17 @@ final class ConvolutionTests: XCTestCase {
                     // Forward, into a slice of a larger buffer.
                     let y = SlicedImages(batch: c.batch, channels: g.outChannels, height: g.outputHeight,
                                          width: g.outputWidth, offset: 2)
-                    convolutionForward(g, input: x.view, weights: w, bias: bias, inputTransform: transform, output: y.view)
-                    assertClose(y.dense, reference.forward(x: xHat, w: w, bias: bias), "forward \(what)")
+                    var moments = [Double](repeating: .nan, count: 2 * g.outChannels)
+                    convolutionForward(g, input: x.view, weights: w, bias: bias, inputTransform: transform, output: y.view,
+                                       outputMoments: &moments)
+                    let expectedY = reference.forward(x: xHat, w: w, bias: bias)
+                    assertClose(y.dense, expectedY, "forward \(what)")
+                    let perChannel = g.outputPlane
+                    let expectedMoments = (0..<(2 * g.outChannels)).map { i in
+                        expectedY.indices.filter { ($0 / perChannel) % g.outChannels == i % g.outChannels }
+                            .reduce(0.0) { $0 + (i < g.outChannels ? expectedY[$1] : expectedY[$1] * expectedY[$1]) }
+                    }
+                    assertClose(moments.map { Float($0) }, expectedMoments, "output moments \(what)", tolerance: 1e-4)
                     XCTAssertTrue(y.untouchedOutsideView, "forward wrote outside its view, \(what)")
 
                     // Backward-data, accumulating onto existing values.
