@@ -79,7 +79,7 @@ final class TrainingTests: XCTestCase {
         #if DEBUG
         let (size, growth, trainCount, epochs) = (6, 4, 240, 3)
         #else
-        let (size, growth, trainCount, epochs) = (12, 6, 2000, 4)
+        let (size, growth, trainCount, epochs) = (8, 6, 1200, 3)
         #endif
         var net = try DenseNetConfig.bc(depth: 11, growthRate: growth, blocks: 2)
         // Keras's 0.99 needs hundreds of steps before the running statistics fit; this run is short.
@@ -114,5 +114,16 @@ final class TrainingTests: XCTestCase {
         let wrong = softmaxCrossEntropy(logits: Tensor(shape: [1, 3], values: [0, 5, 0]), labels: [2]).loss
         let right = softmaxCrossEntropy(logits: Tensor(shape: [1, 3], values: [5, 0, 0]), labels: [0]).loss
         XCTAssertEqual(result.meanLoss, Double(3 * right + wrong) / 4, accuracy: 1e-6)
+    }
+}
+
+final class ThroughputTests: XCTestCase {
+    func testMeasuresBothModesOnATinyModel() throws {
+        let t = try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
+                                                  head: .linear(classes: 3)), batchSize: 4, steps: 2)
+        XCTAssertGreaterThan(t.trainImagesPerSecond, 0)
+        XCTAssertGreaterThan(t.inferenceImagesPerSecond, t.trainImagesPerSecond)
+        XCTAssertThrowsError(try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC),
+                                                   batchSize: 4))
     }
 }
