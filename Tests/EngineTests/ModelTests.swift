@@ -75,4 +75,16 @@ final class ModelTests: XCTestCase {
         let (_, headAfter) = try trainBriefly(split.head, on: features)
         for (name, tensor) in headAfter { XCTAssertEqual(tensor.array, after[name]!.array, name) }
     }
+
+    func testTrainingIsBitIdenticalOnOneAndTwoThreads() throws {
+        func train(threads: Int) throws -> [String: Tensor] {
+            EngineThreads.set(threads)
+            defer { EngineThreads.set(nil) }
+            let model = try Model(ModelConfig(inputShape: [1, 8, 8], backbone: Self.tinyBC, head: .studyOptimized(classes: 3)),
+                                  seed: 8)
+            return try trainBriefly(model, on: Self.examples(12, seed: 9)).after
+        }
+        let one = try train(threads: 1), two = try train(threads: 2)
+        for (name, tensor) in one { XCTAssertEqual(tensor.array, two[name]!.array, name) }
+    }
 }
