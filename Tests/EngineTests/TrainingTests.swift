@@ -44,6 +44,29 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.bestWeights?["head.dense2.weight"]?.array, reference.bestWeights?["head.dense2.weight"]?.array)
     }
 
+    func testEarlyStoppingRestoresTheBestEpochsWeights() throws {
+        // An odd monitor, a rising training loss, so that the run stops after a few epochs.
+        func run(restoring: Bool) throws -> (Trainer, Model, [[String: Tensor]]) {
+            let model = try Model(config, seed: 3)
+            let stopping = EarlyStopping(monitor: MetricMonitor(metric: "loss", mode: .max), patience: 0,
+                                         restoreBestWeights: restoring)
+            let trainer = Trainer(network: model, optimizer: .adam(parameters: model.parameters, learningRate: 3e-3),
+                                  options: TrainingOptions(epochs: 8, batchSize: 6, seed: 9, earlyStopping: stopping))
+            var weights: [[String: Tensor]] = []
+            try trainer.fit(ModelTests.examples(18, seed: 1)) { _, _ in weights.append(model.snapshot()) }
+            return (trainer, model, weights)
+        }
+        let (trainer, model, weights) = try run(restoring: true)
+        let (_, unrestored, _) = try run(restoring: false)
+        let losses = trainer.history.map(\.loss)
+        XCTAssertTrue(trainer.stoppedEarly, "losses \(losses)")
+        let best = losses.firstIndex(of: losses.max()!)!
+        XCTAssertLessThan(best, losses.count - 1)
+        let finalBias = Dictionary(uniqueKeysWithValues: unrestored.namedTensors)["head.dense2.bias"]!.array
+        XCTAssertNotEqual(finalBias, weights[best]["head.dense2.bias"]!.array)
+        for (name, tensor) in model.namedTensors { XCTAssertEqual(tensor.array, weights[best][name]!.array, name) }
+    }
+
     func testCheckpointWithoutTrainerStateIsRejected() throws {
         let model = try Model(config, seed: 3)
         let t = trainer(for: model, epochs: 1)
