@@ -52,6 +52,9 @@ public final class DenseNet {
         return out + [FinalNorm(finalNorm)]
     }
 
+    /// Whether any parameter trains (false when the whole backbone is frozen).
+    public var isTrainable: Bool { units.contains(where: \.isTrainable) }
+
     /// The layers owning parameters and buffers, in the model description's order.
     var layers: [Layer] { units.flatMap(\.layers) }
 
