@@ -51,7 +51,6 @@ public final class Model: TrainableNetwork {
             let f = backbone.forward(prepare(batch), training: false)
             (out.data + start * outPerImage).update(from: f.data, count: f.count)
         }
-        backbone.releaseActivations()
         return out
     }
 
