@@ -65,6 +65,8 @@ public struct EpochRecord: Equatable, Codable, Sendable {
 
 /// Everything besides tensors that a resumed run needs to continue exactly.
 struct TrainerState: Codable, Equatable {
+    /// `TrainingOptions.seed`: shuffling and augmentation of the remaining epochs depend on it.
+    var seed: UInt64
     var nextEpoch = 0
     var step: UInt64 = 0
     var history: [EpochRecord] = []
@@ -96,7 +98,7 @@ public final class Trainer {
         self.options = options
         self.progress = progress
         self.clock = clock
-        state = TrainerState(reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
+        state = TrainerState(seed: options.seed, reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
                              bestModel: options.bestModel)
     }
 
