@@ -28,7 +28,7 @@ public struct BlobInfo: Equatable, Hashable, Sendable {
 /// Layout of `root`: `blobs/` (fan-out by the first two hex digits), `tmp/` (puts in progress or
 /// left by a crash), `quarantine/` (blobs found corrupt), `lock` (see `StoreLock`). Other files, such
 /// as the lineage database, may live beside them.
-public final class BlobStore {
+public final class BlobStore: Sendable {
     public let root: URL
     /// zstd level used when a put does not name one.
     public let defaultLevel: Int
