@@ -21,7 +21,12 @@ final class BlobStoreTests: XCTestCase {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let data = Data(repeating: 1, count: 100_000) + testBytes(100_000)
         let first = try store.put(data, level: 1)
+        let path = try store.path(of: first.hash).path
+        let old = Date(timeIntervalSinceNow: -86_400)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
         let again = try store.put(data, level: 19)
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+        XCTAssertGreaterThan(modified, old.addingTimeInterval(3600), "a repeated put freshens the blob for gc's grace period")
         XCTAssertEqual(again, first, "the blob in place (level 1) is reported, not the discarded level-19 copy")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.tmpPath), [])
     }
