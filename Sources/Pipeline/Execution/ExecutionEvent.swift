@@ -19,11 +19,12 @@ public enum ExecutionEvent: Sendable, Equatable {
     case stageFailed(stage: String, error: String)
     /// Not run because `upstream`, which it depends on, failed.
     case stageSkipped(stage: String, upstream: String)
-    /// The live line of a training run (epoch, batch/total, loss, accuracy, images/s, ETA): it
-    /// replaces the previous progress line of the same stage.
-    case trainingProgress(stage: String, line: String)
+    /// A live line: a training run's epoch, batch/total, loss, accuracy, images/s and ETA, or a
+    /// download's bytes. It replaces the previous progress line of the same stage (on a terminal;
+    /// a log may keep only every n-th).
+    case progress(stage: String, line: String)
     /// The summary line of a finished epoch: it stays.
-    case trainingEpoch(stage: String, line: String)
+    case epochSummary(stage: String, line: String)
     case message(stage: String?, text: String)
     case runFinished(runID: Int64, failed: Bool)
 }

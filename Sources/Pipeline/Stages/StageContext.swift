@@ -113,10 +113,10 @@ public final class StageContext {
         let line = TrainingLine()
         return TrainingProgress(style: options.quiet ? .quiet : .live, epochs: epochs, batchesPerEpoch: batches) { text in
             if text == "\n" {
-                events(.trainingEpoch(stage: name, line: line.last))
+                events(.epochSummary(stage: name, line: line.last))
             } else {
                 line.last = text.trimmingCharacters(in: CharacterSet(charactersIn: "\r "))
-                events(.trainingProgress(stage: name, line: line.last))
+                events(.progress(stage: name, line: line.last))
             }
         }
     }
