@@ -41,10 +41,7 @@ struct TrainingLoop {
         let batches = (train.count + options.batchSize - 1) / options.batchSize
         let trainer = Trainer(network: network, optimizer: optimizer, options: options,
                               progress: context.trainingProgress(epochs: options.epochs, batchesPerEpoch: batches))
-        if let (checkpoint, step) = try context.latestCheckpoint() {
-            try trainer.restore(checkpoint)
-            context.message("resumed after epoch \(step) of \(options.epochs)")
-        }
+        if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }
         try trainer.fit(train, validation: validation) { record, trainer in
             let done = record.epoch + 1
             if done % checkpointEvery == 0 && done < options.epochs && !trainer.stoppedEarly {
