@@ -1,5 +1,6 @@
 // Convolution forward as a tiled implicit GEMM over NCHW images: per image, Y[Cout, pixels] =
-// W[Cout, Cin·kh·kw] · columns[Cin·kh·kw, pixels], the columns packed straight from the input.
+// W[Cout, Cin·kh·kw] · columns[Cin·kh·kw, pixels], the columns packed straight from the input
+// (stride 1 reads them in place from a padded copy instead: PaddedConvolution.swift).
 
 /// y = conv(x̂, weights) + bias, where x̂ is `input`, or `max(0, scale·input + shift)` per channel when
 /// `inputTransform` is given (BatchNorm→ReLU fused into this convolution's packing).
@@ -9,12 +10,18 @@
 /// - `input` / `output` may be channel slices of larger buffers (DenseNet's block buffer): the
 ///   convolution reads only the view's channels and overwrites only the output view's channels.
 ///
-/// Threads split images × pixel tiles; each output element is computed by one chunk in a fixed order.
+/// Threads split images (× pixel tiles when strided); each output element is computed by one chunk
+/// in a fixed order.
 public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, inputTransform: ConvInputTransform? = nil,
                                output y: ImageView) {
     g.checkInput(x, "convolutionForward input")
     g.checkOutput(y, batch: x.batch, "convolutionForward output")
+    if PaddedImage.applies(to: g) {
+        paddedConvolution(g, input: x, weights: weights, bias: bias, inputTransform: inputTransform, output: y,
+                          accumulate: false)
+        return
+    }
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
@@ -29,7 +36,8 @@ public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: U
             let kc = min(GEMMBlocking.kc, k - pc)
             columns.packColumnSlivers(rows: pc..<(pc + kc), columns: pixels, into: packedB.pointer)
             macroKernel(mc: m, nc: pixels.count, kc: kc, packedA: packedW.pointer + packedW.blockOffset(pc),
-                        packedB: packedB.pointer, c: out, ldc: plane, alpha: 1, beta: pc == 0 ? 0 : 1)
+                        b: PackedBPanel(base: packedB.pointer, kc: kc), c: out, ldc: plane, alpha: 1,
+                        beta: pc == 0 ? 0 : 1)
         }
         if let bias {
             for co in 0..<m {

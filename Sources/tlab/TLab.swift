@@ -7,6 +7,7 @@ struct TLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tlab",
         abstract: "Reproducible transfer-learning experiments on CNNs.",
-        version: "tlab 0.1.0 (engine \(engineVersion))"
+        version: "tlab 0.1.0 (engine \(engineVersion))",
+        subcommands: [Bench.self]
     )
 }

@@ -17,8 +17,9 @@ final class ConvolutionTests: XCTestCase {
                      kernelWidth: kernel, strideY: stride, strideX: stride, padding: padding)
     }
 
-    /// Odd shapes: 1x1 (plain GEMM and strided), 7x7, 3x3 stride 2 with asymmetric padding, Keras
-    /// `same`, outputs wider than a tile, channel counts past the 6- and 16-wide register tile.
+    /// Odd shapes: 1x1 (plain GEMM, strided, padded), 7x7, 3x3 stride 2 with asymmetric padding, Keras
+    /// `same`, outputs wider than a tile, channel counts past the 6- and 16-wide register tile. Stride 1
+    /// takes the flipped-kernel backward-data path, the rest the column-scatter one.
     static let cases: [Case] = [
         Case(batch: 1, g: geometry(3, 5, 7, 9, kernel: 1, padding: .valid), bias: true),
         Case(batch: 3, g: geometry(7, 13, 5, 6, kernel: 1, padding: .valid), transform: true),
@@ -28,6 +29,7 @@ final class ConvolutionTests: XCTestCase {
         Case(batch: 1, g: geometry(4, 17, 20, 19, kernel: 3, padding: .same), transform: true, bias: true),
         Case(batch: 2, g: geometry(3, 6, 5, 6, kernel: 1, stride: 2, padding: .same)),
         Case(batch: 2, g: geometry(9, 12, 28, 28, kernel: 3, padding: .symmetric(1)), transform: true),
+        Case(batch: 2, g: geometry(2, 3, 4, 5, kernel: 1, padding: .symmetric(1)), bias: true),
     ]
 
     static func random(_ count: Int, seed: UInt64, scale: Float = 1, offset: Float = 0) -> [Float] {

@@ -27,6 +27,16 @@ public struct TrainingOptions {
         self.earlyStopping = earlyStopping
         self.bestModel = bestModel
     }
+
+    /// The study's setup: batch 128, up to 32 epochs, ReduceLROnPlateau on `val_loss` (factor 0.1,
+    /// patience 3, min lr 1e-5), EarlyStopping on `val_loss` (patience 10) and the best epoch kept by
+    /// `val_accuracy`. Pair it with `Optimizer.adam` at its Keras defaults (lr 1e-3).
+    public static func study(seed: UInt64, epochs: Int = 32, batchSize: Int = 128) -> TrainingOptions {
+        TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed,
+                        reduceLROnPlateau: ReduceLROnPlateau(factor: 0.1, patience: 3, minLearningRate: 1e-5),
+                        earlyStopping: EarlyStopping(patience: 10),
+                        bestModel: BestModelSelection(monitor: MetricMonitor(metric: "val_accuracy")))
+    }
 }
 
 /// One epoch's figures, under Keras's metric names.
@@ -136,11 +146,16 @@ public final class Trainer {
         }
     }
 
-    /// Feeds `record` to the callbacks, in the study's order: learning rate, early stopping, best model.
+    /// Feeds `record` to the callbacks: learning rate, best model, then early stopping, which may put
+    /// back older weights and so must come after the best epoch's snapshot.
     private func applyCallbacks(_ record: EpochRecord) throws {
         if var plateau = state.reduceLROnPlateau, let value = try metric(plateau.monitor.metric, record) {
             optimizer.learningRate = Float(plateau.observe(value, learningRate: Double(optimizer.learningRate)))
             state.reduceLROnPlateau = plateau
+        }
+        if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
+            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
+            state.bestModel = best
         }
         if var stopping = state.earlyStopping, let value = try metric(stopping.monitor.metric, record) {
             switch stopping.observe(value, epoch: record.epoch) {
@@ -151,10 +166,6 @@ public final class Trainer {
             default: break
             }
             state.earlyStopping = stopping
-        }
-        if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
-            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
-            state.bestModel = best
         }
     }
 
