@@ -64,3 +64,26 @@ final class ExecutorDataSourceTests: XCTestCase {
         return "http://127.0.0.1:\(port)/"
     }
 }
+
+final class ExecutorWeightImportTests: XCTestCase {
+    /// The backbone a run trained, exported as a safetensors file under torchvision's names, imported
+    /// again: the same weights come out, so every stage after pretrain is reused.
+    func testImportedWeightsPinnedByTheirChecksumReplaceTraining() throws {
+        let store = try makeExecutionStore()
+        let trained = try run(store: store)
+        let weights = try XCTUnwrap(try outputs(of: "pretrain", inRun: trained.summary.runID, store: store)["weights"])
+        let file = store.root.appendingPathComponent("exported-backbone.safetensors")
+        try store.blobs.export(weights, to: file)
+
+        let imported = try run(overrides: ["pretrain.weights=\(file.path)", "pretrain.weights_sha256=\(weights)"], store: store)
+        XCTAssertEqual(imported.summary.computed, ["pretrain"], "\(imported.summary.stages)")
+        XCTAssertEqual(try outputs(of: "pretrain", inRun: imported.summary.runID, store: store)["weights"], weights)
+
+        let tampered = try run(overrides: ["pretrain.weights=\(file.path)", "pretrain.weights_sha256=\(String(repeating: "0", count: 64))"],
+                               store: store)
+        guard case let .failed(error)? = tampered.summary.stage("pretrain")?.state else {
+            return XCTFail("a checksum mismatch must fail pretrain: \(String(describing: tampered.summary.stage("pretrain")))")
+        }
+        XCTAssertTrue(error.contains("exported-backbone.safetensors"), error)
+    }
+}

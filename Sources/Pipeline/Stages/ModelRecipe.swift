@@ -54,6 +54,9 @@ struct ModelRecipe: Codable, Equatable {
         return copy
     }
 
+    /// The backbone without a head, nothing frozen.
+    var backboneOnly: ModelRecipe { with(head: "none", pooling: "avg", classes: 0, freezing: "none") }
+
     /// The engine configuration.
     func config() throws -> ModelConfig {
         var backbone = family == "densenet-121" ? DenseNetConfig.densenet121
