@@ -13,6 +13,8 @@ final class DenseNetLayerBenchmark {
     let g1: ConvGeometry, g2: ConvGeometry
     let block: Tensor, blockGradient: Tensor
     let z: Tensor, zGradient: Tensor, zHatGradient: Tensor, xHatGradient: Tensor
+    /// Per-channel sum and sum of squares of z, gathered by conv1 as it writes z (BN2's statistics).
+    let zMoments: UnsafeMutableBufferPointer<Double>
     let w1: Tensor, w2: Tensor, w1Gradient: Tensor, w2Gradient: Tensor
     let norm1: BatchNormReLU, norm2: BatchNormReLU
 
@@ -36,6 +38,7 @@ final class DenseNetLayerBenchmark {
         }
         z = Tensor(zeros: [batch, bottleneck, size, size])
         zGradient = Tensor(zeros: z.shape); zHatGradient = Tensor(zeros: z.shape)
+        zMoments = .allocate(capacity: 2 * bottleneck)
         xHatGradient = Tensor(zeros: [batch, inChannels, size, size])
         w1 = Tensor(zeros: [bottleneck, inChannels, 1, 1]); w2 = Tensor(zeros: [growth, bottleneck, 3, 3])
         heNormal(w1, fan: bottleneck, random: random.stream(2))
@@ -45,6 +48,8 @@ final class DenseNetLayerBenchmark {
         norm2 = BatchNormReLU(channels: bottleneck)
     }
 
+    deinit { zMoments.deallocate() }
+
     /// Forward and backward of the layer; gradients of weights and BN affines are accumulated.
     func step() {
         let x = block.images(channels: 0..<inChannels)
@@ -52,9 +57,10 @@ final class DenseNetLayerBenchmark {
         let newGradient = blockGradient.images(channels: inChannels..<(inChannels + growth))
         norm1.computeStatistics(x)
         norm1.withTransform { t in
-            convolutionForward(g1, input: x, weights: w1.data, bias: nil, inputTransform: t, output: z.images())
+            convolutionForward(g1, input: x, weights: w1.data, bias: nil, inputTransform: t, output: z.images(),
+                               outputMoments: zMoments.baseAddress!)
         }
-        norm2.computeStatistics(z.images())
+        norm2.setStatistics(moments: zMoments.baseAddress!, count: batch * z.shape[2] * z.shape[3])
         norm2.withTransform { t in
             convolutionForward(g2, input: z.images(), weights: w2.data, bias: nil, inputTransform: t, output: newChannels)
             convolutionBackwardWeights(g2, input: z.images(), inputTransform: t, outputGradient: newGradient,
@@ -99,23 +105,29 @@ final class BatchNormReLU {
     }
 
     func computeStatistics(_ x: ImageView) {
-        let count = Double(x.batch * x.plane)
         // (sum, sum of squares) per channel, each channel summed by one chunk in image order.
         var moments = [Double](repeating: 0, count: 2 * channels)
         moments.withUnsafeMutableBufferPointer { moments in
             parallelFor(chunks: channels) { c in
                 for n in 0..<x.batch {
                     let (s, q) = sumAndSquares(x.channel(n, c), x.plane)
-                    moments[2 * c] += Double(s); moments[2 * c + 1] += Double(q)
+                    moments[c] += Double(s); moments[channels + c] += Double(q)
                 }
             }
+            setStatistics(moments: moments.baseAddress!, count: x.batch * x.plane)
         }
+    }
+
+    /// Batch statistics from per-channel sums (`moments[c]`) and sums of squares
+    /// (`moments[channels + c]`) over `count` values each; updates the running statistics.
+    func setStatistics(moments: UnsafeMutablePointer<Double>, count: Int) {
+        let n = Double(count)
         for c in 0..<channels {
-            let m = moments[2 * c] / count, variance = max(moments[2 * c + 1] / count - m * m, 0)
+            let m = moments[c] / n, variance = max(moments[channels + c] / n - m * m, 0)
             mean[c] = Float(m)
             inverseStd[c] = Float(1 / (variance + 1e-5).squareRoot())
             runningMean[c] = 0.9 * runningMean[c] + 0.1 * mean[c]
-            runningVariance[c] = 0.9 * runningVariance[c] + 0.1 * Float(variance * count / max(count - 1, 1))
+            runningVariance[c] = 0.9 * runningVariance[c] + 0.1 * Float(variance * n / max(n - 1, 1))
             scale[c] = gamma[c] * inverseStd[c]
             shift[c] = beta[c] - mean[c] * scale[c]
         }

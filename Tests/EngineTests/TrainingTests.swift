@@ -67,12 +67,15 @@ final class TrainingTests: XCTestCase {
         for (name, tensor) in model.namedTensors { XCTAssertEqual(tensor.array, weights[best][name]!.array, name) }
     }
 
-    func testCheckpointWithoutTrainerStateIsRejected() throws {
+    func testCheckpointWithoutTrainerStateOrOfAnotherSeedIsRejected() throws {
         let model = try Model(config, seed: 3)
         let t = trainer(for: model, epochs: 1)
         var checkpoint = t.checkpoint()
         checkpoint.metadata = [:]
         XCTAssertThrowsError(try t.restore(checkpoint)) { XCTAssertTrue("\($0)".contains("'trainer'"), "\($0)") }
+        let otherSeed = Trainer(network: model, optimizer: .adam(parameters: model.parameters),
+                                options: TrainingOptions(epochs: 1, batchSize: 6, seed: 10))
+        XCTAssertThrowsError(try otherSeed.restore(t.checkpoint())) { XCTAssertTrue("\($0)".contains("seed 9"), "\($0)") }
     }
 
     /// Ten classes over 4-channel `size`x`size` images: class c's channel k has mean +1 or −1 by bit k

@@ -78,14 +78,17 @@ final class DenseNetStem: BackboneUnit {
         input = training ? x : nil
         let g = conv.geometry(for: x.shape), channels = 0..<conv.outChannels
         guard let norm else {
-            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
-                               output: block.channels(channels))
-            if training { block.updateStatistics(channels) }
+            block.write(channels, training: training) {
+                convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
+                                   output: block.channels(channels), outputMoments: $0)
+            }
             return
         }
         let s = StatisticsBuffer(shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
-        convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil, output: s.channels(channels))
-        if training { s.updateStatistics(channels) }
+        s.write(channels, training: training) {
+            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
+                               output: s.channels(channels), outputMoments: $0)
+        }
         s.prepare(norm, training: training)
         let r = Tensor(zeros: s.values.shape)
         norm.apply(s.channels(channels), into: r.images())
@@ -141,14 +144,16 @@ final class DenseLayer: BackboneUnit {
         block.prepare(norm1, training: training)
         let g1 = conv1.geometry(for: [x.batch, x.channels, x.height, x.width])
         let t = StatisticsBuffer(shape: [x.batch, conv1.outChannels, x.height, x.width])
-        convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
-                           output: t.channels(0..<conv1.outChannels))
-        if training { t.updateStatistics(0..<conv1.outChannels) }
+        t.write(0..<conv1.outChannels, training: training) {
+            convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
+                               output: t.channels(0..<conv1.outChannels), outputMoments: $0)
+        }
         t.prepare(norm2, training: training)
         let g2 = conv2.geometry(for: t.values.shape)
-        convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
-                           inputTransform: norm2.transform, output: block.channels(newChannels))
-        if training { block.updateStatistics(newChannels) }
+        block.write(newChannels, training: training) {
+            convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
+                               inputTransform: norm2.transform, output: block.channels(newChannels), outputMoments: $0)
+        }
         bottleneck = training ? t : nil
     }
 

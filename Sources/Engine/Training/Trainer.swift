@@ -65,6 +65,8 @@ public struct EpochRecord: Equatable, Codable, Sendable {
 
 /// Everything besides tensors that a resumed run needs to continue exactly.
 struct TrainerState: Codable, Equatable {
+    /// `TrainingOptions.seed`: shuffling and augmentation of the remaining epochs depend on it.
+    var seed: UInt64
     var nextEpoch = 0
     var step: UInt64 = 0
     var history: [EpochRecord] = []
@@ -79,7 +81,8 @@ public final class Trainer {
     public let network: TrainableNetwork
     public let optimizer: Optimizer
     public let options: TrainingOptions
-    public var progress: TrainingProgress?
+    /// How `fit` reports batches and epochs (to standard error).
+    public var progress: TrainingProgress.Style
     var state: TrainerState
     /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
     public internal(set) var bestWeights: [String: Tensor]?
@@ -88,14 +91,14 @@ public final class Trainer {
     private let clock: () -> Double
 
     public init(network: TrainableNetwork, optimizer: Optimizer, options: TrainingOptions,
-                progress: TrainingProgress? = nil,
+                progress: TrainingProgress.Style = .quiet,
                 clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
         self.network = network
         self.optimizer = optimizer
         self.options = options
         self.progress = progress
         self.clock = clock
-        state = TrainerState(reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
+        state = TrainerState(seed: options.seed, reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
                              bestModel: options.bestModel)
     }
 
@@ -112,11 +115,14 @@ public final class Trainer {
     public func fit(_ train: LabeledExamples, validation: LabeledExamples? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
+        var progress = TrainingProgress(style: self.progress, epochs: options.epochs,
+                                        batchesPerEpoch: (train.count + options.batchSize - 1) / options.batchSize,
+                                        clock: clock)
         while state.nextEpoch < options.epochs && !state.stopped {
             let epoch = state.nextEpoch, started = clock()
             let batches = epochBatches(count: train.count, batchSize: options.batchSize, epoch: epoch,
                                        shuffle: seed.stream(0))
-            progress?.startEpoch(epoch)
+            progress.startEpoch(epoch)
             let learningRate = Double(optimizer.learningRate)
             var lossSum = 0.0, correct = 0
             for indices in batches {
@@ -131,7 +137,7 @@ public final class Trainer {
                 let batchCorrect = zip(predictedClasses(logits), labels).filter { $0 == $1 }.count
                 lossSum += Double(loss.loss) * Double(labels.count)
                 correct += batchCorrect
-                progress?.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
+                progress.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
             }
             let evaluation = validation.map { evaluate(network, on: $0, batchSize: options.batchSize) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(train.count, 1)),
@@ -141,7 +147,7 @@ public final class Trainer {
             state.history.append(record)
             state.nextEpoch = epoch + 1
             try applyCallbacks(record)
-            progress?.endEpoch(summary: Self.summary(record))
+            progress.endEpoch(summary: Self.summary(record))
             try onEpoch(record, self)
         }
     }
