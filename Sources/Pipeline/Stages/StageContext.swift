@@ -106,19 +106,21 @@ final class StageContext {
         events(.message(stage: name, text: text))
     }
 
-    /// A progress reporter for a training run of `epochs` epochs of `batches` batches, feeding the
-    /// event sink (nothing when the run is quiet).
-    func trainingProgress(epochs: Int, batchesPerEpoch batches: Int) -> TrainingProgress {
-        let events = self.events, name = self.name
-        let line = TrainingLine()
-        return TrainingProgress(style: options.quiet ? .quiet : .live, epochs: epochs, batchesPerEpoch: batches) { text in
-            if text == "\n" {
-                events(.epochSummary(stage: name, line: line.last))
-            } else {
-                line.last = text.trimmingCharacters(in: CharacterSet(charactersIn: "\r "))
-                events(.progress(stage: name, line: line.last))
-            }
+    /// How the trainer shows batches: the executor's style, or nothing for a quiet run.
+    var batchProgress: TrainingProgress.Style {
+        options.quiet ? .quiet : options.batchProgress
+    }
+
+    /// Reports a finished epoch (`record.epoch` is 0-based) as an `epochSummary` event.
+    func epochFinished(_ record: Engine.EpochRecord, of epochs: Int) {
+        guard !options.quiet else { return }
+        var line = "epoch \(record.epoch + 1)/\(epochs)  loss " + String(format: "%.4f", record.loss)
+            + "  accuracy " + String(format: "%.2f%%", 100 * record.accuracy)
+        if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+            line += "  val_loss " + String(format: "%.4f", loss) + "  val_accuracy " + String(format: "%.2f%%", 100 * accuracy)
         }
+        line += "  lr \(Float(record.learningRate))  " + String(format: "%.1f s", record.seconds)
+        events(.epochSummary(stage: name, line: line))
     }
 
     // MARK: Checkpoints
@@ -139,9 +141,4 @@ final class StageContext {
         let tensors = try archive.tensors.map { (name: $0.name, tensor: try $0.engineTensor()) }
         return (Checkpoint(tensors: tensors, metadata: archive.metadata), record.step)
     }
-}
-
-/// The last live line of a training run, kept to repeat it when its epoch ends.
-private final class TrainingLine: @unchecked Sendable {
-    var last = ""
 }
