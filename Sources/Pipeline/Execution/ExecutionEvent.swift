@@ -20,7 +20,7 @@ public enum ExecutionEvent: Sendable, Equatable {
     /// Not run because `upstream`, which it depends on, failed.
     case stageSkipped(stage: String, upstream: String)
     /// A live line, a download's bytes so far: it replaces the previous progress line of the same
-    /// stage. (Training batches are shown by the engine's trainer itself; see `batchProgress`.)
+    /// stage. (Training batches are shown by the engine's trainer itself; see `ExecutorOptions.batchProgress`.)
     case progress(stage: String, line: String)
     /// A training epoch's figures: `epoch 2/6  loss 0.4100  accuracy 86.20%  val_loss …  lr 0.001  3.1 s`.
     case epochSummary(stage: String, line: String)
@@ -42,7 +42,8 @@ public struct ExecutorOptions: Sendable {
     public var quiet: Bool
     /// How the engine's trainer shows batches (epoch, batch/total, loss, accuracy, images/s, ETA) on
     /// standard error: `.automatic(quiet:)` for a terminal or a log; `.quiet` leaves training to the
-    /// `epochSummary` events.
+    /// `epochSummary` events. With `jobs` > 1 a live style interleaves several stages' lines; prefer
+    /// `.periodic` there.
     public var batchProgress: TrainingProgress.Style
     /// Recorded with the run and shown in the report's provenance.
     public var toolVersion: String
