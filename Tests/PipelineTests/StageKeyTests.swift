@@ -87,14 +87,20 @@ final class StageKeyTests: XCTestCase {
 
     /// The encoding, spelled out independently: a change here invalidates every cache.
     func testEncodingIsLengthPrefixedAndTyped() {
-        let material = KeyMaterial(kind: .report, stageVersion: 2, engineVersion: 3,
-                                   parameters: ["study": .bool(true), "title": .string("T")],
+        let material = KeyMaterial(kind: .finetune, stageVersion: 2, engineVersion: 3,
+                                   parameters: ["lr": .float(0.001), "epochs": .int(-1), "augment": .bool(true),
+                                                "head": .string("linear"), "classes": .ints([5, 6])],
                                    inputs: ["e": InputArtifact(stage: "x", hash: "ab")])
         func u64(_ n: UInt64) -> [UInt8] { (0..<8).reversed().map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) } }
         func str(_ s: String) -> [UInt8] { u64(UInt64(s.utf8.count)) + Array(s.utf8) }
-        let bytes: [UInt8] = str("transferlab.stage-key.v1") + str("report") + u64(2) + u64(3)
-            + u64(2) + str("study") + [UInt8(ascii: "b"), 1] + str("title") + [UInt8(ascii: "s")] + str("T")
-            + u64(1) + str("e") + str("ab")
+        func tag(_ c: Character) -> [UInt8] { [c.asciiValue!] }
+        var bytes = str("transferlab.stage-key.v1") + str("fine-tune") + u64(2) + u64(3) + u64(5)
+        bytes += str("augment") + tag("b") + [1]
+        bytes += str("classes") + tag("l") + u64(2) + u64(5) + u64(6)
+        bytes += str("epochs") + tag("i") + u64(UInt64.max)
+        bytes += str("head") + tag("s") + str("linear")
+        bytes += str("lr") + tag("f") + u64(0x3F50_624D_D2F1_A9FC)  // 0.001 as IEEE-754 binary64
+        bytes += u64(1) + str("e") + str("ab")
         XCTAssertEqual(material.key.hex, SHA256Hasher.hex(Data(bytes)))
     }
 

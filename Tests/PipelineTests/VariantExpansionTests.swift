@@ -62,4 +62,14 @@ final class VariantExpansionTests: XCTestCase {
                        ["t.yaml:11:3: stage 'finetune' needs input 'backbone' from a freeze or pretrain stage"],
                        "only the pretrained variant (frozen) needs it")
     }
+
+    func testAFileStageNameFindsEveryCopy() throws {
+        let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml")
+        XCTAssertEqual(try plan.stages(named: "finetune").map(\.name), ["finetune@scratch", "finetune@frozen"])
+        XCTAssertEqual(try plan.stages(named: "finetune@frozen").map(\.name), ["finetune@frozen"])
+        XCTAssertEqual(try plan.stages(named: "prep").map(\.name), ["prep"])
+        XCTAssertThrowsError(try plan.stages(named: "finetune@frozn")) { error in
+            XCTAssertEqual("\(error)", "no stage 'finetune@frozn' (did you mean 'finetune@frozen'?); stages: data, prep, pretrain, freeze@scratch, finetune@scratch, evaluate@scratch, freeze@frozen, finetune@frozen, evaluate@frozen, report")
+        }
+    }
 }

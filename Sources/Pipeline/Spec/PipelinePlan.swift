@@ -106,6 +106,14 @@ public struct PipelinePlan: Sendable {
         }
         return stage
     }
+
+    /// The stage called `name`, or, for a file stage copied per variant (`finetune`), every copy:
+    /// what `--force finetune` means.
+    public func stages(named name: String) throws -> [PlannedStage] {
+        let found = stages.filter { $0.name == name || ($0.variant != nil && $0.template == name) }
+        guard !found.isEmpty else { throw PipelineError.unknownStage(name, known: stages.map(\.name)) }
+        return found
+    }
 }
 
 /// `errors` without repeats (a file-level mistake shows once, not once per variant copy), in the

@@ -1,7 +1,7 @@
 // Checks a document's stages against the schemas (kinds, inputs, cycles) and resolves their
 // parameters; collects every problem it can before throwing.
 
-/// A file stage whose kind is known and whose inputs name existing stages of accepted kinds.
+/// A file stage whose kind is known; its inputs are checked (and their problems collected) apart.
 struct TemplateStage {
     let entry: StageEntry
     let kind: StageKind
