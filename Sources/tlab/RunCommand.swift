@@ -73,11 +73,8 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// Fails with the plan's own message when a `--force` names no stage of the file or plan.
+    /// Fails with the plan's own message (nearest name, every stage) when a `--force` names no stage.
     static func checkStageNames(_ names: [String], in plan: PipelinePlan) throws {
-        let known = Set(plan.stages.map(\.name) + plan.stages.map(\.template))
-        for name in names where !known.contains(name) {
-            _ = try plan.stage(name)
-        }
+        for name in names { _ = try plan.stages(named: name) }
     }
 }
