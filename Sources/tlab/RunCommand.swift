@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
         let computed = summary.computed.count
         print("run \(summary.runID) finished: \(computed) computed, \(summary.stages.count - computed) cached")
         if let markdown = summary.reportFiles.first(where: { $0.hasSuffix("/" + ReportWriter.markdownFile) }) {
-            print("report: \(URL(fileURLWithPath: markdown).relativePathFromCurrentDirectory)")
+            print("report: \(DisplayFormat.path(URL(fileURLWithPath: markdown)))")
         }
     }
 
