@@ -43,7 +43,10 @@ final class RunEventPrinter: @unchecked Sendable {
         case let .trainingProgress(stage, line):
             guard !quiet else { return }
             if terminal.isInteractive {
-                write("\r\u{1B}[K\(stage): \(line)")
+                // A live line that wrapped could not be rewritten in place: cut it to the width.
+                var live = "\(stage): \(line)"
+                if let columns = terminal.columns, live.count >= columns { live = String(live.prefix(columns - 1)) }
+                write("\r\u{1B}[K" + live)
                 liveLineShown = true
             } else if Date().timeIntervalSince(lastLoggedProgress[stage] ?? .distantPast) >= logProgressInterval {
                 lastLoggedProgress[stage] = Date()
