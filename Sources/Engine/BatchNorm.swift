@@ -33,6 +33,10 @@ public struct BatchNormConvention: Equatable, Sendable {
 ///
 /// Training mode normalises with batch statistics and updates the running ones; inference mode, and
 /// a frozen layer in any mode (Keras `trainable=False`), uses the running statistics and leaves them.
+///
+/// Besides the `Layer` methods, `normalize(_:context:)` and `backward(dy:x:relu:dx:)` work on channel
+/// views, for models that apply the per-channel scale and shift themselves (DenseNet packs
+/// BN→ReLU into its convolutions' input and reads a prefix of a block buffer).
 public final class BatchNorm: Layer {
     public let name: String
     public let convention: BatchNormConvention
@@ -40,6 +44,9 @@ public final class BatchNorm: Layer {
     public let beta: Parameter
     public let runningMean: Buffer
     public let runningVariance: Buffer
+    /// The last `normalize`'s map y = x·scale + shift, per channel.
+    public let scale: Tensor
+    public let shift: Tensor
 
     private var input: Tensor?
     private var usedBatchStatistics = false
@@ -55,9 +62,13 @@ public final class BatchNorm: Layer {
         beta = Parameter(name: "\(name).bias", value: Tensor(zeros: [features]))
         runningMean = Buffer(name: "\(name).running_mean", value: Tensor(zeros: [features]))
         runningVariance = Buffer(name: "\(name).running_var", value: ones.clone())
+        scale = Tensor(zeros: [features])
+        shift = Tensor(zeros: [features])
         batchMean = Tensor(zeros: [features])
         batchVariance = Tensor(zeros: [features])
     }
+
+    public var features: Int { gamma.value.count }
 
     /// Frozen: γ and β not trainable, and the layer runs in inference mode even while training.
     public var isFrozen: Bool {
@@ -70,23 +81,40 @@ public final class BatchNorm: Layer {
 
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
-    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        let view = channelView(x)
-        input = x
+    /// Sets `scale` and `shift` for normalising `x`: from its batch statistics while training (and
+    /// then updates the running statistics), else from the running ones. `backward(dy:x:relu:dx:)`
+    /// must see the same `x`.
+    public func normalize(_ x: ImageView, context: ForwardContext) {
+        precondition(x.channels == features, "\(name): \(features) channels, view has \(x.channels)")
         usedBatchStatistics = context.training && !isFrozen
-        let (mean, variance) = statistics
         if usedBatchStatistics {
-            batchNormStatistics(view, mean: batchMean.data, variance: batchVariance.data)
-            batchNormUpdateRunning(channels: view.channels, batchMean: batchMean.data,
-                                   batchVariance: batchVariance.data, batchCount: view.batch * view.plane,
-                                   momentum: convention.momentum,
+            batchNormStatistics(x, mean: batchMean.data, variance: batchVariance.data)
+            batchNormUpdateRunning(channels: features, batchMean: batchMean.data, batchVariance: batchVariance.data,
+                                   batchCount: x.batch * x.plane, momentum: convention.momentum,
                                    unbiasedVariance: convention.unbiasedRunningVariance,
                                    runningMean: runningMean.value.data, runningVariance: runningVariance.value.data)
         }
-        let scale = Tensor(zeros: [view.channels]), shift = Tensor(zeros: [view.channels])
-        batchNormScaleShift(channels: view.channels, mean: mean.data, variance: variance.data,
+        let (mean, variance) = statistics
+        batchNormScaleShift(channels: features, mean: mean.data, variance: variance.data,
                             gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
                             scale: scale.data, shift: shift.data)
+    }
+
+    /// Backward of the last `normalize` (followed by ReLU when `relu`), given `dy` for its output:
+    /// adds into `dx` and into the gradients of γ and β unless frozen.
+    public func backward(dy: ImageView, x: ImageView, relu: Bool, dx: ImageView) {
+        let (mean, variance) = statistics
+        batchNormBackward(dy: dy, x: x, mean: mean.data, variance: variance.data,
+                          gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
+                          relu: relu, batchStatistics: usedBatchStatistics, dx: dx,
+                          dgamma: gamma.trainable ? gamma.grad.data : nil,
+                          dbeta: beta.trainable ? beta.grad.data : nil)
+    }
+
+    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        let view = channelView(x)
+        input = x
+        normalize(view, context: context)
         let y = Tensor(zeros: x.shape)
         batchNormApply(view, scale: scale.data, shift: shift.data, relu: false, into: channelView(y))
         return y
@@ -95,16 +123,11 @@ public final class BatchNorm: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("\(name): backward before forward") }
         let dx = Tensor(zeros: x.shape)
-        let (mean, variance) = statistics
-        batchNormBackward(dy: channelView(dy), x: channelView(x), mean: mean.data, variance: variance.data,
-                          gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
-                          relu: false, batchStatistics: usedBatchStatistics, dx: channelView(dx),
-                          dgamma: gamma.trainable ? gamma.grad.data : nil,
-                          dbeta: beta.trainable ? beta.grad.data : nil)
+        backward(dy: channelView(dy), x: channelView(x), relu: false, dx: channelView(dx))
         return dx
     }
 
-    /// The statistics the last forward normalised with.
+    /// The statistics the last `normalize` used.
     private var statistics: (mean: Tensor, variance: Tensor) {
         usedBatchStatistics ? (batchMean, batchVariance) : (runningMean.value, runningVariance.value)
     }
@@ -112,7 +135,6 @@ public final class BatchNorm: Layer {
     /// A [N, F] input seen as N images of F channels of 1x1 pixels.
     private func channelView(_ t: Tensor) -> ImageView {
         precondition(t.shape.count == 4 || t.shape.count == 2, "\(name): expects [N, C, H, W] or [N, F], got \(t.shape)")
-        precondition(t.shape[1] == gamma.value.count, "\(name): \(gamma.value.count) features, input \(t.shape)")
         if t.shape.count == 4 { return t.images() }
         return ImageView(data: t.data, batch: t.shape[0], channels: t.shape[1], height: 1, width: 1,
                          imageStride: t.shape[1])

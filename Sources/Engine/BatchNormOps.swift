@@ -8,21 +8,38 @@ public func batchNormReLU(_ x: Float, scale: Float, shift: Float) -> Float {
     max(x * scale + shift, 0)
 }
 
-/// Per-channel batch mean and biased variance of `x`, over batch, height and width.
+/// Per-channel batch mean and biased variance of `x`, over batch, height and width (two passes).
 ///
-/// Each channel is reduced by one worker in a fixed order (per-plane float partial sums added in
-/// image order in Double, two passes), so the result does not depend on the thread count.
+/// Each channel is reduced by one worker in a fixed order (float lanes per image, added in image
+/// order in Double), so the result does not depend on the thread count.
 public func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float>,
                                 variance: UnsafeMutablePointer<Float>) {
-    let perChannel = Double(x.batch * x.plane)
-    forEachChannelBlock(x) { c in
-        var sum = 0.0
-        for n in 0..<x.batch { sum += planeSum(x.channel(n, c), x.plane, minus: 0) }
-        let m = Float(sum / perChannel)
-        var squares = 0.0
-        for n in 0..<x.batch { squares += planeSum(x.channel(n, c), x.plane, minus: m, squared: true) }
-        mean[c] = m
-        variance[c] = Float(squares / perChannel)
+    let count = Double(x.batch * x.plane)
+    forEachChannelGroup(x) { group in
+        var sum = SIMD8<Double>()
+        for n in 0..<x.batch {
+            let p = x.channel(n, group.channel)
+            var lanes = SIMD8<Float>()
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                lanes += loadOctet(p + i, k)
+            }
+            sum += SIMD8<Double>(lanes)
+        }
+        let m = SIMD8<Float>(group.perChannel(sum) / count)
+        var squares = SIMD8<Double>()
+        for n in 0..<x.batch {
+            let p = x.channel(n, group.channel)
+            var lanes = SIMD8<Float>()
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                let d = loadOctet(p + i, k, padding: m) - m  // padded lanes add 0
+                lanes = lanes.addingProduct(d, d)
+            }
+            squares += SIMD8<Double>(lanes)
+        }
+        group.store(m, mean)
+        group.store(SIMD8<Float>(group.perChannel(squares) / count), variance)
     }
 }
 
@@ -42,14 +59,14 @@ public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: U
                            relu: Bool, into y: ImageView) {
     precondition(x.batch == y.batch && x.channels == y.channels && x.plane == y.plane,
                  "batchNormApply: output view does not match the input view")
-    forEachChannelBlock(x) { c in
-        let s = scale[c], t = shift[c]
+    forEachChannelGroup(x) { group in
+        let s = group.lanes(scale), t = group.lanes(shift)
         for n in 0..<x.batch {
-            let src = x.channel(n, c), dst = y.channel(n, c)
-            if relu {
-                for i in 0..<x.plane { dst[i] = batchNormReLU(src[i], scale: s, shift: t) }
-            } else {
-                for i in 0..<x.plane { dst[i] = src[i] * s + t }
+            let src = x.channel(n, group.channel), dst = y.channel(n, group.channel)
+            for j in 0..<group.octets {
+                let (i, k) = group.octet(j)
+                let v = loadOctet(src + i, k) * s + t
+                storeOctet(relu ? v.replacing(with: 0, where: v .< 0) : v, dst + i, k)
             }
         }
     }
@@ -71,37 +88,50 @@ public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<F
     precondition(dy.batch == x.batch && dy.channels == x.channels && dy.plane == x.plane
                  && dx.batch == x.batch && dx.channels == x.channels && dx.plane == x.plane,
                  "batchNormBackward: dy, x and dx views differ in shape")
-    let count = Float(x.batch * x.plane)
-    forEachChannelBlock(x) { c in
-        let std = (variance[c] + epsilon).squareRoot(), invStd = 1 / std
-        let m = mean[c]
-        // The same expressions as batchNormScaleShift, so the ReLU mask matches the forward's bit for bit.
-        let scale = gamma[c] / std, shift = beta[c] - m * scale
-        // dz = dy where the ReLU passed its input, else 0; computed once per pass from x.
-        @inline(__always) func dz(_ xv: Float, _ dyv: Float) -> Float {
-            (!relu || xv * scale + shift > 0) ? dyv : 0
-        }
-        var sumDz = 0.0, sumDzXhat = 0.0
-        for n in 0..<x.batch {
-            let xp = x.channel(n, c), dyp = dy.channel(n, c)
-            var s: Float = 0, sx: Float = 0
-            for i in 0..<x.plane {
-                let d = dz(xp[i], dyp[i])
-                s += d
-                sx += d * (xp[i] - m) * invStd
+    let channels = x.channels, count = Double(x.batch * x.plane)
+    // The same scale and shift as the forward's, so the ReLU mask matches it bit for bit.
+    var constants = [Float](repeating: 0, count: 2 * channels)
+    constants.withUnsafeMutableBufferPointer { buffer in
+        let scale = buffer.baseAddress!, shift = scale + channels
+        batchNormScaleShift(channels: channels, mean: mean, variance: variance, gamma: gamma, beta: beta,
+                            epsilon: epsilon, scale: scale, shift: shift)
+        forEachChannelGroup(x) { group in
+            let m = group.lanes(mean), s = group.lanes(scale), t = group.lanes(shift)
+            let invStd = 1 / (group.lanes(variance) + epsilon).squareRoot()
+            // dz = dy where the ReLU passed its input (x·scale + shift > 0), else 0. Padded lanes
+            // load dy = 0 and add nothing to the sums.
+            @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
+                relu ? dyv.replacing(with: 0, where: xv * s + t .<= 0) : dyv
             }
-            sumDz += Double(s)
-            sumDzXhat += Double(sx)
-        }
-        dbeta?[c] += Float(sumDz)
-        dgamma?[c] += Float(sumDzXhat)
-        let meanDz = batchStatistics ? Float(sumDz) / count : 0
-        let meanDzXhat = batchStatistics ? Float(sumDzXhat) / count : 0
-        for n in 0..<x.batch {
-            let xp = x.channel(n, c), dyp = dy.channel(n, c), dxp = dx.channel(n, c)
-            for i in 0..<x.plane {
-                let xhat = (xp[i] - m) * invStd
-                dxp[i] += scale * (dz(xp[i], dyp[i]) - meanDz - xhat * meanDzXhat)
+            var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
+            for n in 0..<x.batch {
+                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
+                var lanes = (dz: SIMD8<Float>(), dzCentred: SIMD8<Float>())
+                for j in 0..<group.octets {
+                    let (i, k) = group.octet(j)
+                    let xv = loadOctet(xp + i, k), d = dz(xv, loadOctet(dyp + i, k))
+                    lanes.dz += d
+                    lanes.dzCentred = lanes.dzCentred.addingProduct(d, xv - m)
+                }
+                sums.dz += SIMD8<Double>(lanes.dz)
+                sums.dzCentred += SIMD8<Double>(lanes.dzCentred)
+            }
+            let sumDz = SIMD8<Float>(group.perChannel(sums.dz))
+            let sumDzXhat = SIMD8<Float>(group.perChannel(sums.dzCentred)) * invStd
+            if let dbeta { group.store(group.lanes(dbeta) + sumDz, dbeta) }
+            if let dgamma { group.store(group.lanes(dgamma) + sumDzXhat, dgamma) }
+            // dx = scale·dz − scale·Σdz/M − scale·invStd·Σ(dz·x̂)/M·(x − mean)
+            let offset = batchStatistics ? s * sumDz / Float(count) : SIMD8<Float>()
+            let slope = batchStatistics ? s * invStd * sumDzXhat / Float(count) : SIMD8<Float>()
+            for n in 0..<x.batch {
+                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
+                let dxp = dx.channel(n, group.channel)
+                for j in 0..<group.octets {
+                    let (i, k) = group.octet(j)
+                    let xv = loadOctet(xp + i, k)
+                    let g = s * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
+                    storeOctet(loadOctet(dxp + i, k) + g, dxp + i, k)
+                }
             }
         }
     }
@@ -122,35 +152,54 @@ public func batchNormUpdateRunning(channels: Int, batchMean: UnsafePointer<Float
     }
 }
 
-/// Runs `body(channel)` for every channel, channels grouped into chunks of at least ~16K values so
-/// small planes (a [N, F] input has 1x1 planes) do not drown in scheduling.
-private func forEachChannelBlock(_ x: ImageView, _ body: (Int) -> Void) {
-    let perChannel = max(1, x.batch * x.plane)
-    let channelsPerChunk = max(1, min(x.channels, 16_384 / perChannel))
-    let chunks = (x.channels + channelsPerChunk - 1) / channelsPerChunk
-    parallelFor(chunks: chunks) { chunk in
-        for c in chunk * channelsPerChunk..<min(x.channels, (chunk + 1) * channelsPerChunk) { body(c) }
+/// Channels that share one vector of per-lane constants. Usually one channel whose pixels fill the
+/// eight lanes; in single-pixel images (a [N, F] batch, 1x1 maps), whose channels lie side by side,
+/// up to eight channels, one per lane. The same lane code then serves both layouts.
+private struct ChannelGroup {
+    let channel: Int
+    let channels: Int
+    let plane: Int
+
+    var channelsInLanes: Bool { plane == 1 }
+
+    /// Per-channel values as lanes: broadcast, or one channel per lane.
+    @inline(__always)
+    func lanes(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        channelsInLanes ? loadOctet(p + channel, channels) : SIMD8(repeating: p[channel])
+    }
+
+    /// Writes per-channel lanes back (all lanes of a one-channel group hold its value).
+    @inline(__always)
+    func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        if channelsInLanes { storeOctet(v, p + channel, channels) } else { p[channel] = v[0] }
+    }
+
+    /// Groups of eight values per image: one group of channels, or the octets of a plane.
+    var octets: Int { channelsInLanes ? 1 : (plane + 7) / 8 }
+
+    /// Octet `j` of an image: offset from its first channel, and how many lanes are real.
+    @inline(__always)
+    func octet(_ j: Int) -> (offset: Int, lanes: Int) {
+        channelsInLanes ? (0, channels) : (8 * j, min(8, plane - 8 * j))
+    }
+
+    /// Lane sums as per-channel totals: kept per lane, or all lanes of the one channel added up.
+    @inline(__always)
+    func perChannel(_ sums: SIMD8<Double>) -> SIMD8<Double> {
+        channelsInLanes ? sums : SIMD8(repeating: sums.sum())
     }
 }
 
-/// Σ (p[i] − minus) or Σ (p[i] − minus)² over `count` floats, in eight float lanes added in a fixed
-/// order, returned as Double.
-@inline(__always)
-private func planeSum(_ p: UnsafePointer<Float>, _ count: Int, minus: Float, squared: Bool = false) -> Double {
-    var lanes = SIMD8<Float>(repeating: 0)
-    let shift = SIMD8<Float>(repeating: minus)
-    var i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - shift
-        lanes = squared ? lanes.addingProduct(v, v) : lanes + v
-        i += 8
+/// Runs `body` for every channel group, in chunks of at least ~16K values so small planes do not
+/// drown in scheduling. Chunks depend only on the shape, never on the thread count.
+private func forEachChannelGroup(_ x: ImageView, _ body: (ChannelGroup) -> Void) {
+    let groupWidth = x.plane == 1 ? 8 : 1
+    let groups = (x.channels + groupWidth - 1) / groupWidth
+    let groupsPerChunk = max(1, min(groups, 16_384 / max(1, x.batch * x.plane * groupWidth)))
+    parallelFor(chunks: (groups + groupsPerChunk - 1) / groupsPerChunk) { chunk in
+        for g in chunk * groupsPerChunk..<min(groups, (chunk + 1) * groupsPerChunk) {
+            let c = g * groupWidth
+            body(ChannelGroup(channel: c, channels: min(groupWidth, x.channels - c), plane: x.plane))
+        }
     }
-    var total = 0.0
-    for l in 0..<8 { total += Double(lanes[l]) }
-    while i < count {
-        let v = p[i] - minus
-        total += Double(squared ? v * v : v)
-        i += 1
-    }
-    return total
 }

@@ -1,22 +1,5 @@
-// The implicit im2col matrix of one image, read (and, for backward-data, scattered into) in pieces as
-// the GEMM packers need them, so the full matrix never exists in memory.
-
-/// A per-input-channel affine map followed by ReLU, applied to a convolution's input while it is
-/// packed: `x̂[c] = max(0, scale[c]·x[c] + shift[c])`. Padding stays zero (it pads x̂, not x).
-///
-/// This is BatchNorm (with inference statistics, or batch statistics already computed) plus ReLU,
-/// fused into the next convolution: DenseNet re-normalises every earlier channel in every layer, and
-/// fusing saves writing and re-reading the normalised copy.
-public struct ConvInputTransform {
-    /// `inChannels` scales and shifts; must stay valid for the duration of the call.
-    public let scale: UnsafePointer<Float>
-    public let shift: UnsafePointer<Float>
-
-    public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
-        self.scale = scale
-        self.shift = shift
-    }
-}
+// The implicit im2col matrix of one image for strided convolutions, read (and, for backward-data,
+// scattered into) in pieces as the GEMM packers need them, so the full matrix never exists in memory.
 
 /// Rows are patch elements `kk = (ci·kernelHeight + ky)·kernelWidth + kx`, columns are output pixels
 /// `q = oy·outputWidth + ox`; entry (kk, q) is x̂[ci, oy·strideY − padTop + ky, ox·strideX − padLeft + kx].
@@ -33,10 +16,6 @@ struct ImplicitColumns {
     @inline(__always)
     private func forEachRun(ky: Int, kx: Int, q0: Int, count: Int,
                             _ body: (_ offset: Int, _ length: Int, _ start: Int, _ lo: Int, _ hi: Int) -> Void) {
-        if g.isPointwise {
-            body(0, count, q0, 0, count)
-            return
-        }
         let ow = g.outputWidth, w = g.inputWidth, sx = g.strideX
         var offset = 0
         while offset < count {
@@ -63,23 +42,23 @@ struct ImplicitColumns {
         return (ci, r / g.kernelWidth, r % g.kernelWidth)
     }
 
-    /// Writes row `kk`, columns `q0..<q0+count`, to `dst[t·dstStride]`.
-    func gather(row kk: Int, q0: Int, count: Int, into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
+    /// Writes row `kk`, columns `q0..<q0+count`, to `dst[0..<count]`.
+    func gather(row kk: Int, q0: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
         let (ci, ky, kx) = split(kk)
         let src = UnsafePointer(image + ci * g.inputPlane)
         let sx = g.strideX
         let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
         let transformed = transform != nil
         forEachRun(ky: ky, kx: kx, q0: q0, count: count) { offset, length, start, lo, hi in
-            let d = dst + offset * dstStride
-            for t in 0..<lo { d[t * dstStride] = 0 }
-            for t in hi..<length { d[t * dstStride] = 0 }
-            if sx == 1 && dstStride == 1 {
+            let d = dst + offset
+            d.update(repeating: 0, count: lo)
+            (d + hi).update(repeating: 0, count: length - hi)
+            if sx == 1 {
                 copyRun(src + start + lo, to: d + lo, count: hi - lo, transformed: transformed, scale: scale, shift: shift)
             } else {
                 for t in lo..<hi {
                     let v = src[start + t * sx]
-                    d[t * dstStride] = transformed ? affineReLU(v, scale, shift) : v
+                    d[t] = transformed ? affineReLU(v, scale, shift) : v
                 }
             }
         }
@@ -103,60 +82,48 @@ struct ImplicitColumns {
     }
 
     /// Packs rows `rows`, columns `columns` as the B operand of a GEMM: 16-column slivers (see `packB`).
+    /// Each row is gathered whole first, so run splitting is paid once per row, not once per sliver.
     func packColumnSlivers(rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
-        let nr = GEMMBlocking.nr, kc = rows.count
-        var jr = 0
-        while jr < columns.count {
-            let width = min(nr, columns.count - jr)
-            let sliver = dst + jr * kc
-            if width < nr { sliver.update(repeating: 0, count: nr * kc) }
+        let nr = GEMMBlocking.nr, kc = rows.count, width = columns.count
+        let fullSlivers = width / nr
+        if width % nr != 0 { (dst + fullSlivers * nr * kc).update(repeating: 0, count: nr * kc) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { buffer in
+            let row = buffer.baseAddress!
             for kk in rows {
-                gather(row: kk, q0: columns.lowerBound + jr, count: width,
-                       into: sliver + (kk - rows.lowerBound) * nr, dstStride: 1)
+                gather(row: kk, q0: columns.lowerBound, count: width, into: row)
+                let step = dst + (kk - rows.lowerBound) * nr
+                for s in 0..<fullSlivers {
+                    let from = UnsafeRawPointer(row + s * nr), to = UnsafeMutableRawPointer(step + s * nr * kc)
+                    to.storeBytes(of: from.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                }
+                (step + fullSlivers * nr * kc).update(from: row + fullSlivers * nr, count: width % nr)
             }
-            jr += nr
         }
     }
 
     /// Packs rows `rows`, columns `columns` as the A operand of a GEMM: 6-row slivers (see `packA`).
     func packRowSlivers(rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
         let mr = GEMMBlocking.mr, kc = columns.count
-        var ir = 0
-        while ir < rows.count {
-            let height = min(mr, rows.count - ir)
-            let sliver = dst + ir * kc
-            if height < mr { sliver.update(repeating: 0, count: mr * kc) }
-            for r in 0..<height {
-                gather(row: rows.lowerBound + ir + r, q0: columns.lowerBound, count: kc, into: sliver + r, dstStride: mr)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * kc) { buffer in
+            let block = buffer.baseAddress!
+            var ir = 0
+            while ir < rows.count {
+                let height = min(mr, rows.count - ir)
+                for r in 0..<mr {
+                    if r < height {
+                        gather(row: rows.lowerBound + ir + r, q0: columns.lowerBound, count: kc, into: block + r * kc)
+                    } else {
+                        (block + r * kc).update(repeating: 0, count: kc)
+                    }
+                }
+                let sliver = dst + ir * kc
+                for p in 0..<kc {
+                    let to = sliver + p * mr
+                    to[0] = block[p]; to[1] = block[kc + p]; to[2] = block[2 * kc + p]
+                    to[3] = block[3 * kc + p]; to[4] = block[4 * kc + p]; to[5] = block[5 * kc + p]
+                }
+                ir += mr
             }
-            ir += mr
         }
-    }
-}
-
-/// `max(0, scale·v + shift)`, unfused so the SIMD path below gives the same bits.
-@inline(__always)
-func affineReLU(_ v: Float, _ scale: Float, _ shift: Float) -> Float {
-    let y = v * scale + shift
-    return y < 0 ? 0 : y
-}
-
-@inline(__always)
-private func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
-                     transformed: Bool, scale: Float, shift: Float) {
-    guard transformed else {
-        dst.update(from: src, count: count)
-        return
-    }
-    let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift), zero = SIMD8<Float>()
-    var t = 0
-    while t + 8 <= count {
-        let y = UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self) * vs + vb
-        UnsafeMutableRawPointer(dst + t).storeBytes(of: y.replacing(with: zero, where: y .< zero), as: SIMD8<Float>.self)
-        t += 8
-    }
-    while t < count {
-        dst[t] = affineReLU(src[t], scale, shift)
-        t += 1
     }
 }

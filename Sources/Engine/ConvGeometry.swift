@@ -80,10 +80,15 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outputPlane: Int { outputHeight * outputWidth }
     public var weightCount: Int { outChannels * patchSize }
 
-    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over each image's pixels.
-    var isPointwise: Bool {
-        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1
-            && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0
+    /// For stride 1, the geometry whose forward pass is this one's backward-data: input = the output
+    /// gradient, kernel flipped, padding `k − 1 − p` per side (nil when a side pads by ≥ the kernel).
+    var transposedForStrideOne: ConvGeometry? {
+        guard strideY == 1, strideX == 1, max(padTop, padBottom) < kernelHeight, max(padLeft, padRight) < kernelWidth
+        else { return nil }
+        return ConvGeometry(inChannels: outChannels, outChannels: inChannels, inputHeight: outputHeight,
+                            inputWidth: outputWidth, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                            padding: .explicit(top: kernelHeight - 1 - padTop, bottom: kernelHeight - 1 - padBottom,
+                                               left: kernelWidth - 1 - padLeft, right: kernelWidth - 1 - padRight))
     }
 
     /// Multiply-adds of one image's forward pass (×2 for flops).

@@ -1,5 +1,6 @@
-// Convolution backward passes as implicit GEMMs: data (columns = Wᵀ·dY, scattered back onto the
-// input) and weights (dWᵀ = columns·dYᵀ, reduced over fixed image groups in a fixed order).
+// Convolution backward passes as implicit GEMMs: data (stride 1: a forward convolution with flipped
+// weights; else columns = Wᵀ·dY scattered onto the input) and weights (dWᵀ = columns·dYᵀ, reduced over
+// fixed image groups in a fixed order).
 
 /// The gradient with respect to the convolution's input x̂ (the transformed input when the forward
 /// used an `inputTransform`: the BatchNorm/ReLU backward is the caller's), given `outputGradient`.
@@ -8,26 +9,23 @@
 ///   same block-buffer channels sum their gradients this way.
 /// - Only the view's channels of `inputGradient` are touched.
 ///
-/// Threads split images (and pixel tiles for 1x1 convolutions); each input-gradient element is
-/// written by one chunk in a fixed order.
+/// Stride 1 runs as a forward convolution of the output gradient with the flipped, transposed weights;
+/// other strides compute gradient columns Wᵀ·dY per pixel tile and scatter them onto the input.
+/// Either way each input-gradient element is written by one chunk in a fixed order.
 public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageView, weights: UnsafePointer<Float>,
                                     inputGradient dx: ImageView, accumulate: Bool = false) {
     g.checkInput(dx, "convolutionBackwardData input gradient")
     g.checkOutput(dy, batch: dx.batch, "convolutionBackwardData output gradient")
+    if let flipped = g.transposedForStrideOne {
+        let flippedWeights = flippedTransposedWeights(g, weights)
+        defer { flippedWeights.deallocate() }
+        paddedConvolution(flipped, input: dy, weights: flippedWeights, bias: nil, inputTransform: nil, output: dx,
+                          accumulate: accumulate)
+        return
+    }
     let k = g.patchSize, depth = g.outChannels, plane = g.outputPlane
     let packedWt = packWholeA(weights, lda: k, transposed: true, m: k, k: depth)
     defer { packedWt.deallocate() }
-
-    if g.isPointwise {
-        // dX[Cin, pixels] = Wᵀ · dY[Cout, pixels], straight into the input gradient.
-        let tiles = PixelTiles(plane: plane, preferredWidth: 256)
-        parallelFor(chunks: dx.batch * tiles.count) { chunk in
-            let n = chunk / tiles.count, pixels = tiles[chunk % tiles.count]
-            gradientColumns(dy: dy, n: n, pixels: pixels, packedWt: packedWt, k: k, depth: depth,
-                            into: dx.channel(n, 0) + pixels.lowerBound, ldc: plane, accumulate: accumulate)
-        }
-        return
-    }
     let tiles = PixelTiles(plane: plane, preferredWidth: 128)
     parallelFor(chunks: dx.batch) { n in
         if !accumulate {
@@ -39,7 +37,7 @@ public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageV
         for t in 0..<tiles.count {
             let pixels = tiles[t]
             gradientColumns(dy: dy, n: n, pixels: pixels, packedWt: packedWt, k: k, depth: depth,
-                            into: columnTile.pointer, ldc: tiles.width, accumulate: false)
+                            into: columnTile.pointer, ldc: tiles.width)
             for kk in 0..<k {
                 columns.scatterAdd(row: kk, q0: pixels.lowerBound, count: pixels.count,
                                    from: columnTile.pointer + kk * tiles.width)
@@ -48,9 +46,23 @@ public func convolutionBackwardData(_ g: ConvGeometry, outputGradient dy: ImageV
     }
 }
 
-/// C[k, pixels] (+)= Wᵀ · dY[:, pixels] for image `n`.
+/// `w'[ci, co, ky, kx] = w[co, ci, kh−1−ky, kw−1−kx]`: the weights of the stride-1 backward-data
+/// convolution (caller deallocates).
+private func flippedTransposedWeights(_ g: ConvGeometry, _ w: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+    let kh = g.kernelHeight, kw = g.kernelWidth, area = kh * kw
+    let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.weightCount)
+    for co in 0..<g.outChannels {
+        for ci in 0..<g.inChannels {
+            let from = w + (co * g.inChannels + ci) * area, to = flipped + (ci * g.outChannels + co) * area
+            for i in 0..<area { to[area - 1 - i] = from[i] }
+        }
+    }
+    return flipped
+}
+
+/// C[k, pixels] = Wᵀ · dY[:, pixels] for image `n`.
 private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt: PackedMatrix, k: Int, depth: Int,
-                             into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
     let packedB = PackBuffer(count: min(depth, GEMMBlocking.kc) * GEMMBlocking.roundUp(pixels.count, GEMMBlocking.nr))
     defer { packedB.deallocate() }
     for pc in stride(from: 0, to: depth, by: GEMMBlocking.kc) {
@@ -58,8 +70,7 @@ private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt
         packB(dy.channel(n, 0), ldb: dy.plane, transposed: false, p0: pc, kc: kc, j0: pixels.lowerBound,
               nc: pixels.count, into: packedB.pointer)
         macroKernel(mc: k, nc: pixels.count, kc: kc, packedA: packedWt.pointer + packedWt.blockOffset(pc),
-                    packedB: packedB.pointer, c: c, ldc: ldc, alpha: 1,
-                    beta: pc == 0 && !accumulate ? 0 : 1)
+                    b: PackedBPanel(base: packedB.pointer, kc: kc), c: c, ldc: ldc, alpha: 1, beta: pc == 0 ? 0 : 1)
     }
 }
 
@@ -77,12 +88,44 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
     g.checkOutput(dy, batch: x.batch, "convolutionBackwardWeights output gradient")
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     let groups = min(x.batch, 8)
-    let partials = PackBuffer(count: groups * (k * m + m))
+    let partials = PackBuffer(count: groups * k * m)
     defer { partials.deallocate() }
+    if PaddedImage.applies(to: g) {
+        paddedBackwardWeights(g, input: x, inputTransform: inputTransform, outputGradient: dy,
+                              partials: partials.pointer, groups: groups)
+    } else {
+        implicitBackwardWeights(g, input: x, inputTransform: inputTransform, outputGradient: dy,
+                                partials: partials.pointer, groups: groups)
+    }
 
+    // Partials are dWᵀ [k, m]; sum them in group order into dW [m, k]. The bias sums each channel's
+    // pixels image by image.
+    let rowChunks = min(m, 8)
+    parallelFor(chunks: rowChunks) { chunk in
+        for co in (chunk * m / rowChunks)..<((chunk + 1) * m / rowChunks) {
+            for kk in 0..<k {
+                var sum: Float = 0
+                for group in 0..<groups { sum += partials.pointer[group * k * m + kk * m + co] }
+                dw[co * k + kk] += sum
+            }
+            if let db {
+                var sum: Float = 0
+                for n in 0..<x.batch {
+                    let row = dy.channel(n, co)
+                    for q in 0..<plane { sum += row[q] }
+                }
+                db[co] += sum
+            }
+        }
+    }
+}
+
+/// dWᵀ partials of fixed image groups, columns rebuilt by `ImplicitColumns` (any stride).
+private func implicitBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform: ConvInputTransform?,
+                                     outputGradient dy: ImageView, partials: UnsafeMutablePointer<Float>, groups: Int) {
+    let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     parallelFor(chunks: groups) { group in
-        let part = partials.pointer + group * (k * m + m), biasPart = part + k * m
-        biasPart.update(repeating: 0, count: m)
+        let part = partials + group * k * m
         let packedA = PackBuffer(count: GEMMBlocking.roundUp(min(k, GEMMBlocking.mc), GEMMBlocking.mr) * GEMMBlocking.kc)
         let packedB = PackBuffer(count: GEMMBlocking.kc * GEMMBlocking.roundUp(m, GEMMBlocking.nr))
         defer { packedA.deallocate(); packedB.deallocate() }
@@ -96,35 +139,11 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
                 for ic in stride(from: 0, to: k, by: GEMMBlocking.mc) {
                     let mc = min(GEMMBlocking.mc, k - ic)
                     columns.packRowSlivers(rows: ic..<(ic + mc), columns: pc..<(pc + kc), into: packedA.pointer)
-                    macroKernel(mc: mc, nc: m, kc: kc, packedA: packedA.pointer, packedB: packedB.pointer,
-                                c: part + ic * m, ldc: m, alpha: 1, beta: first ? 0 : 1)
+                    macroKernel(mc: mc, nc: m, kc: kc, packedA: packedA.pointer,
+                                b: PackedBPanel(base: packedB.pointer, kc: kc), c: part + ic * m, ldc: m,
+                                alpha: 1, beta: first ? 0 : 1)
                 }
                 first = false
-            }
-            if db != nil {
-                for co in 0..<m {
-                    let row = dy.channel(n, co)
-                    var sum: Float = 0
-                    for q in 0..<plane { sum += row[q] }
-                    biasPart[co] += sum
-                }
-            }
-        }
-    }
-
-    // Partials are dWᵀ [k, m]; sum them in group order into dW [m, k].
-    let rowChunks = min(m, 8)
-    parallelFor(chunks: rowChunks) { chunk in
-        for co in (chunk * m / rowChunks)..<((chunk + 1) * m / rowChunks) {
-            for kk in 0..<k {
-                var sum: Float = 0
-                for group in 0..<groups { sum += partials.pointer[group * (k * m + m) + kk * m + co] }
-                dw[co * k + kk] += sum
-            }
-            if let db {
-                var sum: Float = 0
-                for group in 0..<groups { sum += partials.pointer[group * (k * m + m) + k * m + co] }
-                db[co] += sum
             }
         }
     }

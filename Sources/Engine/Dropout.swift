@@ -2,7 +2,8 @@
 // element), so resumed runs and any thread count draw the same masks.
 
 /// Zeroes each input with probability `rate` while training and scales the kept ones by
-/// 1 / (1 − rate) (Keras and PyTorch semantics); the identity at inference.
+/// 1 / (1 − rate) (Keras and PyTorch semantics); the identity at inference. Give each dropout layer
+/// its own `random` stream: two layers sharing one would drop the same positions.
 public final class Dropout: Layer {
     public let name: String
     public let rate: Float

@@ -42,7 +42,7 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
                 packA(a, lda: lda, transposed: transA, i0: rows.lowerBound, mc: rows.count, p0: pc, kc: kc,
                       into: packedA.pointer)
                 macroKernel(mc: rows.count, nc: cols.count, kc: kc, packedA: packedA.pointer,
-                            packedB: packedB.pointer + cols.lowerBound * kc,
+                            b: PackedBPanel(base: packedB.pointer + cols.lowerBound * kc, kc: kc),
                             c: c + rows.lowerBound * ldc + jc + cols.lowerBound, ldc: ldc,
                             alpha: alpha, beta: betaNow)
             }
@@ -54,6 +54,7 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 /// of those, column groups too, so that small-m products (dense layers) still give every thread work.
 /// Depends only on the problem's shape, never on the thread count.
 struct CBlocks {
+    let m: Int
     let rowBlock: Int
     let rowBlocks: Int
     let columnGroups: Int
@@ -61,16 +62,14 @@ struct CBlocks {
 
     init(m: Int, n: Int) {
         let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
+        self.m = m
         rowBlock = max(mr, min(GEMMBlocking.mc, GEMMBlocking.roundUp((m + 3) / 4, mr)))
         rowBlocks = (m + rowBlock - 1) / rowBlock
         let slivers = GEMMBlocking.roundUp(n, nr) / nr
         let groups = max(1, min(slivers, (8 + rowBlocks - 1) / rowBlocks))
         columnGroupWidth = GEMMBlocking.roundUp((n + groups - 1) / groups, nr)
         columnGroups = (n + columnGroupWidth - 1) / columnGroupWidth
-        self.m = m
     }
-
-    private let m: Int
 
     var count: Int { rowBlocks * columnGroups }
 

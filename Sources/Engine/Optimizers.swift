@@ -97,18 +97,23 @@ public final class Optimizer {
             switch rule {
             case let .sgd(momentum, weightDecay):
                 let v = s[0].data
-                for e in range {
-                    v[e] = momentum * v[e] + g[e] + weightDecay * w[e]
-                    w[e] -= lr * v[e]
+                forEachOctet(range) { e, k in
+                    let weight = loadOctet(w + e, k)
+                    let velocity = momentum * loadOctet(v + e, k) + loadOctet(g + e, k) + weightDecay * weight
+                    storeOctet(velocity, v + e, k)
+                    storeOctet(weight - lr * velocity, w + e, k)
                 }
             case let .adam(beta1, beta2, epsilon, weightDecay):
                 let m = s[0].data, v = s[1].data
                 let alpha = Float(Double(lr) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
-                for e in range {
-                    w[e] -= lr * weightDecay * w[e]
-                    m[e] = beta1 * m[e] + (1 - beta1) * g[e]
-                    v[e] = beta2 * v[e] + (1 - beta2) * g[e] * g[e]
-                    w[e] -= alpha * m[e] / (v[e].squareRoot() + epsilon)
+                forEachOctet(range) { e, k in
+                    let grad = loadOctet(g + e, k), weight = loadOctet(w + e, k)
+                    let first = beta1 * loadOctet(m + e, k) + (1 - beta1) * grad
+                    let second = beta2 * loadOctet(v + e, k) + (1 - beta2) * grad * grad
+                    storeOctet(first, m + e, k)
+                    storeOctet(second, v + e, k)
+                    let decayed = weight - lr * weightDecay * weight
+                    storeOctet(decayed - alpha * first / (second.squareRoot() + epsilon), w + e, k)
                 }
             }
         }
@@ -121,6 +126,7 @@ public final class Optimizer {
 
     /// The optimizer's state as named tensors (copies), for checkpoints.
     public func state() -> [String: Tensor] {
+        precondition(stepCount <= 1 << 24, "step count \(stepCount) no longer fits a float32 exactly")
         var out = ["optimizer.step": Tensor(shape: [1], values: [Float(stepCount)]),
                    "optimizer.learning_rate": Tensor(shape: [1], values: [learningRate])]
         for (i, p) in parameters.enumerated() {
@@ -131,34 +137,34 @@ public final class Optimizer {
     }
 
     /// Restores state saved by `state()`: afterwards, steps continue exactly as the saving run's.
-    /// Throws if a tensor names no parameter of this optimizer or has the wrong shape.
+    /// Throws if a tensor names no parameter of this optimizer, has the wrong shape, or is missing.
     public func restore(_ state: [String: Tensor]) throws {
-        for key in ["optimizer.step", "optimizer.learning_rate"] where state[key]?.count != 1 {
-            throw OptimizerStateError.missing(key)
+        let scalars = ["optimizer.step", "optimizer.learning_rate"]
+        for key in scalars {
+            guard let t = state[key] else { throw OptimizerStateError.missing(key) }
+            guard t.shape == [1] else { throw OptimizerStateError.shapeMismatch(name: key, expected: [1], found: t.shape) }
         }
         let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1.name, $0) })
-        var restored: [[Tensor]?] = Array(repeating: nil, count: parameters.count)
-        var filled: [Int: [String: Tensor]] = [:]
-        for (key, tensor) in state where key != "optimizer.step" && key != "optimizer.learning_rate" {
-            guard key.hasPrefix("optimizer."), let dot = key.lastIndex(of: "."),
-                  let i = index[String(key[key.index(key.startIndex, offsetBy: 10)..<dot])],
-                  rule.slotNames.contains(String(key[key.index(after: dot)...])) else {
+        var named: [Int: [String: Tensor]] = [:]
+        for (key, tensor) in state where !scalars.contains(key) {
+            // optimizer.<parameter name, may contain dots>.<slot>
+            let path = key.hasPrefix("optimizer.") ? key.dropFirst("optimizer.".count) : ""
+            guard let dot = path.lastIndex(of: "."), let i = index[String(path[..<dot])],
+                  case let slot = String(path[path.index(after: dot)...]), rule.slotNames.contains(slot) else {
                 throw OptimizerStateError.unknownTensor(key)
             }
             let shape = parameters[i].value.shape
             guard tensor.shape == shape else {
                 throw OptimizerStateError.shapeMismatch(name: key, expected: shape, found: tensor.shape)
             }
-            filled[i, default: [:]][String(key[key.index(after: dot)...])] = tensor.clone()
+            named[i, default: [:]][slot] = tensor.clone()
         }
-        for (i, named) in filled {
-            let tensors = try rule.slotNames.map { slot -> Tensor in
-                guard let t = named[slot] else {
-                    throw OptimizerStateError.missing("optimizer.\(parameters[i].name).\(slot)")
-                }
+        var restored: [[Tensor]?] = Array(repeating: nil, count: parameters.count)
+        for (i, slots) in named {
+            restored[i] = try rule.slotNames.map { slot in
+                guard let t = slots[slot] else { throw OptimizerStateError.missing("optimizer.\(parameters[i].name).\(slot)") }
                 return t
             }
-            restored[i] = tensors
         }
         slots = restored
         stepCount = Int(state["optimizer.step"]!.data[0])

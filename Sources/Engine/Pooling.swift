@@ -30,7 +30,8 @@ public struct PoolWindow: Equatable, Sendable {
 
 /// Max pool: y = the largest input in each window; padded positions never win (PyTorch semantics;
 /// Keras pads with explicit zeros first, the same on the non-negative input that follows a ReLU).
-/// `argmax` receives, per output, the winning input's index within its plane (first one on ties).
+/// `argmax` ([N, C, outH, outW], contiguous) receives, per output, the winning input's index within
+/// its plane (the first one on ties).
 public func maxPoolForward(_ x: ImageView, window: PoolWindow, y: ImageView, argmax: UnsafeMutablePointer<Int32>) {
     forEachPlane(x) { n, c in
         let src = x.channel(n, c), dst = y.channel(n, c)
@@ -53,7 +54,8 @@ public func maxPoolForward(_ x: ImageView, window: PoolWindow, y: ImageView, arg
     }
 }
 
-/// Max pool backward: each output's gradient goes to its winning input. Adds into `dx`.
+/// Max pool backward: each output's gradient goes to the input `argmax` (from `maxPoolForward`)
+/// names. Adds into `dx`.
 public func maxPoolBackward(dy: ImageView, argmax: UnsafePointer<Int32>, dx: ImageView) {
     forEachPlane(dx) { n, c in
         let g = dy.channel(n, c), d = dx.channel(n, c)

@@ -81,19 +81,36 @@ final class BatchNormTests: XCTestCase {
         }
         XCTAssertEqual(dgamma.array, bn.gamma.grad.array)
         XCTAssertEqual(dbeta.array, bn.beta.grad.array)
+
+        // The layer's view methods do the same bookkeeping: scale and shift, then the backward.
+        let viewed = BatchNorm(name: "viewed", features: 5)
+        viewed.gamma.value.copy(from: bn.gamma.value)
+        viewed.beta.value.copy(from: bn.beta.value)
+        viewed.normalize(x, context: ForwardContext(training: true))
+        XCTAssertEqual(viewed.scale.array, scale.array)
+        XCTAssertEqual(viewed.shift.array, shift.array)
+        XCTAssertEqual(viewed.runningMean.value.array, bn.runningMean.value.array)
+        let viewedGradient = Tensor(zeros: block.shape)
+        viewedGradient.fill(1)
+        viewed.backward(dy: dy.images(), x: x, relu: true, dx: viewedGradient.images(channels: channels))
+        XCTAssertEqual(viewedGradient.array, blockGradient.array)
+        XCTAssertEqual(viewed.gamma.grad.array, dgamma.array)
     }
 
     func testOneAndTwoThreadsGiveIdenticalBits() {
-        let x = randomTensor([16, 40, 17, 17], seed: 42), dy = randomTensor([16, 40, 17, 17], seed: 43)
-        func run(threads: Int) -> [Float] {
-            EngineThreads.set(threads)
-            defer { EngineThreads.set(nil) }
-            let bn = BatchNorm(name: "bn", features: 40)
-            let y = bn.forward(x, context: ForwardContext(training: true))
-            let dx = bn.backward(dy)
-            return y.array + dx.array + bn.gamma.grad.array + bn.beta.grad.array + bn.runningVariance.value.array
+        // Channel planes (pixels in the vector lanes) and a feature batch (features in the lanes).
+        for shape in [[16, 40, 17, 17], [64, 1003]] {
+            let x = randomTensor(shape, seed: 42), dy = randomTensor(shape, seed: 43)
+            func run(threads: Int) -> [Float] {
+                EngineThreads.set(threads)
+                defer { EngineThreads.set(nil) }
+                let bn = BatchNorm(name: "bn", features: shape[1])
+                let y = bn.forward(x, context: ForwardContext(training: true))
+                let dx = bn.backward(dy)
+                return y.array + dx.array + bn.gamma.grad.array + bn.beta.grad.array + bn.runningVariance.value.array
+            }
+            let one = run(threads: 1), two = run(threads: 2)
+            XCTAssertTrue(one.elementsEqual(two) { $0.bitPattern == $1.bitPattern }, "\(shape)")
         }
-        let one = run(threads: 1), two = run(threads: 2)
-        XCTAssertTrue(one.elementsEqual(two) { $0.bitPattern == $1.bitPattern })
     }
 }

@@ -70,7 +70,8 @@ final class OptimizerTests: XCTestCase {
 
     func testRestoredStateContinuesBitIdentically() throws {
         func parameters() -> [Parameter] {
-            [Parameter(name: "a", value: randomTensor([7, 3], seed: 80)), Parameter(name: "b", value: randomTensor([5], seed: 81))]
+            [Parameter(name: "fc.weight", value: randomTensor([7, 3], seed: 80)),
+             Parameter(name: "fc.bias", value: randomTensor([5], seed: 81))]
         }
         func train(_ optimizer: Optimizer, steps: Range<Int>) {
             for s in steps {
@@ -105,6 +106,12 @@ final class OptimizerTests: XCTestCase {
         }
         XCTAssertThrowsError(try adam.restore(base.merging(["optimizer.w.m": Tensor(zeros: [3]), "optimizer.w.v": Tensor(zeros: [2])]) { $1 })) {
             XCTAssertEqual("\($0)", "optimizer state tensor 'optimizer.w.m' has shape [3], expected [2]")
+        }
+        XCTAssertThrowsError(try adam.restore(base.merging(["optimizer.m": Tensor(zeros: [2])]) { $1 })) {
+            XCTAssertEqual("\($0)", "optimizer state tensor 'optimizer.m' names no parameter of this optimizer")
+        }
+        XCTAssertThrowsError(try adam.restore(["optimizer.step": Tensor(shape: [1], values: [1])])) {
+            XCTAssertEqual("\($0)", "optimizer state lacks tensor 'optimizer.learning_rate'")
         }
         XCTAssertThrowsError(try adam.restore(base.merging(["optimizer.w.m": Tensor(zeros: [2])]) { $1 })) {
             XCTAssertEqual("\($0)", "optimizer state lacks tensor 'optimizer.w.v'")

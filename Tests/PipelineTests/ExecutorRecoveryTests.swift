@@ -78,7 +78,7 @@ final class ExecutorRecoveryTests: XCTestCase {
         let resumed = try run(store: store, options: ExecutorOptions(quiet: false))
         XCTAssertEqual(resumed.summary.computed, [stage])
         XCTAssertTrue(resumed.events.all.contains(.message(stage: stage, text: "resuming from the checkpoint after epoch 1")))
-        let epochs = resumed.events.all.filter { if case .trainingEpoch(stage, _) = $0 { return true } else { return false } }
+        let epochs = resumed.events.all.filter { if case .epochSummary(stage, _) = $0 { return true } else { return false } }
         XCTAssertEqual(epochs.count, 1, "only the epoch after the checkpoint trains")
         XCTAssertEqual(try outputs(of: stage, inRun: resumed.summary.runID, store: store), expected)
         XCTAssertEqual(try store.lineage.stageRun(id: crashed.id!)?.record.status, .interrupted)
