@@ -1,4 +1,5 @@
-// The `tlab` command: thin subcommands over the Pipeline and Store modules.
+// The `tlab` command: thin subcommands over the Pipeline and Store modules, and the one place every
+// error leaves the program (see ErrorPresentation.swift).
 import ArgumentParser
 import Engine
 
@@ -7,7 +8,59 @@ struct TLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tlab",
         abstract: "Reproducible transfer-learning experiments on CNNs.",
-        version: "tlab 0.1.0 (engine \(engineVersion))",
-        subcommands: [Bench.self]
+        discussion: """
+            Stages run with cache reuse: outputs are content-addressed blobs in the artifact store, and what \
+            ran on what is recorded in its lineage database.
+
+            \(HelpText.exitStatus)
+
+            ENVIRONMENT:
+              TLAB_STORE  the store folder when --store is not given (default ./artifacts)
+              NO_COLOR    any non-empty value turns colour off (used on a terminal only)
+
+            SHELL COMPLETION:
+              tlab --generate-completion-script bash > ~/.tlab-completion.bash
+              echo 'source ~/.tlab-completion.bash' >> ~/.bashrc
+              (zsh and fish: --generate-completion-script zsh, fish)
+
+            EXAMPLES:
+              tlab run                     run pipelines/fashion-transfer.yaml
+              tlab status pipelines/smoke.yaml -S finetune.lr=3e-4
+              tlab lineage reports/smoke/report.md
+              tlab verify --store /data/tlab-artifacts
+            """,
+        version: "tlab \(toolVersion) (engine \(engineVersion))",
+        subcommands: [
+            RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
+            LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
+            VerifyCommand.self, GCCommand.self, ModelCommand.self, Bench.self,
+        ]
     )
+
+    /// Recorded with every run and shown in reports' provenance.
+    static let toolVersion = "0.1.0"
+
+    /// Parses and runs the command, sending every error through `ErrorPresentation`, so a mistake
+    /// ends as one line on stderr and a documented exit code, whatever threw it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            ErrorPresentation.exit(with: error)
+        }
+    }
+}
+
+/// Help text shared by several commands.
+enum HelpText {
+    static let exitStatus = """
+        EXIT STATUS:
+          0  success
+          1  failure: a stage failed, verify found damage, or a mistake named
+             on stderr (a missing pipeline file; an unknown stage, hash or run;
+             a folder that is not a store; an invalid pipeline file)
+          2  usage error: the command line is wrong (an unknown option, a
+             missing argument, a bad value)
+        """
 }

@@ -69,7 +69,7 @@ struct ReportStage: Stage {
                 StageProvenance(name: record.stage, kind: StageKind(rawValue: record.kind) ?? .report, keyPrefix: String(record.key.prefix(12)),
                                 cache: record.cacheHit ? .hit : .computed, seconds: record.seconds ?? 0)
             },
-            toolVersion: run.toolVersion, engineVersion: Engine.engineVersion, seed: UInt64(run.seed ?? 0),
+            toolVersion: run.toolVersion, engineVersion: String(Engine.engineVersion), seed: UInt64(run.seed ?? 0),
             machine: .current, runDate: run.started)
     }
 }

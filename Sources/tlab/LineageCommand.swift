@@ -1,0 +1,151 @@
+// `tlab lineage TARGET`: what an artifact was computed from (up to the downloads) or what was
+// computed from it (down to the reports), as a tree, JSON or a Mermaid flowchart.
+import ArgumentParser
+import Foundation
+import Store
+
+struct LineageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lineage",
+        abstract: "Show what an artifact was computed from, or what was computed from it.",
+        discussion: """
+            TARGET is a file a run wrote (a report, an export: it is hashed and found among the artifacts), \
+            a stage name (the outputs of its latest run, e.g. finetune@frozen), or an artifact hash or \
+            unique prefix. The tree lists each stage run with its kind, run, key prefix, whether it was \
+            computed or a cache hit, when, and its parameters; and each artifact with its port, hash prefix, \
+            type and size.
+
+            EXAMPLES:
+              tlab lineage reports/smoke/report.md     back to the downloads
+              tlab lineage data --down                 all that was computed from it
+              tlab lineage 3f2a9c --format mermaid > lineage.mmd
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case tree, json, mermaid
+    }
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: ArgumentHelp("A file, a stage name or an artifact hash prefix.", valueName: "target"),
+              completion: .file())
+    var target: String
+
+    /// Which way to walk: towards the sources or towards the reports.
+    enum Walk: String, EnumerableFlag {
+        case up, down
+
+        static func help(for value: Walk) -> ArgumentHelp? {
+            value == .up ? "Follow inputs back to the downloads." : "Follow uses down to the reports."
+        }
+    }
+
+    @Flag var walk: Walk = .up
+
+    @Option(help: "Output format.")
+    var format: Format = .tree
+
+    @Flag(help: "Same as --format json.")
+    var json = false
+
+    func run() throws {
+        let store = try storeOptions.openExisting()
+        let resolved = try LineageTarget.resolve(target, in: store)
+        let direction: LineageGraph.Direction = walk == .up ? .ancestors : .descendants
+        let graphs = try resolved.roots.map { root in
+            direction == .ancestors ? try store.lineage.ancestors(of: root) : try store.lineage.descendants(of: root)
+        }
+        let graph = Self.merged(graphs, direction: direction)
+        let rendering = LineageRendering(graph: graph, roots: resolved.roots)
+        switch json ? .json : format {
+        case .tree:
+            let arrow = direction == .ancestors ? "computed from" : "used by"
+            print(rendering.tree(title: "\(resolved.label), \(arrow):"), terminator: "")
+        case .mermaid:
+            print(rendering.mermaid(), terminator: "")
+        case .json:
+            try JSONOutput.print(LineageJSON(target: target, roots: resolved.roots, graph: graph))
+        }
+    }
+
+    /// One graph holding every node and edge of `graphs` (the lineages of a stage's several
+    /// outputs), each node at its smallest depth.
+    static func merged(_ graphs: [LineageGraph], direction: LineageGraph.Direction) -> LineageGraph {
+        guard var result = graphs.first else {
+            preconditionFailure("a lineage target has at least one root artifact")
+        }
+        var artifacts: [String: LineageGraph.ArtifactNode] = [:]
+        var stageRuns: [Int64: LineageGraph.StageRunNode] = [:]
+        var edges = Set<LineageGraph.Edge>()
+        for graph in graphs {
+            for node in graph.artifacts where (artifacts[node.artifact.hash]?.depth ?? .max) > node.depth {
+                artifacts[node.artifact.hash] = node
+            }
+            for node in graph.stageRuns where (stageRuns[node.stageRun.id!]?.depth ?? .max) > node.depth {
+                stageRuns[node.stageRun.id!] = node
+            }
+            edges.formUnion(graph.edges)
+        }
+        result.artifacts = artifacts.values.sorted { ($0.depth, $0.artifact.hash) < ($1.depth, $1.artifact.hash) }
+        result.stageRuns = stageRuns.values.sorted { ($0.depth, $0.stageRun.id!) < ($1.depth, $1.stageRun.id!) }
+        result.edges = edges.sorted { ($0.stageRunID, $0.role.rawValue, $0.port) < ($1.stageRunID, $1.role.rawValue, $1.port) }
+        return result
+    }
+}
+
+/// The lineage as `--format json` prints it.
+struct LineageJSON: Encodable {
+    struct Artifact: Encodable {
+        let hash: String
+        let mediaType: MediaType
+        let rawBytes: Int64
+        let depth: Int
+        let producedBy: Int64?
+        let removed: Date?
+    }
+
+    struct StageRun: Encodable {
+        let id: Int64
+        let run: Int64
+        let stage: String
+        let kind: String
+        let key: String
+        let params: [String: String]
+        let status: RunStatus
+        let cacheHit: Bool
+        let seconds: Double?
+        let started: Date
+        let depth: Int
+    }
+
+    struct Edge: Encodable {
+        let stageRun: Int64
+        let port: String
+        let artifact: String
+        let role: String
+    }
+
+    let target: String
+    let direction: String
+    let roots: [String]
+    let artifacts: [Artifact]
+    let stageRuns: [StageRun]
+    let edges: [Edge]
+
+    init(target: String, roots: [String], graph: LineageGraph) {
+        self.target = target
+        direction = graph.direction == .ancestors ? "up" : "down"
+        self.roots = roots
+        artifacts = graph.artifacts.map {
+            Artifact(hash: $0.artifact.hash, mediaType: $0.artifact.mediaType, rawBytes: $0.artifact.rawBytes,
+                     depth: $0.depth, producedBy: $0.artifact.producedBy, removed: $0.artifact.removed)
+        }
+        stageRuns = graph.stageRuns.map { node in
+            let s = node.stageRun
+            return StageRun(id: s.id!, run: s.runID, stage: s.stage, kind: s.kind, key: s.key,
+                            params: Dictionary(uniqueKeysWithValues: StageParameterText.pairs(s.params).map { ($0.name, $0.value) }),
+                            status: s.status, cacheHit: s.cacheHit, seconds: s.seconds, started: s.started, depth: node.depth)
+        }
+        edges = graph.edges.map { Edge(stageRun: $0.stageRunID, port: $0.port, artifact: $0.artifactHash, role: $0.role.rawValue) }
+    }
+}

@@ -1,0 +1,87 @@
+// `tlab run`: execute a pipeline with cache reuse, showing each stage and training as it goes, and
+// say where the report is.
+import ArgumentParser
+import Engine
+import Foundation
+import Pipeline
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: cached stages are reused, the others computed and recorded.",
+        discussion: """
+            Each stage prints a line when it starts computing (with why it must) and when it ends \
+            (cached, or computed in how long). On a terminal, training shows epoch, batch, loss, \
+            accuracy, images/s and ETA on a live line, and a line per epoch; in a log (or with --jobs \
+            above 1) a plain line per epoch names its stage and figures. A run \
+            killed or interrupted loses at most the stage in progress, and training resumes from its \
+            last epoch checkpoint when run again. The report goes to reports/<pipeline>/.
+
+            EXAMPLES:
+              tlab run
+              tlab run pipelines/smoke.yaml -S finetune.lr=3e-4 -S variants.frozen.epochs=3
+              tlab run --dry-run
+              tlab run --force finetune --jobs 2 > run.log
+
+            \(HelpText.exitStatus)
+            """)
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Show what would run and why, run nothing (like 'tlab status').")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Compute this stage even if cached: a stage of the file (every variant's copy) "
+        + "or one copy like finetune@frozen (repeatable).", valueName: "stage"))
+    var force: [String] = []
+
+    @Option(help: "Stages that may compute at once (independent variants).")
+    var jobs = 1
+
+    @Flag(help: "Print only computed and failed stages and where the report is.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Folder the report goes into, as <dir>/<pipeline>/.", valueName: "dir"),
+            completion: .directory)
+    var reports = "reports"
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+    }
+
+    func run() throws {
+        let plan = try pipelineOptions.plan()
+        try Self.checkStageNames(force, in: plan)
+        let store = try storeOptions.openOrCreate()
+        // On a terminal, one stage at a time, the trainer shows batches itself as a live line (on
+        // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose
+        // unlabelled lines would interleave, epoch summaries come as plain lines naming their stage.
+        let trainerShows = !quiet && jobs == 1 && Terminal.standardOutput.isInteractive
+        let batchProgress: TrainingProgress.Style = trainerShows ? .live : .quiet
+        let printer = RunEventPrinter(quiet: quiet, printsEpochs: !trainerShows)
+        let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, batchProgress: batchProgress,
+                                      toolVersion: TLab.toolVersion, exitOnInterrupt: true,
+                                      reportsDirectory: URL(fileURLWithPath: reports))
+        let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
+        if dryRun {
+            print(StatusCommand.render(try executor.dryRun(), pipeline: plan.name), terminator: "")
+            return
+        }
+        let summary = try executor.run()
+        let failed = summary.stages.filter { if case .failed = $0.state { return true } else { return false } }
+        guard failed.isEmpty else {
+            throw CommandError.runFailed(runID: summary.runID, stages: failed.map(\.name))
+        }
+        let computed = summary.computed.count
+        print("run \(summary.runID) finished: \(computed) computed, \(summary.stages.count - computed) cached")
+        if let markdown = summary.reportFiles.first(where: { $0.hasSuffix("/" + ReportWriter.markdownFile) }) {
+            print("report: \(DisplayFormat.path(URL(fileURLWithPath: markdown)))")
+        }
+    }
+
+    /// Fails with the plan's own message (nearest name, every stage) when a `--force` names no stage.
+    static func checkStageNames(_ names: [String], in plan: PipelinePlan) throws {
+        for name in names { _ = try plan.stages(named: name) }
+    }
+}

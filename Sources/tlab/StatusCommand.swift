@@ -1,0 +1,67 @@
+// `tlab status`: each stage of a pipeline, cached or to run, and why it would run (which parameter,
+// input or version changed against the last run of that stage). `tlab run --dry-run` prints the same.
+import ArgumentParser
+import Foundation
+import Pipeline
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show which stages are cached and which would run, and why.",
+        discussion: """
+            Computes every stage's key from the pipeline file, the overrides and the store, without \
+            running anything. A stage that would run says why: never run, a parameter changed (with \
+            the old and new value), an input changed, or a stage or engine version changed. A stage \
+            downstream of one that would run cannot know its inputs yet and says so.
+
+            EXAMPLES:
+              tlab status
+              tlab status pipelines/smoke.yaml -S variants.frozen.epochs=3
+              tlab status --json | jq '.[] | select(.cached | not) | .stage'
+            """)
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Count this stage as forced to run (repeatable).", valueName: "stage"))
+    var force: [String] = []
+
+    func run() throws {
+        let plan = try pipelineOptions.plan()
+        try RunCommand.checkStageNames(force, in: plan)
+        let store = try storeOptions.openOrCreate()
+        let previews = try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
+        if output.json { return try JSONOutput.print(previews.map(Preview.init)) }
+        print(Self.render(previews, pipeline: plan.name), terminator: "")
+    }
+
+    /// One stage as `--json` prints it.
+    struct Preview: Encodable {
+        let stage: String
+        let kind: String
+        let key: String?
+        let cached: Bool
+        let reasons: [String]
+
+        init(_ preview: StagePreview) {
+            (stage, kind, key, cached, reasons) = (preview.name, preview.kind.rawValue, preview.key, preview.cached,
+                                                   preview.reasons)
+        }
+    }
+
+    static func render(_ previews: [StagePreview], pipeline: String) -> String {
+        let terminal = Terminal.standardOutput
+        let toRun = previews.filter { !$0.cached }.count
+        var table = TextTable(["STATE", "STAGE", "KIND", "KEY", "WHY"])
+        for preview in previews {
+            table.append([preview.cached ? "cached" : "run", preview.name, preview.kind.rawValue,
+                          preview.key.map(DisplayFormat.short) ?? "-", preview.reasons.joined(separator: "; ")])
+        }
+        let lines = table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.hasPrefix("run ") ? terminal.paint(String(line), .yellow) : String(line)
+        }
+        let headline = "\(pipeline): \(previews.count) stages, \(previews.count - toRun) cached, \(toRun) to run\n"
+        return headline + lines.joined(separator: "\n")
+    }
+}
