@@ -90,6 +90,10 @@ final class ExecutorCacheTests: XCTestCase {
         XCTAssertEqual(forced.summary.computed, ["pretrain"])
         XCTAssertTrue(forced.events.all.contains(.stageStarted(stage: "pretrain", keyPrefix: String(forced.summary.stage("pretrain")!.key!.prefix(12)),
                                                                reason: "forced")))
+        XCTAssertThrowsError(try run(store: store, options: ExecutorOptions(force: ["pretrian"]))) { error in
+            XCTAssertTrue("\(error)".contains("pretrian"), "\(error)")
+        }
+        XCTAssertEqual(try store.lineage.runs().count, 2, "an unknown stage is refused before a run starts")
     }
 
     func testJobsDoNotChangeWhatIsComputed() throws {
