@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "CZlib",
+            "Engine", "Store", "CZlib", "CCrypto",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: engineFlags),
@@ -46,7 +46,8 @@ let package = Package(
         ], swiftSettings: engineFlags),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TlabTests", dependencies: ["Pipeline", "Store"]),
     ],
     swiftLanguageModes: [.v5]

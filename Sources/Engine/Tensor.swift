@@ -7,8 +7,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's version: part of every pipeline stage key, so bump it when numerics change.
-public let engineVersion = "0.1.0"
+/// The engine's numerics version: part of every pipeline stage key, so bump it whenever a change
+/// could alter any computed bit (kernels, reduction order, initialisers, RNG).
+public let engineVersion = 1
 
 /// A dense float32 tensor, outermost dimension first (NCHW for image batches).
 ///

@@ -16,31 +16,35 @@ public enum BlobCheck: Equatable, Sendable {
 
 extension BlobStore {
     /// Streams the uncompressed bytes of blob `hash` to `chunk` in pieces of at most 1 MiB, in order,
-    /// using a few MiB of memory whatever the blob size. The hash is checked after the last piece:
+    /// using a few MiB of memory whatever the blob size. `chunk` is called on a second thread (one call
+    /// at a time, never after this returns) so it overlaps decompression; if it throws, the read stops
+    /// and rethrows that error. The hash is checked after the last piece:
     /// if this throws `StoreError.corrupt`, the consumer has already seen bytes that are wrong and must
     /// discard everything it received. Returns the number of bytes delivered.
     @discardableResult
     public func read(_ hash: String, chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        let path = try blobPath(hash)
-        let file: PosixFile
-        do {
-            file = try PosixFile.openFile(path, flags: O_RDONLY)
-        } catch StoreError.io(_, _, ENOENT) {
-            throw StoreError.missing(hash: hash, path: path)
+        try withoutActuallyEscaping(chunk) { chunk in
+            try decompress(hash, delivery: VerifyingDelivery(consumer: chunk))
         }
+    }
+
+    /// Decompresses on this thread into a ring of buffers that `delivery` hands on and hashes on its
+    /// own thread; checks the frame ends exactly at the end of the file and the digest matches.
+    private func decompress(_ hash: String, delivery: VerifyingDelivery) throws -> Int64 {
+        let file = try openBlob(hash)
         defer { file.closeFile() }
+        let path = file.path
         func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
 
         let decoder = try ZstdDecoder()
-        let hasher = BackgroundHasher()
         let inputBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
-        // Three output buffers: one being filled, one with the consumer or the hasher, one spare.
+        // Three output buffers: one being filled, one being delivered, one spare.
         let outputs = (0..<3).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkBytes, alignment: 64)
         }
         let freeOutputs = DispatchSemaphore(value: outputs.count)
         defer {
-            hasher.drain()
+            delivery.drain()
             inputBuffer.deallocate()
             outputs.forEach { $0.deallocate() }
         }
@@ -51,9 +55,10 @@ extension BlobStore {
         var next = 0
         while !decoder.frameComplete {
             freeOutputs.wait()
-            var handedToHasher = false
+            var submitted = false
             // The semaphore must be back at its start value before it is freed, also on errors.
-            defer { if !handedToHasher { freeOutputs.signal() } }
+            defer { if !submitted { freeOutputs.signal() } }
+            if let error = delivery.failure { throw error }
             let output = outputs[next % outputs.count]
             next += 1
             var produced = 0
@@ -75,10 +80,8 @@ extension BlobStore {
                 }
             }
             guard produced > 0 else { continue }
-            let piece = UnsafeRawBufferPointer(rebasing: output[..<produced])
-            try chunk(piece)
-            handedToHasher = true
-            hasher.update(piece, then: { freeOutputs.signal() })
+            submitted = true
+            delivery.submit(UnsafeRawBufferPointer(rebasing: output[..<produced]), then: { freeOutputs.signal() })
             total += Int64(produced)
         }
         var trailing = input.size - input.pos
@@ -86,7 +89,7 @@ extension BlobStore {
         if trailing > 0 {
             throw corrupt("unexpected bytes after the zstd frame")
         }
-        let digest = hasher.finalize()
+        let digest = try delivery.finish()
         guard digest == hash else { throw corrupt("its content hashes to \(digest)") }
         return total
     }
@@ -119,6 +122,8 @@ extension BlobStore {
     }
 
     /// Re-reads blob `hash` and reports whether it is there and decompresses to bytes with its hash.
+    /// A blob that cannot be read at all (an I/O error) counts as corrupt, with the error as reason:
+    /// either way it cannot serve as a cached output.
     public func verify(_ hash: String) -> BlobCheck {
         do {
             try read(hash) { _ in }
@@ -143,19 +148,23 @@ extension BlobStore {
     }
 
     /// The content size written in the frame header of blob `hash`, if any.
-    private func storedContentSize(_ hash: String) throws -> Int64? {
-        let path = try blobPath(hash)
-        let file: PosixFile
-        do {
-            file = try PosixFile.openFile(path, flags: O_RDONLY)
-        } catch StoreError.io(_, _, ENOENT) {
-            throw StoreError.missing(hash: hash, path: path)
-        }
+    func storedContentSize(_ hash: String) throws -> Int64? {
+        let file = try openBlob(hash)
         defer { file.closeFile() }
         // A zstd frame header is at most 18 bytes.
         let header = UnsafeMutableRawBufferPointer.allocate(byteCount: 18, alignment: 8)
         defer { header.deallocate() }
         let n = try file.readFully(into: header)
         return ZstdDecoder.contentSize(ofFrameStart: UnsafeRawBufferPointer(rebasing: header[..<n])).map(Int64.init)
+    }
+
+    /// Opens blob `hash` for reading; no file there is `StoreError.missing`.
+    private func openBlob(_ hash: String) throws -> PosixFile {
+        let path = try blobPath(hash)
+        do {
+            return try PosixFile.openFile(path, flags: O_RDONLY)
+        } catch StoreError.io(_, _, ENOENT) {
+            throw StoreError.missing(hash: hash, path: path)
+        }
     }
 }

@@ -28,16 +28,16 @@ public struct BlobInfo: Equatable, Hashable, Sendable {
 /// Layout of `root`: `blobs/` (fan-out by the first two hex digits), `tmp/` (puts in progress or
 /// left by a crash), `quarantine/` (blobs found corrupt), `lock` (see `StoreLock`). Other files, such
 /// as the lineage database, may live beside them.
-public final class BlobStore {
+public final class BlobStore: Sendable {
     public let root: URL
     /// zstd level used when a put does not name one.
-    public let defaultLevel: Int32
+    public let defaultLevel: Int
 
     let blobsPath: String
     let tmpPath: String
     let quarantinePath: String
 
-    private init(root: URL, defaultLevel: Int32) {
+    private init(root: URL, defaultLevel: Int) {
         self.root = root
         self.defaultLevel = defaultLevel
         blobsPath = root.appendingPathComponent("blobs").path
@@ -49,7 +49,7 @@ public final class BlobStore {
     /// folder, or one holding only hidden files (such as `.gitkeep`), is made into a store; any other
     /// folder without `blobs/` is refused with `StoreError.notAStore`, so a mistyped path never gets
     /// blob folders scattered into it.
-    public static func open(root: URL, create: Bool = true, defaultLevel: Int32 = 3) throws -> BlobStore {
+    public static func open(root: URL, create: Bool = true, defaultLevel: Int = 3) throws -> BlobStore {
         let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel)
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
@@ -85,7 +85,7 @@ public final class BlobStore {
 
     /// Stores `data` and returns its id and sizes.
     @discardableResult
-    public func put(_ data: Data, level: Int32? = nil) throws -> BlobInfo {
+    public func put(_ data: Data, level: Int? = nil) throws -> BlobInfo {
         try put(rawBytes: Int64(data.count), level: level) { try $0.write(data) }
     }
 
@@ -94,7 +94,7 @@ public final class BlobStore {
     /// it the frame header carries no content size; everything else works the same. If `body` throws,
     /// nothing is stored and the error is rethrown.
     @discardableResult
-    public func put(rawBytes: Int64? = nil, level: Int32? = nil,
+    public func put(rawBytes: Int64? = nil, level: Int? = nil,
                     _ body: (BlobWriter) throws -> Void) throws -> BlobInfo {
         let tempPath = tmpPath + "/\(getpid())-\(UUID().uuidString).tmp"
         let file = try PosixFile.openFile(tempPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
@@ -110,8 +110,8 @@ public final class BlobStore {
             try file.sync()
             file.closeFile()
             closed = true
-            try commit(tempPath, as: hash)
-            return BlobInfo(hash: hash, rawBytes: writer.bytesWritten, storedBytes: writer.storedBytes)
+            let stored = try commit(tempPath, as: hash, storedBytes: writer.storedBytes)
+            return BlobInfo(hash: hash, rawBytes: writer.bytesWritten, storedBytes: stored)
         } catch {
             if !closed { file.closeFile() }
             _ = try? PosixFile.removeFile(tempPath)
@@ -121,7 +121,7 @@ public final class BlobStore {
 
     /// Stores the contents of the file at `url`, streaming it.
     @discardableResult
-    public func put(fileAt url: URL, level: Int32? = nil) throws -> BlobInfo {
+    public func put(fileAt url: URL, level: Int? = nil) throws -> BlobInfo {
         let source = try PosixFile.openFile(url.path, flags: O_RDONLY)
         defer { source.closeFile() }
         let size = try source.size()
@@ -136,13 +136,18 @@ public final class BlobStore {
         }
     }
 
-    /// Moves a finished temporary file to its blob path. If the blob is already there (a concurrent or
-    /// earlier put of the same content) the temporary file is dropped instead.
-    private func commit(_ tempPath: String, as hash: String) throws {
+    /// Moves a finished temporary file of `storedBytes` to its blob path. If the blob is already there
+    /// (a concurrent or earlier put of the same content, perhaps at another level) the temporary file is
+    /// dropped instead and the blob's modification time is set to now. Returns the size of the file
+    /// that is now in place.
+    private func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
         let target = try blobPath(hash)
-        if PosixFile.exists(target) {
+        var existing = stat()
+        if stat(target, &existing) == 0 {
             try PosixFile.removeFile(tempPath)
-            return
+            // Freshen it like git does: a gc grace period by modification time then counts from this put.
+            _ = utimes(target, nil)
+            return Int64(existing.st_size)
         }
         let fanOut = (target as NSString).deletingLastPathComponent
         // A gc removing an emptied fan-out folder between mkdir and rename makes rename fail with
@@ -158,6 +163,7 @@ public final class BlobStore {
             }
         }
         try PosixFile.syncDirectory(fanOut)
+        return storedBytes
     }
 
     // MARK: Paths and listing

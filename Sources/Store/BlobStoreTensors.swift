@@ -6,7 +6,7 @@ extension BlobStore {
     /// copy of the data is made; the exact size goes into the zstd frame header).
     @discardableResult
     public func putTensors(_ tensors: [TensorSource], metadata: [String: String] = [:],
-                           level: Int32? = nil) throws -> BlobInfo {
+                           level: Int? = nil) throws -> BlobInfo {
         let header = try SafeTensors.header(for: tensors, metadata: metadata)
         return try put(rawBytes: header.fileBytes, level: level) { writer in
             try SafeTensors.encode(tensors, metadata: metadata, to: writer.write)
@@ -15,18 +15,19 @@ extension BlobStore {
 
     /// Stores a small in-memory archive as one safetensors blob.
     @discardableResult
-    public func putTensors(_ archive: TensorArchive, level: Int32? = nil) throws -> BlobInfo {
+    public func putTensors(_ archive: TensorArchive, level: Int? = nil) throws -> BlobInfo {
         try SafeTensors.withSources(archive.tensors) { try putTensors($0, metadata: archive.metadata, level: level) }
     }
 
     /// Streams tensor blob `hash` into caller memory: `destination` is asked once per tensor, in data
-    /// order, for a buffer of at least `entry.byteCount` bytes (nil skips the tensor). Returns the
-    /// header. The hash is checked at the end: if this throws, the destinations hold bytes that must
-    /// not be used.
+    /// order, for a buffer of at least `entry.byteCount` bytes (nil skips the tensor); like the chunk
+    /// consumer of `read(_:chunk:)` it runs on the store's delivery thread, before this returns.
+    /// Returns the header. The hash is checked at the end: if this throws, the destinations hold bytes
+    /// that must not be used.
     @discardableResult
     public func readTensors(_ hash: String,
                             into destination: (TensorEntry) throws -> UnsafeMutableRawBufferPointer?) throws -> SafeTensorsHeader {
-        let size = try? info(hash).rawBytes
+        let size = try? storedContentSize(hash)
         return try withoutActuallyEscaping(destination) { destination in
             let decoder = SafeTensorsDecoder(totalBytes: size, destination: destination)
             try read(hash) { try decoder.consume($0) }

@@ -45,5 +45,14 @@ public final class BlobWriter {
     private func emit(_ compressed: UnsafeRawBufferPointer) throws {
         try file.writeAll(compressed)
         storedBytes += Int64(compressed.count)
+        // Without this the kernel holds up to its dirty limit in memory and the final fsync of a
+        // 1 GiB blob waited ~0.4 s for the disk; flushing as we go overlaps that with compression.
+        if storedBytes - lastWriteback >= Self.writebackBytes {
+            file.startWriteback()
+            lastWriteback = storedBytes
+        }
     }
+
+    private var lastWriteback: Int64 = 0
+    private static let writebackBytes: Int64 = 32 << 20
 }

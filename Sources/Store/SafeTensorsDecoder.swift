@@ -10,6 +10,7 @@ public final class SafeTensorsDecoder {
     private let destination: (TensorEntry) throws -> UnsafeMutableRawBufferPointer?
     private let totalBytes: Int64?
     private var pending = Data()
+    /// The parsed header, once its bytes have all arrived.
     public private(set) var header: SafeTensorsHeader?
     private var targets: [UnsafeMutableRawBufferPointer?] = []
     private var consumed: Int64 = 0
@@ -23,6 +24,7 @@ public final class SafeTensorsDecoder {
         self.destination = destination
     }
 
+    /// Takes the next bytes of the file, in order, in pieces of any size.
     public func consume(_ bytes: UnsafeRawBufferPointer) throws {
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -53,24 +55,19 @@ public final class SafeTensorsDecoder {
     @discardableResult
     public func finish() throws -> SafeTensorsHeader {
         guard let header, consumed == header.fileBytes else {
-            let expected = header?.fileBytes ?? 8 + Int64(pending.count)
-            throw SafeTensorsError.truncated(expectedBytes: max(expected, 8), actualBytes: consumed)
+            let expected = try header?.fileBytes ?? Int64(pending.count < 8 ? 8 : headerEnd())
+            throw SafeTensorsError.truncated(expectedBytes: expected, actualBytes: consumed)
         }
         return header
     }
 
     /// Buffers the length prefix and the JSON; parses once complete. Returns the unused bytes.
     private func consumeHeader(_ bytes: Slice<UnsafeRawBufferPointer>) throws -> Slice<UnsafeRawBufferPointer> {
-        var wanted: Int64 = 8
-        if pending.count >= 8 {
-            wanted = 8 + (try SafeTensors.headerLength(prefix: pending.prefix(8), available: totalBytes))
-        }
-        let take = min(bytes.count, Int(wanted) - pending.count)
+        let wanted = pending.count < 8 ? 8 : try headerEnd()
+        let take = min(bytes.count, wanted - pending.count)
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(take)))
         consumed += Int64(take)
-        if pending.count == 8 {
-            _ = try SafeTensors.headerLength(prefix: pending, available: totalBytes)
-        } else if pending.count == Int(wanted) {
+        if pending.count >= 8, pending.count == (try headerEnd()) {
             let parsed = try SafeTensorsHeader.parse(json: pending.dropFirst(8))
             if let total = totalBytes, total != parsed.fileBytes {
                 throw total < parsed.fileBytes
@@ -89,5 +86,10 @@ public final class SafeTensorsDecoder {
             pending = Data()
         }
         return bytes.dropFirst(take)
+    }
+
+    /// Where the JSON header ends, from the buffered length prefix.
+    private func headerEnd() throws -> Int {
+        Int(8 + (try SafeTensors.headerLength(prefix: pending.prefix(8), available: totalBytes)))
     }
 }

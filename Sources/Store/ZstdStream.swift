@@ -12,32 +12,40 @@ private func check(_ code: Int, _ operation: String) throws -> Int {
 
 /// Compresses a stream of bytes into a single zstd frame, handing compressed output to a sink.
 final class ZstdEncoder {
-    /// Inputs at least this large are compressed by zstd worker threads. Measured on the 2-core
-    /// build machine with 1 GiB of float32 noise at level 3: single-threaded compression (~400 MB/s)
-    /// plus SHA-256 on the same thread gave ~300 MB/s; two workers let the calling thread hash while
-    /// both cores compress (see `StoreBenchmark`). Below a few zstd jobs' worth of input the thread
-    /// start-up costs more than it saves, hence the floor.
-    static let parallelThreshold: Int64 = 16 << 20
-    static let workerCount: Int32 = Int32(min(ProcessInfo.processInfo.activeProcessorCount, 4))
+    /// zstd worker threads for an input of `bytes` (nil: unknown size), 0 meaning compress on the
+    /// calling thread. Workers let the caller hash while the cores compress, which pays only when a
+    /// core is free. Measured on the 2-core build machine, level 3, float32 noise, put MB/s, while other
+    /// builds kept the load average near 9: 512 MiB: 0 workers 206-225, 1 worker 166-170 (compression
+    /// and hashing then take turns), 2 workers 213-294; 64 MiB: 0 workers 202-289, 2 workers 154-214
+    /// with 20% more CPU; 16 MiB: no gain. With a free core, zstd alone went 1.5-2x faster at level 3
+    /// (shared/research/swift-feasibility.md §4). Whether a core is free cannot be known cheaply (the
+    /// load average lags by a minute and counts our own training that just ended), so the rule is by
+    /// size only: as many workers as cores (at most 4) from 64 MiB or for an unknown size.
+    static func workers(forBytes bytes: Int64?) -> Int32 {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard cores > 1, bytes.map({ $0 >= 64 << 20 }) ?? true else { return 0 }
+        return Int32(min(cores, 4))
+    }
 
     private let context: OpaquePointer
     private let output: UnsafeMutableRawBufferPointer
 
     /// `pledgedBytes`, when known, goes into the frame header as its content size and is enforced.
-    init(level: Int32, pledgedBytes: Int64?) throws {
+    init(level: Int, pledgedBytes: Int64?) throws {
         guard let ctx = ZSTD_createCCtx() else {
             throw StoreError.compression(operation: "create context", message: "out of memory")
         }
         context = ctx
         output = .allocate(byteCount: 1 << 20, alignment: 64)
         do {
-            _ = try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level), "set level \(level)")
+            _ = try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
             if let size = pledgedBytes {
                 _ = try check(ZSTD_CCtx_setPledgedSrcSize(ctx, UInt64(size)), "pledge size \(size)")
             }
-            if pledgedBytes.map({ $0 >= Self.parallelThreshold }) ?? true, Self.workerCount > 1 {
+            let workers = Self.workers(forBytes: pledgedBytes)
+            if workers > 0 {
                 // A libzstd built without threads rejects this; compressing on one thread is then fine.
-                _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_nbWorkers, Self.workerCount)
+                _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_nbWorkers, workers)
             }
         } catch {
             ZSTD_freeCCtx(ctx)

@@ -4,6 +4,11 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (build with -c release; numbers from debug builds are meaningless).",
-        subcommands: [BenchKernels.self]
+        discussion: """
+            EXAMPLES:
+              tlab bench store --size-mib 1024 --runs 3
+              tlab bench kernels --runs 5 --json
+            """,
+        subcommands: [BenchStore.self, BenchKernels.self]
     )
 }

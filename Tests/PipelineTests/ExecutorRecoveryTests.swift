@@ -71,7 +71,7 @@ final class ExecutorRecoveryTests: XCTestCase {
         let crashed = try dead.startStageRun(runID: crashedRun.id!, key: finished.key, stage: stage, kind: "fine-tune", params: finished.params)
         let checkpointBlob = try store.blobs.info(epochOne.artifactHash)
         try dead.recordCheckpoint(stageRunID: crashed.id!, key: finished.key, step: 1,
-                                  artifact: ArtifactRecord(blob: checkpointBlob, mediaType: .tensors))
+                                  artifact: ArtifactRecord(blob: checkpointBlob, mediaType: .tensor))
         // The finished run's result is gone too, or the next run would simply reuse it.
         XCTAssertTrue(try store.blobs.remove(try XCTUnwrap(expected["weights"])))
 

@@ -35,7 +35,7 @@ final class BlobCrashTests: XCTestCase {
             try store.put(rawBytes: 1 << 30) { writer in
                 for i in 0..<1024 {
                     try writer.write(chunk)
-                    if i == 3 { FileManager.default.createFile(atPath: root + "/started", contents: nil) }
+                    if i == 3 { _ = FileManager.default.createFile(atPath: root + "/started", contents: nil) }
                     usleep(20_000)
                 }
             }

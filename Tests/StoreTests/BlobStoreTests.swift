@@ -17,6 +17,20 @@ final class BlobStoreTests: XCTestCase {
         XCTAssertTrue(path.hasSuffix("/blobs/\(info.hash.prefix(2))/\(info.hash.dropFirst(2)).zst"), path)
     }
 
+    func testPuttingExistingContentAgainKeepsTheFirstFile() throws {
+        let store = try BlobStore.open(root: try makeScratchFolder())
+        let data = Data(repeating: 1, count: 100_000) + testBytes(100_000)
+        let first = try store.put(data, level: 1)
+        let path = try store.path(of: first.hash).path
+        let old = Date(timeIntervalSinceNow: -86_400)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        let again = try store.put(data, level: 19)
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+        XCTAssertGreaterThan(modified, old.addingTimeInterval(3600), "a repeated put freshens the blob for gc's grace period")
+        XCTAssertEqual(again, first, "the blob in place (level 1) is reported, not the discarded level-19 copy")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.tmpPath), [])
+    }
+
     func testEmptyAndCompressibleBlobs() throws {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let empty = try store.put(Data())
@@ -38,6 +52,25 @@ final class BlobStoreTests: XCTestCase {
         let list = try runProgram("/usr/bin/zstd", ["-lv", try store.path(of: info.hash).path])
         XCTAssertTrue(String(decoding: list.output, as: UTF8.self).contains("300000 B"),
                       String(decoding: list.output, as: UTF8.self))
+    }
+
+    func testABlobCompressedByWorkerThreadsIsStillOneFrameWithItsSize() throws {
+        let store = try BlobStore.open(root: try makeScratchFolder())
+        let size: Int64 = 64 << 20
+        if ProcessInfo.processInfo.activeProcessorCount > 1 { XCTAssertGreaterThan(ZstdEncoder.workers(forBytes: size), 0) }
+        let block = testBytes(1 << 20, seed: 5)
+        var hasher = SHA256Hasher()
+        for _ in 0..<64 { hasher.update(block) }
+        let expected = hasher.finalize()
+        let info = try store.put(rawBytes: size) { writer in
+            for _ in 0..<64 { try writer.write(block) }
+        }
+        XCTAssertEqual(info.hash, expected)
+        let list = try runProgram("/usr/bin/zstd", ["-lv", try store.path(of: info.hash).path])
+        let text = String(decoding: list.output, as: UTF8.self)
+        XCTAssertTrue(text.contains("# Zstandard Frames: 1"), text)
+        XCTAssertTrue(text.contains("\(size) B"), text)
+        XCTAssertEqual(store.verify(info.hash), .intact)
     }
 
     func testStreamingPutMatchesWholePutAndEnforcesDeclaredSize() throws {

@@ -40,7 +40,7 @@ final class LineageCheckpointTests: XCTestCase {
         func checkpoint(of stage: StageRunRecord, _ bytes: Data) throws -> String {
             let blob = try recorded.store.put(bytes)
             try lineage.recordCheckpoint(stageRunID: stage.id!, key: stage.key, step: 1,
-                                         artifact: ArtifactRecord(blob: blob, mediaType: .tensors))
+                                         artifact: ArtifactRecord(blob: blob, mediaType: .tensor))
             try recorded.age(blob.hash, by: 7200)
             return blob.hash
         }

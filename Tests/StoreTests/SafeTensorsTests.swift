@@ -176,6 +176,18 @@ final class SafeTensorsTests: XCTestCase {
                        .invalidField(tensor: "__metadata__", field: "epochs", problem: "must be a string"))
     }
 
+    func testStreamingDecoderRefusesAnEmptyHeaderAndShortInput() throws {
+        let decoder = SafeTensorsDecoder { _ in nil }
+        XCTAssertThrowsError(try Data(count: 8).withUnsafeBytes { try decoder.consume($0) }) { error in
+            guard case .headerNotJSON? = error as? SafeTensorsError else { return XCTFail("\(error)") }
+        }
+        let short = SafeTensorsDecoder { _ in nil }
+        try Data([16, 0, 0]).withUnsafeBytes { try short.consume($0) }
+        XCTAssertThrowsError(try short.finish()) { error in
+            XCTAssertEqual(error as? SafeTensorsError, .truncated(expectedBytes: 8, actualBytes: 3))
+        }
+    }
+
     func testEncoderRefusesInconsistentTensors() {
         let two = Data([1, 2])
         XCTAssertThrowsError(try SafeTensors.encode(TensorArchive(tensors: [NamedTensor(name: "x", dtype: .f32, shape: [1], data: two)]))) { error in

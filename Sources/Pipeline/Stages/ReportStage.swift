@@ -17,7 +17,8 @@ struct ReportStage: Stage {
         }
         let report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
                                       dagMermaid: context.pipeline.renderDAG(.mermaid),
-                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:])
+                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:],
+                                      title: context.parameters.optionalString("title"))
         var outputs: [String: StageOutput] = [Self.modelOutput: try .json(report)]
         for (name, text) in try ReportWriter.render(report) {
             let type: MediaType = name.hasSuffix(".md") ? .markdown : name.hasSuffix(".csv") ? .csv : .svg
@@ -68,7 +69,7 @@ struct ReportStage: Stage {
                 StageProvenance(name: record.stage, kind: StageKind(rawValue: record.kind) ?? .report, keyPrefix: String(record.key.prefix(12)),
                                 cache: record.cacheHit ? .hit : .computed, seconds: record.seconds ?? 0)
             },
-            toolVersion: run.toolVersion, engineVersion: Engine.engineVersion, seed: UInt64(run.seed ?? 0),
+            toolVersion: run.toolVersion, engineVersion: String(Engine.engineVersion), seed: UInt64(run.seed ?? 0),
             machine: .current, runDate: run.started)
     }
 }

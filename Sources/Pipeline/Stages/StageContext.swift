@@ -130,7 +130,7 @@ final class StageContext {
     func saveCheckpoint(_ checkpoint: Checkpoint, step: Int) throws {
         let blob = try withTensorSources(checkpoint.tensors) { try store.blobs.putTensors($0, metadata: checkpoint.metadata) }
         try store.lineage.recordCheckpoint(stageRunID: stageRunID, key: key.hex, step: step,
-                                           artifact: ArtifactRecord(blob: blob, mediaType: .tensors))
+                                           artifact: ArtifactRecord(blob: blob, mediaType: .tensor))
     }
 
     /// The checkpoint an earlier, unfinished stage run of the same key left, if any: a training

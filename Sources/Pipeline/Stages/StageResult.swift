@@ -23,7 +23,7 @@ enum StageOutput {
 
     var mediaType: MediaType {
         switch self {
-        case .tensors, .weights: return .tensors
+        case .tensors, .weights: return .tensor
         case .json: return .json
         case .text(_, let type): return type
         case .file: return .raw
