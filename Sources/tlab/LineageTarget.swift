@@ -22,7 +22,7 @@ struct LineageTarget {
                 throw CommandError.fileNotAnArtifact(path: target, hash: hash)
             }
         }
-        if let stageRun = try store.lineage.latestStageRun(stage: target) {
+        if let stageRun = try store.lineage.latestStageRun(stage: target), !stageRun.outputs.isEmpty {
             let record = stageRun.record
             return LineageTarget(label: "stage \(target), run \(record.runID) (stage run \(record.id!))",
                                  roots: stageRun.outputs.sorted { $0.key < $1.key }.map(\.value))

@@ -16,8 +16,7 @@ final class TlabBinaryTests: XCTestCase {
         XCTAssertTrue(root.stdout.contains("--generate-completion-script bash"), root.stdout)
         let commands = root.stdout.components(separatedBy: "SUBCOMMANDS:")[1].split(separator: "\n")
             .compactMap { line in line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil }
-            // `bench` is the benchmark group other branches own; its help is theirs to write.
-            .filter { $0 != "See" && $0 != "bench" }
+            .filter { $0 != "See" }
         XCTAssertTrue(commands.contains("lineage") && commands.contains("verify"), "\(commands)")
         for command in commands {
             let help = try tlab([command, "--help"], in: folder)
