@@ -41,7 +41,7 @@ struct LineageTarget {
             throw CommandError.unknownLineageTarget(path)
         }
         defer { try? handle.close() }
-        var hasher = SHA256Hasher()
+        var hasher = Digest()
         while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
             hasher.update(piece)
         }

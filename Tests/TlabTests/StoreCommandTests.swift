@@ -101,7 +101,7 @@ final class StoreCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let exported = try Data(contentsOf: folder.appendingPathComponent("train.safetensors"))
         XCTAssertEqual(try SafeTensors.decode(exported), try store.blobs.readTensors(hashes.images))
-        XCTAssertEqual(SHA256Hasher.hex(exported), hashes.images)
+        XCTAssertEqual(Digest.sha256Hex(exported), hashes.images)
     }
 
     func testExportedNpyMatchesNumPysBytes() throws {
