@@ -14,6 +14,7 @@ final class DigestTests: XCTestCase {
         var digest = Digest(.md5)
         digest.update(Data("a".utf8))
         digest.update(Data("bc".utf8))
-        XCTAssertEqual(digest.finalize(), "900150983cd24fb0d6963f7d28e17f72")
+        let hex = digest.finalize()
+        XCTAssertEqual(hex, "900150983cd24fb0d6963f7d28e17f72")
     }
 }
