@@ -18,9 +18,12 @@ public enum StoreBenchmark {
         /// the wall time the run would take with its cores to itself.
         public let putCallerCPUSeconds: [Double]
         public let readCallerCPUSeconds: [Double]
+        /// SHA-256 alone over the tensor's bytes in memory, once per run: the floor under both directions.
+        public let hashSeconds: [Double]
 
         public var putMBps: [Double] { putSeconds.map { Double(rawBytes) / 1e6 / $0 } }
         public var readMBps: [Double] { readSeconds.map { Double(rawBytes) / 1e6 / $0 } }
+        public var hashMBps: [Double] { hashSeconds.map { Double(rawBytes) / 1e6 / $0 } }
         public var compressionRatio: Double { Double(rawBytes) / Double(storedBytes) }
     }
 
@@ -45,7 +48,14 @@ public enum StoreBenchmark {
         var putSeconds: [Double] = [], putCPU: [Double] = [], putCaller: [Double] = []
         var readSeconds: [Double] = [], readCPU: [Double] = [], readCaller: [Double] = []
         var stored: Int64 = 0
+        var hashSeconds: [Double] = []
         for run in 0..<runs {
+            let hashStart = DispatchTime.now()
+            var digest = Digest()
+            digest.update(UnsafeRawBufferPointer(source))
+            _ = digest.finalize()
+            hashSeconds.append(seconds(since: hashStart))
+
             var start = DispatchTime.now(), cpuStart = processCPUSeconds(), callerStart = threadCPUSeconds()
             let info = try store.putTensors(tensor)
             putSeconds.append(seconds(since: start))
@@ -69,7 +79,7 @@ public enum StoreBenchmark {
         let raw = try SafeTensors.header(for: tensor).fileBytes
         return Result(rawBytes: raw, storedBytes: stored, putSeconds: putSeconds, readSeconds: readSeconds,
                       putCPUSeconds: putCPU, readCPUSeconds: readCPU,
-                      putCallerCPUSeconds: putCaller, readCallerCPUSeconds: readCaller)
+                      putCallerCPUSeconds: putCaller, readCallerCPUSeconds: readCaller, hashSeconds: hashSeconds)
     }
 
     /// Deterministic N(0, 0.05²)-like values: the sum of four xorshift uniforms, centred and scaled.

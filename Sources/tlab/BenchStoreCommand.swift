@@ -35,6 +35,7 @@ struct BenchStore: ParsableCommand {
         print("            CPU s all threads: \(cpu(result.putCPUSeconds)); calling thread: \(cpu(result.putCallerCPUSeconds))")
         print("get+verify: \(summary(result.readMBps))")
         print("            CPU s all threads: \(cpu(result.readCPUSeconds)); calling thread: \(cpu(result.readCallerCPUSeconds))")
+        print("sha-256:    \(summary(result.hashMBps))")
     }
 
     private func cpu(_ seconds: [Double]) -> String {
