@@ -1,5 +1,6 @@
 # Summarises benchmarks/run.sh and run-models.sh output: per case, our median figure, the
-# reference's, and the median (min..max) of the paired per-round ratios, against the issue's targets.
+# reference's, the median (min..max) of the paired per-round ratios, and the median ratio of flops
+# per CPU-second (less sensitive to other processes taking the cores), against the issue's targets.
 import argparse
 import json
 import statistics
@@ -31,19 +32,20 @@ for round_number in range(1, args.rounds + 1):
     ours = load(args.directory, "ours", round_number)
     references = {**load(args.directory, "numpy", round_number), **load(args.directory, "torch", round_number)}
     for name, result in ours.items():
-        entry = pairs.setdefault(name, {"ours": [], "reference": [], "ratios": [], "memory": []})
+        entry = pairs.setdefault(name, {"ours": [], "reference": [], "ratios": [], "cpuRatios": [], "memory": []})
         entry["ours"].append(result[args.metric])
         reference = references.get(name)
         if reference:
             entry["reference"].append(reference[args.metric])
             entry["ratios"].append(result[args.metric] / reference[args.metric])
+            entry["cpuRatios"].append(result["gflopsPerCPUSecond"] / reference["gflopsPerCPUSecond"])
         if "peakResidentMiB" in result:
             entry["memory"].append((result["peakResidentMiB"], reference["peakResidentMiB"] if reference else None))
 
 show_memory = any(entry["memory"] for entry in pairs.values())
 print(f"{args.metric}: median over rounds; ratio = ours / the reference run right after it"
       + ("; peak RSS MiB of the last round, ours / reference" if show_memory else ""))
-print(f"{'case':<42} {'ours':>8} {'ref':>8} {'ratio':>7}  {'(min..max)':<12}  target"
+print(f"{'case':<42} {'ours':>8} {'ref':>8} {'ratio':>7}  {'(min..max)':<12}  per-CPU-s ratio  target"
       + ("   peak RSS" if show_memory else ""))
 for name, entry in pairs.items():
     target = next((t for prefix, t in TARGETS if name.startswith(prefix)), None)
@@ -51,9 +53,9 @@ for name, entry in pairs.items():
     if entry["ratios"]:
         ratios = entry["ratios"]
         line += (f"{statistics.median(entry['reference']):8.1f} {statistics.median(ratios):7.2f}  "
-                 f"{f'({min(ratios):.2f}..{max(ratios):.2f})':<12}  ")
+                 f"{f'({min(ratios):.2f}..{max(ratios):.2f})':<12}  {statistics.median(entry['cpuRatios']):15.2f}  ")
     else:
-        line += f"{'-':>8} {'-':>7}  {'':<12}  "
+        line += f"{'-':>8} {'-':>7}  {'':<12}  {'-':>15}  "
     line += f"{'>= ' + str(target) if target else '-':<7}"
     if entry["memory"]:
         ours_memory, reference_memory = entry["memory"][-1]

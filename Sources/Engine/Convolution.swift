@@ -10,22 +10,28 @@
 /// - `input` / `output` may be channel slices of larger buffers (DenseNet's block buffer): the
 ///   convolution reads only the view's channels and overwrites only the output view's channels.
 ///
+/// - `outputMoments`: if given, receives `2·outChannels` values: per output channel the sum of y over
+///   batch and pixels, then the sums of squares: the next BatchNorm's batch statistics, gathered while
+///   y is still in cache.
+///
 /// Threads split images (× pixel tiles when strided); each output element is computed by one chunk
-/// in a fixed order.
+/// in a fixed order, and moments are summed per chunk and added in chunk order.
 public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, inputTransform: ConvInputTransform? = nil,
-                               output y: ImageView) {
+                               output y: ImageView, outputMoments: UnsafeMutablePointer<Double>? = nil) {
     g.checkInput(x, "convolutionForward input")
     g.checkOutput(y, batch: x.batch, "convolutionForward output")
     if PaddedImage.applies(to: g) {
         paddedConvolution(g, input: x, weights: weights, bias: bias, inputTransform: inputTransform, output: y,
-                          accumulate: false)
+                          accumulate: false, outputMoments: outputMoments)
         return
     }
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
     let tiles = PixelTiles(plane: plane, preferredWidth: 256)
+    let moments = OutputMoments(into: outputMoments, channels: m, chunks: x.batch * tiles.count)
+    defer { moments?.finish() }
     parallelFor(chunks: x.batch * tiles.count) { chunk in
         let n = chunk / tiles.count, pixels = tiles[chunk % tiles.count]
         let columns = ImplicitColumns(g: g, image: x.channel(n, 0), transform: inputTransform)
@@ -39,11 +45,13 @@ public func convolutionForward(_ g: ConvGeometry, input x: ImageView, weights: U
                         b: PackedBPanel(base: packedB.pointer, kc: kc), c: out, ldc: plane, alpha: 1,
                         beta: pc == 0 ? 0 : 1)
         }
-        if let bias {
-            for co in 0..<m {
-                let row = out + co * plane, b = bias[co]
+        for co in 0..<m {
+            let row = out + co * plane
+            if let bias {
+                let b = bias[co]
                 for t in 0..<pixels.count { row[t] += b }
             }
+            moments?.add(row, count: pixels.count, channel: co, chunk: chunk)
         }
     }
 }

@@ -32,7 +32,19 @@ struct PaddedImage {
         // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
         let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
         storage = PackBuffer(count: count)
-        storage.pointer.initialize(repeating: 0, count: count)
+        // Zero only what `load` never writes: the border of each plane and the slack after the last.
+        let top = g.padTop * paddedWidth, interiorEnd = (g.padTop + g.inputHeight) * paddedWidth
+        for ci in 0..<g.inChannels {
+            let plane = storage.pointer + ci * paddedPlane
+            plane.initialize(repeating: 0, count: top)
+            for iy in 0..<g.inputHeight {
+                let row = plane + top + iy * paddedWidth
+                row.initialize(repeating: 0, count: g.padLeft)
+                (row + g.padLeft + g.inputWidth).initialize(repeating: 0, count: g.padRight)
+            }
+            (plane + interiorEnd).initialize(repeating: 0, count: paddedPlane - interiorEnd)
+        }
+        (storage.pointer + g.inChannels * paddedPlane).initialize(repeating: 0, count: g.kernelWidth + GEMMBlocking.nr)
         offsets = .allocate(capacity: g.patchSize)
         for kk in 0..<g.patchSize {
             let area = g.kernelHeight * g.kernelWidth, ci = kk / area, r = kk % area
@@ -49,6 +61,10 @@ struct PaddedImage {
             let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
             let plane = storage.pointer + ci * paddedPlane + g.padTop * paddedWidth + g.padLeft
             let source = UnsafePointer(x.channel(n, ci))
+            if paddedWidth == g.inputWidth {  // no left/right padding: the rows are one run
+                copyRun(source, to: plane, count: g.inputPlane, transformed: transform != nil, scale: scale, shift: shift)
+                continue
+            }
             for iy in 0..<g.inputHeight {
                 copyRun(source + iy * g.inputWidth, to: plane + iy * paddedWidth, count: g.inputWidth,
                         transformed: transform != nil, scale: scale, shift: shift)
@@ -86,7 +102,8 @@ struct PaddedImage {
 
 /// Forward of a stride-1 convolution (see `PaddedImage`), adding into `y` when `accumulate`.
 func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                       inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool) {
+                       inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool,
+                       outputMoments: UnsafeMutablePointer<Double>? = nil) {
     let k = g.patchSize, m = g.outChannels
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
@@ -94,6 +111,8 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     // Small batches also split each image's tiles, so inference on one image still uses every thread;
     // the split depends on the batch size only (and results not even on that).
     let parts = x.batch >= 4 ? 1 : min(tiles.count, 4)
+    let moments = OutputMoments(into: outputMoments, channels: m, chunks: x.batch * parts)
+    defer { moments?.finish() }
     parallelFor(chunks: x.batch * parts) { chunk in
         let n = chunk / parts, part = chunk % parts
         let image = PaddedImage(g)
@@ -110,15 +129,16 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
                             alpha: 1, beta: pc == 0 ? 0 : 1)
             }
             storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, wideWidth: image.paddedWidth,
-                              into: y, n, bias: bias, accumulate: accumulate)
+                              into: y, n, bias: bias, accumulate: accumulate, moments: moments, chunk: chunk)
         }
     }
 }
 
 /// Copies the computed wide pixels `pixels` of every output channel to `y` (+ bias), dropping the
-/// columns past the output width.
+/// columns past the output width, and adds what it wrote to `moments`.
 private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, wideWidth: Int,
-                               into y: ImageView, _ n: Int, bias: UnsafePointer<Float>?, accumulate: Bool) {
+                               into y: ImageView, _ n: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                               moments: OutputMoments?, chunk: Int) {
     for co in 0..<y.channels {
         let out = y.channel(n, co), src = tile + co * ldc, b = bias?[co] ?? 0
         var q = pixels.lowerBound
@@ -132,6 +152,7 @@ private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, p
             } else {
                 for t in 0..<valid { to[t] = from[t] + b }
             }
+            moments?.add(to, count: valid, channel: co, chunk: chunk)
             q = end
         }
     }

@@ -24,17 +24,34 @@ public enum EngineThreads {
 /// Reproducibility rests on the caller: chunks are fixed by the problem (never by the thread count),
 /// each chunk writes only its own outputs, and any reduction across chunks happens afterwards, in
 /// chunk order. Then 1 and 2 threads give bit-identical results.
+///
+/// Workers take the next chunk from a shared counter rather than a fixed share, so a worker that the
+/// OS deschedules (another process holding a core) does not hold everyone at the end: which thread
+/// computes a chunk never changes what the chunk computes.
 public func parallelFor(chunks: Int, _ body: (Int) -> Void) {
     let workers = min(EngineThreads.count, chunks)
     if workers <= 1 {
         for c in 0..<chunks { body(c) }
         return
     }
+    let next = ChunkCounter()
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var c = w
-            while c < chunks { body(c); c += workers }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while case let c = next.take(), c < chunks { body(c) }
         }
+    }
+}
+
+/// Hands out 0, 1, 2, … to whichever worker asks; chunks are coarse, so a lock costs nothing measurable.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }

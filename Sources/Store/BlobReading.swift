@@ -31,14 +31,9 @@ extension BlobStore {
     /// Decompresses on this thread into a ring of buffers that `delivery` hands on and hashes on its
     /// own thread; checks the frame ends exactly at the end of the file and the digest matches.
     private func decompress(_ hash: String, delivery: VerifyingDelivery) throws -> Int64 {
-        let path = try blobPath(hash)
-        let file: PosixFile
-        do {
-            file = try PosixFile.openFile(path, flags: O_RDONLY)
-        } catch StoreError.io(_, _, ENOENT) {
-            throw StoreError.missing(hash: hash, path: path)
-        }
+        let file = try openBlob(hash)
         defer { file.closeFile() }
+        let path = file.path
         func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
 
         let decoder = try ZstdDecoder()
@@ -154,18 +149,22 @@ extension BlobStore {
 
     /// The content size written in the frame header of blob `hash`, if any.
     func storedContentSize(_ hash: String) throws -> Int64? {
-        let path = try blobPath(hash)
-        let file: PosixFile
-        do {
-            file = try PosixFile.openFile(path, flags: O_RDONLY)
-        } catch StoreError.io(_, _, ENOENT) {
-            throw StoreError.missing(hash: hash, path: path)
-        }
+        let file = try openBlob(hash)
         defer { file.closeFile() }
         // A zstd frame header is at most 18 bytes.
         let header = UnsafeMutableRawBufferPointer.allocate(byteCount: 18, alignment: 8)
         defer { header.deallocate() }
         let n = try file.readFully(into: header)
         return ZstdDecoder.contentSize(ofFrameStart: UnsafeRawBufferPointer(rebasing: header[..<n])).map(Int64.init)
+    }
+
+    /// Opens blob `hash` for reading; no file there is `StoreError.missing`.
+    private func openBlob(_ hash: String) throws -> PosixFile {
+        let path = try blobPath(hash)
+        do {
+            return try PosixFile.openFile(path, flags: O_RDONLY)
+        } catch StoreError.io(_, _, ENOENT) {
+            throw StoreError.missing(hash: hash, path: path)
+        }
     }
 }

@@ -28,7 +28,7 @@ public struct BlobInfo: Equatable, Hashable, Sendable {
 /// Layout of `root`: `blobs/` (fan-out by the first two hex digits), `tmp/` (puts in progress or
 /// left by a crash), `quarantine/` (blobs found corrupt), `lock` (see `StoreLock`). Other files, such
 /// as the lineage database, may live beside them.
-public final class BlobStore {
+public final class BlobStore: Sendable {
     public let root: URL
     /// zstd level used when a put does not name one.
     public let defaultLevel: Int
@@ -138,12 +138,15 @@ public final class BlobStore {
 
     /// Moves a finished temporary file of `storedBytes` to its blob path. If the blob is already there
     /// (a concurrent or earlier put of the same content, perhaps at another level) the temporary file is
-    /// dropped instead. Returns the size of the file that is now in place.
+    /// dropped instead and the blob's modification time is set to now. Returns the size of the file
+    /// that is now in place.
     private func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
         let target = try blobPath(hash)
         var existing = stat()
         if stat(target, &existing) == 0 {
             try PosixFile.removeFile(tempPath)
+            // Freshen it like git does: a gc grace period by modification time then counts from this put.
+            _ = utimes(target, nil)
             return Int64(existing.st_size)
         }
         let fanOut = (target as NSString).deletingLastPathComponent

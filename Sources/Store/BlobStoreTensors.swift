@@ -20,9 +20,10 @@ extension BlobStore {
     }
 
     /// Streams tensor blob `hash` into caller memory: `destination` is asked once per tensor, in data
-    /// order, for a buffer of at least `entry.byteCount` bytes (nil skips the tensor). Returns the
-    /// header. The hash is checked at the end: if this throws, the destinations hold bytes that must
-    /// not be used.
+    /// order, for a buffer of at least `entry.byteCount` bytes (nil skips the tensor); like the chunk
+    /// consumer of `read(_:chunk:)` it runs on the store's delivery thread, before this returns.
+    /// Returns the header. The hash is checked at the end: if this throws, the destinations hold bytes
+    /// that must not be used.
     @discardableResult
     public func readTensors(_ hash: String,
                             into destination: (TensorEntry) throws -> UnsafeMutableRawBufferPointer?) throws -> SafeTensorsHeader {

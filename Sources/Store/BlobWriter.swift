@@ -6,7 +6,7 @@ import Foundation
 public final class BlobWriter {
     private let file: PosixFile
     private let encoder: ZstdEncoder
-    private var hasher: SHA256Hasher? = SHA256Hasher()
+    private var hasher: Digest? = Digest()
     /// Uncompressed bytes written so far.
     public private(set) var bytesWritten: Int64 = 0
     private(set) var storedBytes: Int64 = 0

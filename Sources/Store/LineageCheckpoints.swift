@@ -60,13 +60,15 @@ extension LineageDatabase {
         }
     }
 
-    /// Hashes of the checkpoints of stage runs that never finished: a later run may resume from
-    /// them, so gc keeps them. Checkpoints of finished stage runs are spent.
+    /// Hashes of the checkpoints of stage runs that never finished, while no run of their key has
+    /// finished since: a later run may resume from them, so gc keeps them. Once a run of the key
+    /// finishes, every checkpoint of that key is spent.
     func unfinishedCheckpointHashes() throws -> Set<String> {
         try pool.read { db in
             Set(try String.fetchAll(db, sql: """
                 SELECT c.artifact_hash FROM checkpoints c JOIN stage_runs s ON s.id = c.stage_run_id
-                WHERE s.status != 'finished'
+                WHERE s.status != 'finished' AND NOT EXISTS (
+                    SELECT 1 FROM stage_runs f WHERE f.key = c.key AND f.status = 'finished' AND f.id > c.stage_run_id)
                 """))
         }
     }

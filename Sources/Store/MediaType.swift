@@ -4,7 +4,7 @@
 /// so it can live in a database column and be handed to other tools as is.
 public enum MediaType: String, CaseIterable, Codable, Sendable {
     /// One or more named tensors in the safetensors layout (see `SafeTensors`).
-    case tensors = "application/vnd.safetensors"
+    case tensor = "application/vnd.safetensors"
     case json = "application/json"
     case markdown = "text/markdown"
     case csv = "text/csv"
@@ -16,7 +16,7 @@ public enum MediaType: String, CaseIterable, Codable, Sendable {
     public var isText: Bool {
         switch self {
         case .json, .markdown, .csv, .svg: return true
-        case .tensors, .raw: return false
+        case .tensor, .raw: return false
         }
     }
 }

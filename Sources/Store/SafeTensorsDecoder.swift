@@ -10,6 +10,7 @@ public final class SafeTensorsDecoder {
     private let destination: (TensorEntry) throws -> UnsafeMutableRawBufferPointer?
     private let totalBytes: Int64?
     private var pending = Data()
+    /// The parsed header, once its bytes have all arrived.
     public private(set) var header: SafeTensorsHeader?
     private var targets: [UnsafeMutableRawBufferPointer?] = []
     private var consumed: Int64 = 0
@@ -23,6 +24,7 @@ public final class SafeTensorsDecoder {
         self.destination = destination
     }
 
+    /// Takes the next bytes of the file, in order, in pieces of any size.
     public func consume(_ bytes: UnsafeRawBufferPointer) throws {
         var rest = bytes[...]
         while !rest.isEmpty {

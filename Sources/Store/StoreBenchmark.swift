@@ -14,9 +14,16 @@ public enum StoreBenchmark {
         /// the work done independently of how much of the CPU the run got.
         public let putCPUSeconds: [Double]
         public let readCPUSeconds: [Double]
+        /// CPU time of the calling thread alone: with the other threads keeping up, a lower bound on
+        /// the wall time the run would take with its cores to itself.
+        public let putCallerCPUSeconds: [Double]
+        public let readCallerCPUSeconds: [Double]
+        /// SHA-256 alone over the tensor's bytes in memory, once per run: the floor under both directions.
+        public let hashSeconds: [Double]
 
         public var putMBps: [Double] { putSeconds.map { Double(rawBytes) / 1e6 / $0 } }
         public var readMBps: [Double] { readSeconds.map { Double(rawBytes) / 1e6 / $0 } }
+        public var hashMBps: [Double] { hashSeconds.map { Double(rawBytes) / 1e6 / $0 } }
         public var compressionRatio: Double { Double(rawBytes) / Double(storedBytes) }
     }
 
@@ -38,21 +45,31 @@ public enum StoreBenchmark {
         let store = try BlobStore.open(root: root, defaultLevel: level)
         let tensor = [TensorSource(name: "weights", dtype: .f32, shape: [count], bytes: UnsafeRawBufferPointer(source))]
 
-        var putSeconds: [Double] = [], putCPU: [Double] = []
-        var readSeconds: [Double] = [], readCPU: [Double] = []
+        var putSeconds: [Double] = [], putCPU: [Double] = [], putCaller: [Double] = []
+        var readSeconds: [Double] = [], readCPU: [Double] = [], readCaller: [Double] = []
         var stored: Int64 = 0
+        var hashSeconds: [Double] = []
         for run in 0..<runs {
-            var start = DispatchTime.now(), cpuStart = processCPUSeconds()
+            let hashStart = DispatchTime.now()
+            var digest = Digest()
+            digest.update(UnsafeRawBufferPointer(source))
+            _ = digest.finalize()
+            hashSeconds.append(seconds(since: hashStart))
+
+            var start = DispatchTime.now(), cpuStart = processCPUSeconds(), callerStart = threadCPUSeconds()
             let info = try store.putTensors(tensor)
             putSeconds.append(seconds(since: start))
             putCPU.append(processCPUSeconds() - cpuStart)
+            putCaller.append(threadCPUSeconds() - callerStart)
             stored = info.storedBytes
 
             start = DispatchTime.now()
             cpuStart = processCPUSeconds()
+            callerStart = threadCPUSeconds()
             try store.readTensors(info.hash) { _ in destination }
             readSeconds.append(seconds(since: start))
             readCPU.append(processCPUSeconds() - cpuStart)
+            readCaller.append(threadCPUSeconds() - callerStart)
             if run == 0 && memcmp(destination.baseAddress!, source.baseAddress!, count * 4) != 0 {
                 throw StoreError.corrupt(hash: info.hash, path: try store.path(of: info.hash).path,
                                          reason: "benchmark read-back differs from what was put")
@@ -61,7 +78,8 @@ public enum StoreBenchmark {
         }
         let raw = try SafeTensors.header(for: tensor).fileBytes
         return Result(rawBytes: raw, storedBytes: stored, putSeconds: putSeconds, readSeconds: readSeconds,
-                      putCPUSeconds: putCPU, readCPUSeconds: readCPU)
+                      putCPUSeconds: putCPU, readCPUSeconds: readCPU,
+                      putCallerCPUSeconds: putCaller, readCallerCPUSeconds: readCaller, hashSeconds: hashSeconds)
     }
 
     /// Deterministic N(0, 0.05²)-like values: the sum of four xorshift uniforms, centred and scaled.
@@ -79,6 +97,12 @@ public enum StoreBenchmark {
             }
             values[i] = Float((Double(sum) - 2 * Double(UInt32.max)) * scale)
         }
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// CPU time of the whole process, all threads (clock(3)).

@@ -10,7 +10,7 @@ final class VerifyingDelivery {
     private let consumer: (UnsafeRawBufferPointer) throws -> Void
     private let queue = DispatchQueue(label: "tlab.store.deliver")
     private let lock = NSLock()
-    private var hasher: SHA256Hasher? = SHA256Hasher()
+    private var hasher: Digest? = Digest()
     private var consumerError: Error?
 
     init(consumer: @escaping (UnsafeRawBufferPointer) throws -> Void) {

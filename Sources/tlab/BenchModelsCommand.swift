@@ -101,6 +101,8 @@ struct ModelBenchmark {
         /// 2·multiply-adds of the convolutions and dense layers, ×3 for a training step (forward,
         /// backward-data, backward-weights), per median second.
         let gflops: Double
+        /// The same flops per median CPU-second of the process.
+        let gflopsPerCPUSecond: Double
         let trainableParameters: Int
         /// The process's peak RSS when the case finished.
         let peakResidentMiB: Double
@@ -121,6 +123,7 @@ struct ModelBenchmark {
             Result(name: "\(name)-\(mode)", threads: EngineThreads.count, runs: runs, batch: batch,
                    medianSeconds: timing.median, minSeconds: timing.min, maxSeconds: timing.max,
                    imagesPerSecond: Double(batch) / timing.median, gflops: flops / timing.median / 1e9,
+                   gflopsPerCPUSecond: flops / timing.medianCPU / 1e9,
                    trainableParameters: model.trainableParameters.reduce(0) { $0 + $1.value.count },
                    peakResidentMiB: peakResidentMiB())
         }

@@ -31,12 +31,15 @@ struct BenchStore: ParsableCommand {
         let result = try StoreBenchmark.run(byteCount: sizeMib << 20, level: level, runs: runs,
                                             scratch: URL(fileURLWithPath: dir))
         print("store: \(sizeMib) MiB float32 tensor, zstd level \(level), \(runs) runs, ratio \(String(format: "%.3f", result.compressionRatio))")
-        print("put:        \(summary(result.putMBps)); CPU \(cpu(result.putCPUSeconds))")
-        print("get+verify: \(summary(result.readMBps)); CPU \(cpu(result.readCPUSeconds))")
+        print("put:        \(summary(result.putMBps))")
+        print("            CPU s all threads: \(cpu(result.putCPUSeconds)); calling thread: \(cpu(result.putCallerCPUSeconds))")
+        print("get+verify: \(summary(result.readMBps))")
+        print("            CPU s all threads: \(cpu(result.readCPUSeconds)); calling thread: \(cpu(result.readCallerCPUSeconds))")
+        print("sha-256:    \(summary(result.hashMBps))")
     }
 
     private func cpu(_ seconds: [Double]) -> String {
-        seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ")
+        seconds.map { String(format: "%.2f", $0) }.joined(separator: ", ")
     }
 
     private func summary(_ values: [Double]) -> String {

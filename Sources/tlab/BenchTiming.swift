@@ -12,6 +12,9 @@ struct StepTiming {
     let median: Double
     let min: Double
     let max: Double
+    /// Median process CPU seconds per step (all threads): less sensitive than wall time to other
+    /// processes taking the cores.
+    let medianCPU: Double
 
     /// Runs `loop(1)` once untimed (page faults, buffers, optimizer slots), times one more step to
     /// size the loops, then times `runs` loops of `max(minimumSteps, ⌈minimumSeconds / step⌉)` steps.
@@ -22,13 +25,22 @@ struct StepTiming {
         let once = Swift.max(try Self.seconds(loop(1)), 1e-6)
         let steps = Swift.max(minimumSteps, Int((minimumSeconds / once).rounded(.up)))
         let body = try loop(steps)
-        var times: [Double] = []
-        for _ in 0..<runs { times.append(try Self.seconds(body) / Double(steps)) }
+        var times: [Double] = [], cpuTimes: [Double] = []
+        for _ in 0..<runs {
+            let cpuStart = processCPUSeconds()
+            times.append(try Self.seconds(body) / Double(steps))
+            cpuTimes.append((processCPUSeconds() - cpuStart) / Double(steps))
+        }
         times.sort()
-        let middle = times.count / 2
-        median = times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
+        median = Self.median(times)
+        medianCPU = Self.median(cpuTimes.sorted())
         min = times.first!
         max = times.last!
+    }
+
+    private static func median(_ sorted: [Double]) -> Double {
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     private static func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -36,6 +48,13 @@ struct StepTiming {
         try body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
+}
+
+/// CPU seconds the process has used, all threads.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 /// The process's peak resident set size so far, in MiB (`getrusage` `ru_maxrss`, KiB on Linux).

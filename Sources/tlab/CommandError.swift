@@ -22,7 +22,7 @@ enum CommandError: Error, CustomStringConvertible {
             let hint = available.isEmpty ? "" : " (pipelines/ has: \(available.joined(separator: ", ")))"
             return "no pipeline file at \(path); give the path of a pipeline .yaml file\(hint)"
         case let .unknownRun(id, newest):
-            let hint = newest.map { "runs are numbered 1 to \($0)" } ?? "the store has no runs yet"
+            let hint = newest.map { "the newest is run \($0)" } ?? "the store has no runs yet"
             return "no run \(id) in this store; \(hint) ('tlab runs' lists them)"
         case let .unknownLineageTarget(target):
             return "'\(target)' is not a file, a stage name or an artifact hash prefix in this store; "

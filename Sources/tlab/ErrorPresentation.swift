@@ -24,8 +24,8 @@ enum ErrorPresentation {
             Foundation.exit(usageExitCode)
         default:
             // Our modules' errors describe what is wrong and what to do; anything else (an
-            // unexpected SQLite failure) still gets one line, never a stack trace.
-            // Foundation's errors describe themselves through localizedDescription.
+            // unexpected SQLite failure) still gets one line, never a stack trace. Foundation's
+            // errors describe themselves through localizedDescription.
             printLines(type(of: error) is NSError.Type ? (error as NSError).localizedDescription : "\(error)")
             Foundation.exit(code.rawValue)
         }

@@ -40,7 +40,7 @@ struct ExportCommand: ParsableCommand {
             try store.blobs.export(artifact.hash, to: target)
             return
         }
-        guard artifact.mediaType == .tensors else {
+        guard artifact.mediaType == .tensor else {
             throw CommandError.exportNeedsTensors(hash: artifact.hash, mediaType: artifact.mediaType)
         }
         let archive = try store.blobs.readTensors(artifact.hash)

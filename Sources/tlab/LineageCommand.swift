@@ -71,9 +71,8 @@ struct LineageCommand: ParsableCommand {
     /// One graph holding every node and edge of `graphs` (the lineages of a stage's several
     /// outputs), each node at its smallest depth.
     static func merged(_ graphs: [LineageGraph], direction: LineageGraph.Direction) -> LineageGraph {
-        guard var result = graphs.first else {
-            preconditionFailure("a lineage target has at least one root artifact")
-        }
+        // A target resolves to at least one artifact (LineageTarget), so there is a first graph.
+        var result = graphs[0]
         var artifacts: [String: LineageGraph.ArtifactNode] = [:]
         var stageRuns: [Int64: LineageGraph.StageRunNode] = [:]
         var edges = Set<LineageGraph.Edge>()

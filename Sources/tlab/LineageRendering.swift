@@ -1,7 +1,6 @@
 // A lineage graph as a tree for the terminal and as a Mermaid flowchart. The tree follows the links
 // away from the roots: to producers and their inputs (up), or to consumers and their outputs (down).
 import Foundation
-import Pipeline
 import Store
 
 struct LineageRendering {
@@ -133,59 +132,5 @@ struct LineageRendering {
             }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// A stage run's parameters for display, as `name`, `value` pairs.
-enum StageParameterText {
-    /// The parameters that matter: those in the stage key that differ from their kind's default
-    /// (read from the recorded key material); every recorded parameter when there is none.
-    static func notable(_ record: StageRunRecord) -> [(name: String, value: String)] {
-        guard let json = record.material, let material = try? KeyMaterial(json: json) else { return pairs(record.params) }
-        let schema = StageSchema.of(material.kind)
-        return material.parameters.filter { name, value in
-            switch schema.parameter(name)?.defaultValue {
-            case .value(let standard)?: return standard != value
-            case .pipelineSeed?: return false
-            default: return true
-            }
-        }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description.replacingOccurrences(of: ", ", with: ",")) }
-    }
-
-    /// Every parameter of a recorded JSON object: the parameters themselves, or a key material
-    /// whose `params` member holds them.
-    static func pairs(_ json: String) -> [(name: String, value: String)] {
-        guard case let .object(object)? = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) else { return [] }
-        let params: [String: Value]
-        if case let .object(inner)? = object["params"] { params = inner } else { params = object }
-        return params.keys.sorted().map { ($0, params[$0]!.text) }
-    }
-
-    /// Any JSON value, kept as written: integers stay integers.
-    private enum Value: Decodable {
-        case bool(Bool), int(Int), number(Double), string(String), list([Value]), object([String: Value]), null
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let v = try? c.decode(Bool.self) { self = .bool(v) }
-            else if let v = try? c.decode(Int.self) { self = .int(v) }
-            else if let v = try? c.decode(Double.self) { self = .number(v) }
-            else if let v = try? c.decode(String.self) { self = .string(v) }
-            else if let v = try? c.decode([Value].self) { self = .list(v) }
-            else { self = .object(try c.decode([String: Value].self)) }
-        }
-
-        var text: String {
-            switch self {
-            case let .bool(v): return "\(v)"
-            case let .int(v): return "\(v)"
-            case let .number(v): return "\(v)"
-            case let .string(v): return v
-            case let .list(v): return "[" + v.map(\.text).joined(separator: ",") + "]"
-            case let .object(v): return "{" + v.keys.sorted().map { "\($0)=\(v[$0]!.text)" }.joined(separator: ",") + "}"
-            case .null: return "null"
-            }
-        }
     }
 }

@@ -22,7 +22,7 @@ struct LineageTarget {
                 throw CommandError.fileNotAnArtifact(path: target, hash: hash)
             }
         }
-        if let stageRun = try store.lineage.latestStageRun(stage: target) {
+        if let stageRun = try store.lineage.latestStageRun(stage: target), !stageRun.outputs.isEmpty {
             let record = stageRun.record
             return LineageTarget(label: "stage \(target), run \(record.runID) (stage run \(record.id!))",
                                  roots: stageRun.outputs.sorted { $0.key < $1.key }.map(\.value))
@@ -41,7 +41,7 @@ struct LineageTarget {
             throw CommandError.unknownLineageTarget(path)
         }
         defer { try? handle.close() }
-        var hasher = SHA256Hasher()
+        var hasher = Digest()
         while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
             hasher.update(piece)
         }

@@ -38,15 +38,7 @@ struct ReportCommand: ParsableCommand {
         let files = try store.regenerateReport(pipeline: plan.name, runID: runID)
         let directory = URL(fileURLWithPath: out ?? "reports/\(plan.name)")
         for url in try ReportWriter.write(files: files, to: directory) {
-            print(url.relativePathFromCurrentDirectory)
+            print(DisplayFormat.path(url))
         }
-    }
-}
-
-extension URL {
-    /// The path as the user would type it: relative to the current folder when inside it.
-    var relativePathFromCurrentDirectory: String {
-        let current = FileManager.default.currentDirectoryPath + "/"
-        return path.hasPrefix(current) ? String(path.dropFirst(current.count)) : path
     }
 }

@@ -1,6 +1,7 @@
 // `tlab run`: execute a pipeline with cache reuse, showing each stage and training as it goes, and
 // say where the report is.
 import ArgumentParser
+import Engine
 import Foundation
 import Pipeline
 
@@ -10,11 +11,11 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a pipeline: cached stages are reused, the others computed and recorded.",
         discussion: """
             Each stage prints a line when it starts computing (with why it must) and when it ends \
-            (cached, or computed in how long). Training shows epoch, batch, loss, accuracy, images/s \
-            and ETA on a live line on a terminal; in a log, an epoch summary per epoch and a progress \
-            line every ten seconds. A run killed or interrupted loses at most the stage in progress, and \
-            training resumes from its last epoch checkpoint when run again. The report goes to \
-            reports/<pipeline>/.
+            (cached, or computed in how long). On a terminal, training shows epoch, batch, loss, \
+            accuracy, images/s and ETA on a live line, and a line per epoch; in a log (or with --jobs \
+            above 1) a plain line per epoch names its stage and figures. A run \
+            killed or interrupted loses at most the stage in progress, and training resumes from its \
+            last epoch checkpoint when run again. The report goes to reports/<pipeline>/.
 
             EXAMPLES:
               tlab run
@@ -53,9 +54,15 @@ struct RunCommand: ParsableCommand {
         let plan = try pipelineOptions.plan()
         try Self.checkStageNames(force, in: plan)
         let store = try storeOptions.openOrCreate()
-        let printer = RunEventPrinter(quiet: quiet)
-        let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, toolVersion: TLab.toolVersion,
-                                      exitOnInterrupt: true, reportsDirectory: URL(fileURLWithPath: reports))
+        // On a terminal, one stage at a time, the trainer shows batches itself as a live line (on
+        // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose
+        // unlabelled lines would interleave, epoch summaries come as plain lines naming their stage.
+        let trainerShows = !quiet && jobs == 1 && Terminal.standardOutput.isInteractive
+        let batchProgress: TrainingProgress.Style = trainerShows ? .live : .quiet
+        let printer = RunEventPrinter(quiet: quiet, printsEpochs: !trainerShows)
+        let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, batchProgress: batchProgress,
+                                      toolVersion: TLab.toolVersion, exitOnInterrupt: true,
+                                      reportsDirectory: URL(fileURLWithPath: reports))
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
         if dryRun {
             print(StatusCommand.render(try executor.dryRun(), pipeline: plan.name), terminator: "")
@@ -69,15 +76,12 @@ struct RunCommand: ParsableCommand {
         let computed = summary.computed.count
         print("run \(summary.runID) finished: \(computed) computed, \(summary.stages.count - computed) cached")
         if let markdown = summary.reportFiles.first(where: { $0.hasSuffix("/" + ReportWriter.markdownFile) }) {
-            print("report: \(URL(fileURLWithPath: markdown).relativePathFromCurrentDirectory)")
+            print("report: \(DisplayFormat.path(URL(fileURLWithPath: markdown)))")
         }
     }
 
-    /// Fails with the plan's own message when a `--force` names no stage of the file or plan.
+    /// Fails with the plan's own message (nearest name, every stage) when a `--force` names no stage.
     static func checkStageNames(_ names: [String], in plan: PipelinePlan) throws {
-        let known = Set(plan.stages.map(\.name) + plan.stages.map(\.template))
-        for name in names where !known.contains(name) {
-            _ = try plan.stage(name)
-        }
+        for name in names { _ = try plan.stages(named: name) }
     }
 }

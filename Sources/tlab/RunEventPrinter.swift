@@ -1,5 +1,6 @@
-// How `tlab run` shows a run as it happens: a line as each stage starts and ends, training progress
-// as one live line on a terminal (rewritten in place) and as occasional plain lines in a log.
+// How `tlab run` shows a run as it happens: a line as each stage starts and ends, a stage's progress
+// (a download's bytes) as one live line on a terminal and as occasional plain lines in a log, and
+// epoch summaries when the trainer does not print its own.
 import Foundation
 import Pipeline
 
@@ -8,15 +9,18 @@ import Pipeline
 final class RunEventPrinter: @unchecked Sendable {
     private let terminal: Terminal
     private let quiet: Bool
-    /// In a log, at most one progress line per stage this often.
+    /// Whether epoch summaries are printed here (labelled with their stage) rather than by the trainer.
+    private let printsEpochs: Bool
+    /// In a log, at most one progress line (a download's bytes) per stage this often.
     private let logProgressInterval: TimeInterval
     private let lock = NSLock()
     private var liveLineShown = false
     private var lastLoggedProgress: [String: Date] = [:]
 
-    init(terminal: Terminal = .standardOutput, quiet: Bool, logProgressInterval: TimeInterval = 10) {
+    init(terminal: Terminal = .standardOutput, quiet: Bool, printsEpochs: Bool, logProgressInterval: TimeInterval = 10) {
         self.terminal = terminal
         self.quiet = quiet
+        self.printsEpochs = printsEpochs
         self.logProgressInterval = logProgressInterval
     }
 
@@ -40,17 +44,20 @@ final class RunEventPrinter: @unchecked Sendable {
             emit("\(terminal.paint("FAILED  ", .red)) \(stage): \(error)")
         case let .stageSkipped(stage, upstream):
             emit("\(terminal.paint("skipped ", .yellow)) \(stage): \(upstream) did not finish")
-        case let .trainingProgress(stage, line):
+        case let .progress(stage, line):
             guard !quiet else { return }
             if terminal.isInteractive {
-                write("\r\u{1B}[K\(stage): \(line)")
+                // A live line that wrapped could not be rewritten in place: cut it to the width.
+                var live = "\(stage): \(line)"
+                if let columns = terminal.columns, live.count >= columns { live = String(live.prefix(columns - 1)) }
+                write("\r\u{1B}[K" + live)
                 liveLineShown = true
             } else if Date().timeIntervalSince(lastLoggedProgress[stage] ?? .distantPast) >= logProgressInterval {
                 lastLoggedProgress[stage] = Date()
                 emit("         \(stage): \(line)")
             }
-        case let .trainingEpoch(stage, line):
-            if !quiet { emit("         \(stage): \(line)") }
+        case let .epochSummary(stage, line):
+            if printsEpochs && !quiet { emit("         \(stage): \(line)") }
         case let .message(stage, text):
             if !quiet { emit("         " + (stage.map { "\($0): " } ?? "") + text) }
         case .runFinished:

@@ -60,7 +60,7 @@ struct ShowCommand: ParsableCommand {
         }
         var tensors: [Tensor]?, metadata: [String: String]?, text: String?
         switch artifact.mediaType {
-        case .tensors:
+        case .tensor:
             let archive = try store.blobs.readTensors(artifact.hash)
             tensors = archive.tensors.sorted { $0.name < $1.name }.map {
                 Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, statistics: TensorStatistics($0))

@@ -19,6 +19,13 @@ struct Terminal {
         case green = "32", yellow = "33", red = "31", dim = "2", bold = "1"
     }
 
+    /// The terminal's width in characters, when stdout is one that says.
+    var columns: Int? {
+        var size = winsize()
+        guard isInteractive, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     /// `text` in `color` when colour is on, else unchanged.
     func paint(_ text: String, _ color: Color) -> String {
         usesColor ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text

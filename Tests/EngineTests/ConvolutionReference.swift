@@ -79,13 +79,7 @@ struct SlicedImages {
     }
 
     /// The view's channels as a dense NCHW array.
-    var dense: [Float] {
-        var out: [Float] = []
-        for n in 0..<view.batch {
-            for c in 0..<view.channels { out += Array(UnsafeBufferPointer(start: view.channel(n, c), count: view.plane)) }
-        }
-        return out
-    }
+    var dense: [Float] { denseArray(view) }
 
     func set(_ values: [Float]) {
         for n in 0..<view.batch {
@@ -107,4 +101,13 @@ struct SlicedImages {
         }
         return true
     }
+}
+
+/// The channels of an image view as a dense NCHW array.
+func denseArray(_ view: ImageView) -> [Float] {
+    var out: [Float] = []
+    for n in 0..<view.batch {
+        for c in 0..<view.channels { out += Array(UnsafeBufferPointer(start: view.channel(n, c), count: view.plane)) }
+    }
+    return out
 }

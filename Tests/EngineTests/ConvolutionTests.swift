@@ -30,6 +30,9 @@ final class ConvolutionTests: XCTestCase {
         Case(batch: 2, g: geometry(3, 6, 5, 6, kernel: 1, stride: 2, padding: .same)),
         Case(batch: 2, g: geometry(9, 12, 28, 28, kernel: 3, padding: .symmetric(1)), transform: true),
         Case(batch: 2, g: geometry(2, 3, 4, 5, kernel: 1, padding: .symmetric(1)), bias: true),
+        Case(batch: 3, g: geometry(3, 7, 9, 8, kernel: 3, padding: .explicit(top: 2, bottom: 0, left: 0, right: 1)),
+             transform: true, bias: true),
+        Case(batch: 1, g: geometry(4, 5, 6, 9, kernel: 2, padding: .same)),
     ]
 
     static func random(_ count: Int, seed: UInt64, scale: Float = 1, offset: Float = 0) -> [Float] {
@@ -64,8 +67,17 @@ final class ConvolutionTests: XCTestCase {
                     // Forward, into a slice of a larger buffer.
                     let y = SlicedImages(batch: c.batch, channels: g.outChannels, height: g.outputHeight,
                                          width: g.outputWidth, offset: 2)
-                    convolutionForward(g, input: x.view, weights: w, bias: bias, inputTransform: transform, output: y.view)
-                    assertClose(y.dense, reference.forward(x: xHat, w: w, bias: bias), "forward \(what)")
+                    var moments = [Double](repeating: .nan, count: 2 * g.outChannels)
+                    convolutionForward(g, input: x.view, weights: w, bias: bias, inputTransform: transform, output: y.view,
+                                       outputMoments: &moments)
+                    let expectedY = reference.forward(x: xHat, w: w, bias: bias)
+                    assertClose(y.dense, expectedY, "forward \(what)")
+                    let perChannel = g.outputPlane
+                    let expectedMoments = (0..<(2 * g.outChannels)).map { i in
+                        expectedY.indices.filter { ($0 / perChannel) % g.outChannels == i % g.outChannels }
+                            .reduce(0.0) { $0 + (i < g.outChannels ? expectedY[$1] : expectedY[$1] * expectedY[$1]) }
+                    }
+                    assertClose(moments.map { Float($0) }, expectedMoments, "output moments \(what)", tolerance: 1e-4)
                     XCTAssertTrue(y.untouchedOutsideView, "forward wrote outside its view, \(what)")
 
                     // Backward-data, accumulating onto existing values.
@@ -135,6 +147,26 @@ final class ConvolutionTests: XCTestCase {
                                "d loss / d \(name)[\(i)]")
             }
         }
+    }
+
+    /// A DenseNet layer's pattern: BN-ReLU fused, reading the block buffer's first channels and writing
+    /// its new channels into the same buffer, with no copy.
+    func testDenseBlockLayerReadsThePrefixAndWritesItsSliceOfTheSameBuffer() {
+        let g = Self.geometry(5, 3, 6, 7, kernel: 3, padding: .symmetric(1))
+        let block = Tensor(shape: [2, 8, 6, 7], values: Self.random(2 * 8 * 42, seed: 70))
+        let prefix = block.images(channels: 0..<5), before = denseArray(prefix)
+        let w = Self.random(g.weightCount, seed: 71), scale = Self.random(5, seed: 72), shift = Self.random(5, seed: 73)
+        let reference = ReferenceConvolution(g: g, batch: 2)
+        let expected = reference.forward(x: reference.transformed(before, scale: scale, shift: shift), w: w, bias: nil)
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                convolutionForward(g, input: prefix, weights: w, bias: nil,
+                                   inputTransform: ConvInputTransform(scale: scale.baseAddress!, shift: shift.baseAddress!),
+                                   output: block.images(channels: 5..<8))
+            }
+        }
+        assertClose(denseArray(block.images(channels: 5..<8)), expected, "new channels")
+        XCTAssertEqual(denseArray(prefix), before, "the prefix must be left as it was")
     }
 
     func testGeometryResolvesKerasSameAndPyTorchPadding() {

@@ -75,4 +75,40 @@ final class ModelTests: XCTestCase {
         let (_, headAfter) = try trainBriefly(split.head, on: features)
         for (name, tensor) in headAfter { XCTAssertEqual(tensor.array, after[name]!.array, name) }
     }
+
+    func testTrainingIsBitIdenticalOnOneAndTwoThreads() throws {
+        func train(threads: Int) throws -> [String: Tensor] {
+            EngineThreads.set(threads)
+            defer { EngineThreads.set(nil) }
+            let model = try Model(ModelConfig(inputShape: [1, 8, 8], backbone: Self.tinyBC, head: .studyOptimized(classes: 3)),
+                                  seed: 8)
+            return try trainBriefly(model, on: Self.examples(12, seed: 9)).after
+        }
+        let one = try train(threads: 1), two = try train(threads: 2)
+        for (name, tensor) in one { XCTAssertEqual(tensor.array, two[name]!.array, name) }
+    }
+
+    func testInputStageRepeatsGrayResizesAndNormalises() throws {
+        let stage = InputStage(grayscaleToRGB: true, resize: ImageSize(height: 10, width: 10),
+                               normalization: InputStage.Normalization(mean: [0.1, 0.2, 0.3], std: [0.5, 1, 2]))
+        let staged = try Model(ModelConfig(inputShape: [1, 8, 8], input: stage, backbone: Self.tinyBC), seed: 2)
+        let plain = try Model(ModelConfig(inputShape: [3, 10, 10], backbone: Self.tinyBC), seed: 2)
+        let gray = Self.examples(2, seed: 3).inputs
+        let rgb = Tensor(zeros: [2, 3, 8, 8])
+        for n in 0..<2 {
+            for c in 0..<3 { for i in 0..<64 { rgb.data[(n * 3 + c) * 64 + i] = gray.data[n * 64 + i] } }
+        }
+        let resized = Resize(name: "check", height: 10, width: 10).forward(rgb, context: .inference)
+        for n in 0..<2 {
+            for (c, (mean, std)) in [(0.1, 0.5), (0.2, 1), (0.3, 2)].enumerated() {
+                for i in 0..<100 {
+                    let k = (n * 3 + c) * 100 + i
+                    resized.data[k] = (resized.data[k] - Float(mean)) / Float(std)
+                }
+            }
+        }
+        let a = staged.forward(gray, context: .inference), b = plain.forward(resized, context: .inference)
+        XCTAssertEqual(a.shape, [2, 16, 5, 5])
+        for i in 0..<a.count { XCTAssertEqual(a.data[i], b.data[i], accuracy: 1e-4) }
+    }
 }

@@ -44,12 +44,38 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.bestWeights?["head.dense2.weight"]?.array, reference.bestWeights?["head.dense2.weight"]?.array)
     }
 
-    func testCheckpointWithoutTrainerStateIsRejected() throws {
+    func testEarlyStoppingRestoresTheBestEpochsWeights() throws {
+        // An odd monitor, a rising training loss, so that the run stops after a few epochs.
+        func run(restoring: Bool) throws -> (Trainer, Model, [[String: Tensor]]) {
+            let model = try Model(config, seed: 3)
+            let stopping = EarlyStopping(monitor: MetricMonitor(metric: "loss", mode: .max), patience: 0,
+                                         restoreBestWeights: restoring)
+            let trainer = Trainer(network: model, optimizer: .adam(parameters: model.parameters, learningRate: 3e-3),
+                                  options: TrainingOptions(epochs: 8, batchSize: 6, seed: 9, earlyStopping: stopping))
+            var weights: [[String: Tensor]] = []
+            try trainer.fit(ModelTests.examples(18, seed: 1)) { _, _ in weights.append(model.snapshot()) }
+            return (trainer, model, weights)
+        }
+        let (trainer, model, weights) = try run(restoring: true)
+        let (_, unrestored, _) = try run(restoring: false)
+        let losses = trainer.history.map(\.loss)
+        XCTAssertTrue(trainer.stoppedEarly, "losses \(losses)")
+        let best = losses.firstIndex(of: losses.max()!)!
+        XCTAssertLessThan(best, losses.count - 1)
+        let finalBias = Dictionary(uniqueKeysWithValues: unrestored.namedTensors)["head.dense2.bias"]!.array
+        XCTAssertNotEqual(finalBias, weights[best]["head.dense2.bias"]!.array)
+        for (name, tensor) in model.namedTensors { XCTAssertEqual(tensor.array, weights[best][name]!.array, name) }
+    }
+
+    func testCheckpointWithoutTrainerStateOrOfAnotherSeedIsRejected() throws {
         let model = try Model(config, seed: 3)
         let t = trainer(for: model, epochs: 1)
         var checkpoint = t.checkpoint()
         checkpoint.metadata = [:]
         XCTAssertThrowsError(try t.restore(checkpoint)) { XCTAssertTrue("\($0)".contains("'trainer'"), "\($0)") }
+        let otherSeed = Trainer(network: model, optimizer: .adam(parameters: model.parameters),
+                                options: TrainingOptions(epochs: 1, batchSize: 6, seed: 10))
+        XCTAssertThrowsError(try otherSeed.restore(t.checkpoint())) { XCTAssertTrue("\($0)".contains("seed 9"), "\($0)") }
     }
 
     /// Ten classes over 4-channel `size`x`size` images: class c's channel k has mean +1 or −1 by bit k
@@ -79,7 +105,7 @@ final class TrainingTests: XCTestCase {
         #if DEBUG
         let (size, growth, trainCount, epochs) = (6, 4, 240, 3)
         #else
-        let (size, growth, trainCount, epochs) = (12, 6, 2000, 4)
+        let (size, growth, trainCount, epochs) = (8, 6, 1200, 3)
         #endif
         var net = try DenseNetConfig.bc(depth: 11, growthRate: growth, blocks: 2)
         // Keras's 0.99 needs hundreds of steps before the running statistics fit; this run is short.
@@ -114,5 +140,16 @@ final class TrainingTests: XCTestCase {
         let wrong = softmaxCrossEntropy(logits: Tensor(shape: [1, 3], values: [0, 5, 0]), labels: [2]).loss
         let right = softmaxCrossEntropy(logits: Tensor(shape: [1, 3], values: [5, 0, 0]), labels: [0]).loss
         XCTAssertEqual(result.meanLoss, Double(3 * right + wrong) / 4, accuracy: 1e-6)
+    }
+}
+
+final class ThroughputTests: XCTestCase {
+    func testMeasuresBothModesOnATinyModel() throws {
+        let t = try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
+                                                  head: .linear(classes: 3)), batchSize: 4, steps: 2)
+        XCTAssertGreaterThan(t.trainImagesPerSecond, 0)
+        XCTAssertGreaterThan(t.inferenceImagesPerSecond, t.trainImagesPerSecond)
+        XCTAssertThrowsError(try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC),
+                                                   batchSize: 4))
     }
 }

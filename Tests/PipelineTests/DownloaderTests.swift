@@ -39,7 +39,7 @@ final class DownloaderTests: XCTestCase {
 
     private func source(at base: URL, checksum: Checksum? = nil, fallback: String? = nil) throws -> DataSource {
         DataSource(name: "test", location: .remote(base: base),
-                   files: [.init(name: "payload.bin", checksum: try checksum ?? Checksum(.sha256, SHA256Hasher.hex(payload)))],
+                   files: [.init(name: "payload.bin", checksum: try checksum ?? Checksum(.sha256, Digest.sha256Hex(payload)))],
                    fallbackDirectory: fallback, advice: "try the fallback")
     }
 
@@ -117,7 +117,7 @@ final class DownloaderTests: XCTestCase {
         let fallback = try makeTemporaryDirectory(self)
         let recompressed = try gzipped(payload)
         _ = try write(recompressed, to: fallback, "payload.bin")
-        let contentChecksum = try Checksum(.sha256, SHA256Hasher.hex(payload))
+        let contentChecksum = try Checksum(.sha256, Digest.sha256Hex(payload))
         let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
         let source = DataSource(name: "test", location: .remote(base: closed),
                                 files: [.init(name: "payload.bin", checksum: contentChecksum, checksumOfDecompressed: true)],
@@ -150,7 +150,7 @@ final class DownloaderTests: XCTestCase {
 
     func testLocalPathSourceIsReadDirectly() throws {
         let path = served + "/payload.bin"
-        let source = try DataSource.parse(path, checksum: "sha256:" + SHA256Hasher.hex(payload))
+        let source = try DataSource.parse(path, checksum: "sha256:" + Digest.sha256Hex(payload))
         let paths = try downloader().fetch(source, into: makeTemporaryDirectory(self))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
         XCTAssertThrowsError(try DataSource.parse(path)) {

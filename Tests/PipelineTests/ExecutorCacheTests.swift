@@ -50,7 +50,11 @@ final class ExecutorCacheTests: XCTestCase {
             XCTAssertEqual(String(decoding: try store.blobs.read(XCTUnwrap(recorded[name])), as: UTF8.self), text, name)
         }
         let markdown = try XCTUnwrap(regenerated["report.md"])
+        XCTAssertTrue(markdown.hasPrefix("# Comparison report: tiny-exec\n"), markdown)
         XCTAssertTrue(markdown.contains("| scratch |") && markdown.contains("| frozen |"), markdown)
+        let titled = try run(overrides: ["report.title=Two variants"], store: store)
+        XCTAssertEqual(titled.summary.computed, ["report"])
+        XCTAssertTrue(try store.regenerateReport(pipeline: "tiny-exec")["report.md"]!.hasPrefix("# Two variants\n"))
         XCTAssertThrowsError(try store.regenerateReport(pipeline: "other")) { error in
             XCTAssertEqual(error as? ExecutionError, .noReport(pipeline: "other", runID: nil, store: store.root.path))
         }
@@ -86,6 +90,10 @@ final class ExecutorCacheTests: XCTestCase {
         XCTAssertEqual(forced.summary.computed, ["pretrain"])
         XCTAssertTrue(forced.events.all.contains(.stageStarted(stage: "pretrain", keyPrefix: String(forced.summary.stage("pretrain")!.key!.prefix(12)),
                                                                reason: "forced")))
+        XCTAssertThrowsError(try run(store: store, options: ExecutorOptions(force: ["pretrian"]))) { error in
+            XCTAssertTrue("\(error)".contains("pretrian"), "\(error)")
+        }
+        XCTAssertEqual(try store.lineage.runs().count, 2, "an unknown stage is refused before a run starts")
     }
 
     func testJobsDoNotChangeWhatIsComputed() throws {

@@ -71,14 +71,14 @@ final class ExecutorRecoveryTests: XCTestCase {
         let crashed = try dead.startStageRun(runID: crashedRun.id!, key: finished.key, stage: stage, kind: "fine-tune", params: finished.params)
         let checkpointBlob = try store.blobs.info(epochOne.artifactHash)
         try dead.recordCheckpoint(stageRunID: crashed.id!, key: finished.key, step: 1,
-                                  artifact: ArtifactRecord(blob: checkpointBlob, mediaType: .tensors))
+                                  artifact: ArtifactRecord(blob: checkpointBlob, mediaType: .tensor))
         // The finished run's result is gone too, or the next run would simply reuse it.
         XCTAssertTrue(try store.blobs.remove(try XCTUnwrap(expected["weights"])))
 
         let resumed = try run(store: store, options: ExecutorOptions(quiet: false))
         XCTAssertEqual(resumed.summary.computed, [stage])
         XCTAssertTrue(resumed.events.all.contains(.message(stage: stage, text: "resuming from the checkpoint after epoch 1")))
-        let epochs = resumed.events.all.filter { if case .trainingEpoch(stage, _) = $0 { return true } else { return false } }
+        let epochs = resumed.events.all.filter { if case .epochSummary(stage, _) = $0 { return true } else { return false } }
         XCTAssertEqual(epochs.count, 1, "only the epoch after the checkpoint trains")
         XCTAssertEqual(try outputs(of: stage, inRun: resumed.summary.runID, store: store), expected)
         XCTAssertEqual(try store.lineage.stageRun(id: crashed.id!)?.record.status, .interrupted)

@@ -48,7 +48,7 @@ enum Fixtures {
             for input in stage.inputs {
                 let producer = keys[input.stage]!
                 inputs["\(input.port)/\(input.stage)"] = InputArtifact(
-                    stage: input.stage, hash: SHA256Hasher.hex(Data(("output of " + producer.hex).utf8)))
+                    stage: input.stage, hash: Digest.sha256Hex(Data(("output of " + producer.hex).utf8)))
             }
             keys[stage.name] = KeyMaterial(stage: stage, inputs: inputs).key
         }

@@ -31,7 +31,9 @@ final class ShippedPipelineTests: XCTestCase {
 
     func testCifarStudyKeepsTheStudysSettings() throws {
         let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("cifar10-densenet121.yaml"))
-        XCTAssertEqual(plan.variants, ["basic", "optimized", "transfer-frozen"])
+        XCTAssertEqual(plan.variants, ["basic", "optimized", "frozen"])
+        XCTAssertEqual(Set(plan.variants), Set(StudyFigure.denseNetCIFAR10.keys),
+                       "the report shows the study's figures beside the variants of the same name")
         XCTAssertEqual(try plan.stage("data").parameters.string("source"), "cifar10")
         let pretrain = try plan.stage("pretrain")
         XCTAssertEqual(pretrain.inputs, [], "imported weights need no training data")
@@ -52,7 +54,7 @@ final class ShippedPipelineTests: XCTestCase {
         }
         XCTAssertEqual(try plan.stage("finetune@basic").parameters.string("pooling"), "avg")
         XCTAssertEqual(try plan.stage("freeze@basic").parameters.string("freeze"), "none")
-        XCTAssertEqual(try plan.stage("freeze@transfer-frozen").parameters.string("freeze"), "backbone")
+        XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
         XCTAssertTrue(try plan.stage("report").parameters.bool("study"))
     }
 

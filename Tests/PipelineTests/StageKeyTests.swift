@@ -101,7 +101,7 @@ final class StageKeyTests: XCTestCase {
         bytes += str("head") + tag("s") + str("linear")
         bytes += str("lr") + tag("f") + u64(0x3F50_624D_D2F1_A9FC)  // 0.001 as IEEE-754 binary64
         bytes += u64(1) + str("e") + str("ab")
-        XCTAssertEqual(material.key.hex, SHA256Hasher.hex(Data(bytes)))
+        XCTAssertEqual(material.key.hex, Digest.sha256Hex(Data(bytes)))
     }
 
     func testNumbersNormalisedByType() throws {

@@ -5,7 +5,7 @@ import XCTest
 final class SyntheticImagesTests: XCTestCase {
     private func digest(_ set: ImageDataset) -> String {
         guard case .uint8(let p) = set.pixels else { return "" }
-        return SHA256Hasher.hex(Data(p) + Data(set.labels.flatMap { [UInt8($0)] }))
+        return Digest.sha256Hex(Data(p) + Data(set.labels.flatMap { [UInt8($0)] }))
     }
 
     func testSameSeedSameBytesOtherSeedOtherBytes() throws {

@@ -56,7 +56,7 @@ final class BlobCrashTests: XCTestCase {
             XCTAssertEqual(child.terminationStatus, 0, "a concurrent writer failed")
         }
         let store = try BlobStore.open(root: root, create: false)
-        let expected = [Self.sharedBlob(), Self.ownBlob(seed: 1), Self.ownBlob(seed: 2)].map(SHA256Hasher.hex)
+        let expected = [Self.sharedBlob(), Self.ownBlob(seed: 1), Self.ownBlob(seed: 2)].map(Digest.sha256Hex)
         XCTAssertEqual(try store.allHashes(), expected.sorted())
         for hash in expected { XCTAssertEqual(store.verify(hash), .intact) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.tmpPath), [])

@@ -7,7 +7,7 @@ final class BlobStoreTests: XCTestCase {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let data = testBytes(3_000_000)
         let info = try store.put(data)
-        XCTAssertEqual(info.hash, SHA256Hasher.hex(data))
+        XCTAssertEqual(info.hash, Digest.sha256Hex(data))
         XCTAssertEqual(info.rawBytes, 3_000_000)
         XCTAssertEqual(try store.read(info.hash), data)
         XCTAssertEqual(try store.info(info.hash), info)
@@ -21,7 +21,12 @@ final class BlobStoreTests: XCTestCase {
         let store = try BlobStore.open(root: try makeScratchFolder())
         let data = Data(repeating: 1, count: 100_000) + testBytes(100_000)
         let first = try store.put(data, level: 1)
+        let path = try store.path(of: first.hash).path
+        let old = Date(timeIntervalSinceNow: -86_400)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
         let again = try store.put(data, level: 19)
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+        XCTAssertGreaterThan(modified, old.addingTimeInterval(3600), "a repeated put freshens the blob for gc's grace period")
         XCTAssertEqual(again, first, "the blob in place (level 1) is reported, not the discarded level-19 copy")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.tmpPath), [])
     }
@@ -54,7 +59,7 @@ final class BlobStoreTests: XCTestCase {
         let size: Int64 = 64 << 20
         if ProcessInfo.processInfo.activeProcessorCount > 1 { XCTAssertGreaterThan(ZstdEncoder.workers(forBytes: size), 0) }
         let block = testBytes(1 << 20, seed: 5)
-        var hasher = SHA256Hasher()
+        var hasher = Digest()
         for _ in 0..<64 { hasher.update(block) }
         let expected = hasher.finalize()
         let info = try store.put(rawBytes: size) { writer in
@@ -76,7 +81,7 @@ final class BlobStoreTests: XCTestCase {
                 try writer.write(data[start..<min(start + 70_001, data.count)])
             }
         }
-        XCTAssertEqual(streamed.hash, SHA256Hasher.hex(data))
+        XCTAssertEqual(streamed.hash, Digest.sha256Hex(data))
         XCTAssertEqual(try store.read(streamed.hash), data)
         XCTAssertThrowsError(try store.put(rawBytes: 10) { try $0.write(Data(count: 9)) }) { error in
             XCTAssertEqual(error as? StoreError, .sizeMismatch(declared: 10, written: 9))

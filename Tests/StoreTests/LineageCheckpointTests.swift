@@ -40,7 +40,7 @@ final class LineageCheckpointTests: XCTestCase {
         func checkpoint(of stage: StageRunRecord, _ bytes: Data) throws -> String {
             let blob = try recorded.store.put(bytes)
             try lineage.recordCheckpoint(stageRunID: stage.id!, key: stage.key, step: 1,
-                                         artifact: ArtifactRecord(blob: blob, mediaType: .tensors))
+                                         artifact: ArtifactRecord(blob: blob, mediaType: .tensor))
             try recorded.age(blob.hash, by: 7200)
             return blob.hash
         }
@@ -59,6 +59,14 @@ final class LineageCheckpointTests: XCTestCase {
         XCTAssertTrue(recorded.store.contains(kept))
         XCTAssertEqual(try lineage.latestCheckpoint(key: "a")?.artifactHash, kept)
         XCTAssertFalse(try recorded.store.verify(against: lineage).isDamaged)
+
+        // The retry of key "a" finishes: the crashed run's checkpoint has served its purpose.
+        let retryRun = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: 1, toolVersion: "0.1")
+        let retry = try lineage.startStageRun(runID: retryRun.id!, key: "a", stage: "a", kind: "fine-tune", params: "{}")
+        try lineage.finishStageRun(retry.id!, inputs: [:], outputs: [:], seconds: 1)
+        try lineage.finishRun(retryRun.id!, status: .finished)
+        let after = try recorded.store.collectGarbage(lineage: lineage, policy: GCPolicy(finishedRunsPerPipeline: 0, grace: 60))
+        XCTAssertEqual(after.swept, [kept])
     }
 
     func testKeyMaterialIsKeptWithTheStageRunAndCopiedToCacheHits() throws {

@@ -12,8 +12,8 @@ extension XCTestCase {
 }
 
 /// An artifact whose hash is the SHA-256 of `label`, so tests can name artifacts by word.
-func artifact(_ label: String, mediaType: MediaType = .tensors) -> ArtifactRecord {
-    ArtifactRecord(hash: SHA256Hasher.hex(Data(label.utf8)), mediaType: mediaType,
+func artifact(_ label: String, mediaType: MediaType = .tensor) -> ArtifactRecord {
+    ArtifactRecord(hash: Digest.sha256Hex(Data(label.utf8)), mediaType: mediaType,
                    rawBytes: Int64(label.utf8.count), storedBytes: Int64(label.utf8.count) + 9)
 }
 

@@ -79,6 +79,14 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(stages.filter { !($0["cached"] as! Bool) }.map { $0["stage"] as! String },
                        ["finetune@frozen", "evaluate@frozen", "report"])
 
+        let dryRun = try tlab(["run", "tiny.yaml", "--store", "store", "-S", "variants.frozen.lr=0.01", "--dry-run"], in: folder)
+        XCTAssertEqual(dryRun.stdout, changed.stdout, "--dry-run shows what status shows")
+
+        let forced = try tlab(["run", "tiny.yaml", "--store", "store", "--force", "finetune@frozen"], in: folder)
+        XCTAssertTrue(forced.stdout.contains("\ncomputed finetune@frozen in "), forced.stdout)
+        XCTAssertTrue(forced.stdout.contains("\ncached   evaluate@frozen\n"), "the same weights again: \(forced.stdout)")
+        XCTAssertTrue(forced.stdout.contains("run 3 finished: 1 computed, 9 cached"), forced.stdout)
+
         try checkReportRegeneratesByteForByte(in: folder)
         try checkReportLineageReachesTheDownload(in: folder)
         try checkWeightsExportRoundTrip(in: folder)

@@ -25,12 +25,12 @@ extension XCTestCase {
             NamedTensor(name: "labels", dtype: .i32, shape: [2], data: Data([1, 0, 0, 0, 3, 0, 0, 0])),
         ]))
         let prep = try store.record(stage: "prep", kind: "preprocess", params: #"{"per_class":20}"#,
-                                    inputs: ["raw": archive], outputs: ["train": (images, .tensors)])["train"]!
+                                    inputs: ["raw": archive], outputs: ["train": (images, .tensor)])["train"]!
         let weights = try SafeTensors.encode(TensorArchive(tensors: [
             NamedTensor(name: "w", dtype: .f32, shape: [2, 3], data: littleEndianBytes([0, 1, 2, 3, 4, 5])),
         ], metadata: ["format": "pt"]))
         let trained = try store.record(stage: "pretrain", kind: "pretrain", params: #"{"epochs":2,"lr":0.001}"#,
-                                       inputs: ["data": prep], outputs: ["weights": (weights, .tensors)])["weights"]!
+                                       inputs: ["data": prep], outputs: ["weights": (weights, .tensor)])["weights"]!
         let reportText = "# Report\n\n| variant | accuracy |\n|---|---|\n| basic | 0.9 |\n"
         let report = try store.record(stage: "report", kind: "report", inputs: ["evaluations": trained, "data": prep],
                                       outputs: ["markdown": (Data(reportText.utf8), .markdown)])["markdown"]!
@@ -101,7 +101,7 @@ final class StoreCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let exported = try Data(contentsOf: folder.appendingPathComponent("train.safetensors"))
         XCTAssertEqual(try SafeTensors.decode(exported), try store.blobs.readTensors(hashes.images))
-        XCTAssertEqual(SHA256Hasher.hex(exported), hashes.images)
+        XCTAssertEqual(Digest.sha256Hex(exported), hashes.images)
     }
 
     func testExportedNpyMatchesNumPysBytes() throws {

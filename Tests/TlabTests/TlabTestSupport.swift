@@ -82,7 +82,7 @@ final class StoreFixture {
     @discardableResult
     func record(stage: String, kind: String, params: String = "{}", inputs: [String: String] = [:],
                 outputs: [String: (Data, MediaType)]) throws -> [String: String] {
-        let stageRun = try lineage.startStageRun(runID: runID, key: SHA256Hasher.hex(Data((stage + params).utf8)),
+        let stageRun = try lineage.startStageRun(runID: runID, key: Digest.sha256Hex(Data((stage + params).utf8)),
                                                  stage: stage, kind: kind, params: params)
         var records = [String: ArtifactRecord]()
         for (port, (bytes, mediaType)) in outputs {

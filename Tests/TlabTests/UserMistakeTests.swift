@@ -72,4 +72,27 @@ final class UserMistakeTests: XCTestCase {
                       invalid.stderr)
         XCTAssertFalse(invalid.stderr.contains("Fatal error"), invalid.stderr)
     }
+
+    func testUnknownForcedStageAndRun() throws {
+        let folder = try makePipelineFolder()
+        let force = try tlab(["run", "tiny.yaml", "--store", "store", "--force", "finetune@basics"], in: folder)
+        XCTAssertEqual(force.status, 1)
+        XCTAssertEqual(force.stderr, "error: no stage 'finetune@basics' (did you mean 'finetune@basic'?); stages: data, prep, "
+            + "pretrain, freeze@basic, finetune@basic, evaluate@basic, freeze@frozen, finetune@frozen, evaluate@frozen, report\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("store").path),
+                       "nothing ran")
+
+        let noReport = try tlab(["report", "tiny.yaml", "--store", "store"], in: folder)
+        XCTAssertEqual(noReport.status, 1)
+        XCTAssertTrue(noReport.stderr.hasPrefix("error: \(folder.appendingPathComponent("store").standardizedFileURL.path) "
+            + "is not an artifact store (the folder does not exist)"), noReport.stderr)
+
+        _ = try StoreFixture(root: folder.appendingPathComponent("store"))
+        let unknownRun = try tlab(["report", "tiny.yaml", "--store", "store", "--run", "9"], in: folder)
+        XCTAssertEqual(unknownRun.status, 1)
+        XCTAssertEqual(unknownRun.stderr, "error: no run 9 in this store; the newest is run 1 ('tlab runs' lists them)\n")
+        let jobs = try tlab(["run", "tiny.yaml", "--jobs", "0"], in: folder)
+        XCTAssertEqual(jobs.status, 2)
+        XCTAssertEqual(jobs.stderr, "error: --jobs must be at least 1, not 0 (see 'tlab run --help')\n")
+    }
 }

@@ -52,6 +52,9 @@ public final class DenseNet {
         return out + [FinalNorm(finalNorm)]
     }
 
+    /// Whether any parameter trains (false when the whole backbone is frozen).
+    public var isTrainable: Bool { units.contains(where: \.isTrainable) }
+
     /// The layers owning parameters and buffers, in the model description's order.
     var layers: [Layer] { units.flatMap(\.layers) }
 
@@ -69,7 +72,8 @@ public final class DenseNet {
     }
 
     /// ReLU(BN(features)) of `x` ([N, C, H, W]): the backbone's output, [N, channels, h, w].
-    /// `training` uses batch statistics in every unfrozen BatchNorm and updates its running ones.
+    /// `training` uses batch statistics in every unfrozen BatchNorm, updates its running ones, and
+    /// keeps the activations backward needs; an inference forward keeps nothing.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         buffers = bufferShapes(for: x.shape).map(StatisticsBuffer.init)
         stem.forward(x, into: buffers[0], training: training)
@@ -81,18 +85,18 @@ public final class DenseNet {
         last.prepare(finalNorm, training: training)
         let y = Tensor(zeros: last.values.shape)
         finalNorm.apply(last.values.images(), into: y.images())
-        output = y
+        (buffers, output) = training ? (buffers, y) : ([], nil)
         return y
     }
 
     /// Adds weight gradients for `dy`, the gradient of the last forward's output. Units before the
     /// first trainable one are skipped: nothing in them would use a gradient.
     public func backward(_ dy: Tensor) {
-        guard let y = output, dy.shape == y.shape else {
-            preconditionFailure("DenseNet backward: gradient \(dy.shape) for output \(output?.shape ?? [])")
-        }
         let units = self.units
         guard let firstTrainable = units.firstIndex(where: \.isTrainable) else { return }
+        guard let y = output, dy.shape == y.shape else {
+            preconditionFailure("DenseNet backward: gradient \(dy.shape) for output \(output?.shape ?? []) of a training forward")
+        }
         let gradients = buffers.map { Tensor(zeros: $0.values.shape) }
         var index = units.count - 1
         /// Whether unit `index` must pass a gradient to its input, and whether it runs at all.
@@ -118,12 +122,6 @@ public final class DenseNet {
             }
         }
         if step().runs { stem.backward(blockGradient: gradients[0]) }
-    }
-
-    /// Drops what the last forward kept for backward (after inference, to free memory).
-    public func releaseActivations() {
-        buffers = []
-        output = nil
     }
 }
 

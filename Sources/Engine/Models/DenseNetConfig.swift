@@ -25,9 +25,13 @@ public struct DenseNetConfig: Equatable, Sendable {
     /// How convolution weights start when not loaded: Keras's Glorot uniform for DenseNet-121, He
     /// normal over the fan-out for DenseNet-BC (`liuzhuang13/DenseNet`).
     public var convolutionInit: WeightInit
-    /// BatchNorm ε for every backbone BN (Keras DenseNet: 1.001e-5).
+    /// BatchNorm ε for every backbone BN (Keras DenseNet: 1.001e-5; DenseNet-BC as its Torch
+    /// reference: 1e-5).
     public var batchNormEpsilon: Float
-    /// Fraction of the running statistics kept per training step (Keras: 0.99).
+    /// Fraction of the running statistics kept per training step (Keras DenseNet: 0.99; DenseNet-BC
+    /// as its Torch reference, PyTorch momentum 0.1: 0.9). The short trainings DenseNet-BC is used for
+    /// need the faster one: at 0.99 the running statistics are still far from the batch statistics
+    /// after a few hundred steps, and inference-mode accuracy lags training accuracy badly.
     public var batchNormMomentum: Float
 
     public init(growthRate: Int, blockSizes: [Int], initialChannels: Int, bottleneckChannels: Int,
@@ -70,9 +74,22 @@ public struct DenseNetConfig: Equatable, Sendable {
                                     blockSizes: Array(repeating: convLayers / (2 * blocks), count: blocks),
                                     initialChannels: 2 * growthRate,
                                     bottleneckChannels: bottleneckFactor * growthRate,
-                                    compression: compression, stem: .small, convolutionInit: .heNormal)
+                                    compression: compression, stem: .small, convolutionInit: .heNormal,
+                                    batchNormEpsilon: 1e-5, batchNormMomentum: 0.9)
         try config.validate()
         return config
+    }
+
+    /// The backbone called `name` as pipeline files spell it: `densenet121`, or `densenet-bc-<depth>-<growth>`
+    /// (three blocks, e.g. `densenet-bc-40-12`).
+    public static func named(_ name: String) throws -> DenseNetConfig {
+        if name == "densenet121" { return .densenet121 }
+        let parts = name.split(separator: "-")
+        if parts.count == 4, parts[0] == "densenet", parts[1] == "bc", let depth = Int(parts[2]), let growth = Int(parts[3]) {
+            return try bc(depth: depth, growthRate: growth)
+        }
+        throw ModelError.invalidConfig(field: "backbone", value: "'\(name)'",
+                                       expected: "densenet121 or densenet-bc-<depth>-<growth>, e.g. densenet-bc-40-12")
     }
 
     /// Checks every field; the first bad one is reported.

@@ -73,18 +73,22 @@ final class DenseNetStem: BackboneUnit {
         return [shape[0], conv.outChannels, pooled.height, pooled.width]
     }
 
+    /// Keeps what backward needs only when `training`.
     func forward(_ x: Tensor, into block: StatisticsBuffer, training: Bool) {
-        input = x
+        input = training ? x : nil
         let g = conv.geometry(for: x.shape), channels = 0..<conv.outChannels
         guard let norm else {
-            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
-                               output: block.channels(channels))
-            if training { block.updateStatistics(channels) }
+            block.write(channels, training: training) {
+                convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
+                                   output: block.channels(channels), outputMoments: $0)
+            }
             return
         }
         let s = StatisticsBuffer(shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
-        convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil, output: s.channels(channels))
-        if training { s.updateStatistics(channels) }
+        s.write(channels, training: training) {
+            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
+                               output: s.channels(channels), outputMoments: $0)
+        }
         s.prepare(norm, training: training)
         let r = Tensor(zeros: s.values.shape)
         norm.apply(s.channels(channels), into: r.images())
@@ -92,17 +96,18 @@ final class DenseNetStem: BackboneUnit {
         argmax = [Int32](repeating: 0, count: out.batch * out.channels * out.plane)
         argmax.withUnsafeMutableBufferPointer { maxPoolForward(r.images(), window: pool, y: out, argmax: $0.baseAddress!) }
         if training { block.updateStatistics(channels) }
-        (convolved, activated) = (s, r)
+        (convolved, activated) = training ? (s, r) : (nil, nil)
     }
 
     /// Weight gradients from the gradient of the block buffer's first channels.
     func backward(blockGradient: Tensor) {
-        guard let x = input else { preconditionFailure("features.conv0: backward before forward") }
+        guard let x = input else { preconditionFailure("features.conv0: backward without a training forward") }
         let g = conv.geometry(for: x.shape), dOut = blockGradient.images(channels: 0..<conv.outChannels)
-        guard let norm, let s = convolved, let r = activated else {
+        guard let norm else {
             convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: dOut, inputGradient: nil)
             return
         }
+        guard let s = convolved, let r = activated else { preconditionFailure("features.norm0: no training forward") }
         let dr = Tensor(zeros: r.shape), ds = Tensor(zeros: r.shape)
         withExtendedLifetime((dr, ds)) {
             argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
@@ -139,21 +144,23 @@ final class DenseLayer: BackboneUnit {
         block.prepare(norm1, training: training)
         let g1 = conv1.geometry(for: [x.batch, x.channels, x.height, x.width])
         let t = StatisticsBuffer(shape: [x.batch, conv1.outChannels, x.height, x.width])
-        convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
-                           output: t.channels(0..<conv1.outChannels))
-        if training { t.updateStatistics(0..<conv1.outChannels) }
+        t.write(0..<conv1.outChannels, training: training) {
+            convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
+                               output: t.channels(0..<conv1.outChannels), outputMoments: $0)
+        }
         t.prepare(norm2, training: training)
         let g2 = conv2.geometry(for: t.values.shape)
-        convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
-                           inputTransform: norm2.transform, output: block.channels(newChannels))
-        if training { block.updateStatistics(newChannels) }
-        bottleneck = t
+        block.write(newChannels, training: training) {
+            convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
+                               inputTransform: norm2.transform, output: block.channels(newChannels), outputMoments: $0)
+        }
+        bottleneck = training ? t : nil
     }
 
     /// Weight gradients from the (complete) gradient of this layer's new channels in `blockGradient`;
     /// with `inputGradient`, adds the gradient for its input channels into `blockGradient`.
     func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool) {
-        guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward before forward") }
+        guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward without a training forward") }
         let x = block.channels(0..<inputChannels)
         let dt = Tensor(zeros: t.values.shape)
         withExtendedLifetime(dt) {
@@ -192,11 +199,11 @@ final class Transition: BackboneUnit {
                            inputTransform: norm.transform, output: c.images())
         averagePoolForward(c.images(), window: pool, y: next.channels(0..<conv.outChannels))
         if training { next.updateStatistics(0..<conv.outChannels) }
-        convolved = c
+        convolved = training ? c : nil
     }
 
     func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool) {
-        guard let c = convolved else { preconditionFailure("\(conv.name): backward before forward") }
+        guard let c = convolved else { preconditionFailure("\(conv.name): backward without a training forward") }
         let dc = Tensor(zeros: c.shape)
         withExtendedLifetime(dc) {
             averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())

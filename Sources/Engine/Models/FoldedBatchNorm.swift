@@ -97,6 +97,21 @@ final class StatisticsBuffer {
                             variance: variance.data + range.lowerBound)
     }
 
+    /// Runs `convolve`, which writes channels `range`; in training, hands it a buffer for the output
+    /// moments the convolution gathers as it writes, and takes the statistics from them instead of
+    /// another pass over memory.
+    func write(_ range: Range<Int>, training: Bool, _ convolve: (UnsafeMutablePointer<Double>?) -> Void) {
+        guard training else { return convolve(nil) }
+        var moments = [Double](repeating: 0, count: 2 * range.count)
+        moments.withUnsafeMutableBufferPointer { convolve($0.baseAddress) }
+        let count = Double(valuesPerChannel)
+        for (i, c) in range.enumerated() {
+            let m = moments[i] / count
+            mean.data[c] = Float(m)
+            variance.data[c] = Float(max(moments[range.count + i] / count - m * m, 0))
+        }
+    }
+
     /// Prepares `norm` for reading channels `0..<norm.channels`.
     func prepare(_ norm: FoldedBatchNorm, training: Bool) {
         norm.prepare(training: training, batchMean: mean.data, batchVariance: variance.data,

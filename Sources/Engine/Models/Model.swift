@@ -30,7 +30,8 @@ public final class Model: TrainableNetwork {
 
     /// Logits [N, classes] of images [N, C, H, W] (or the backbone's features without a head).
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        let features = backbone.forward(prepare(x), training: context.training)
+        // A wholly frozen backbone runs in inference mode anyway; saying so skips batch statistics.
+        let features = backbone.forward(prepare(x), training: context.training && backbone.isTrainable)
         return head.forward(features, context: context)
     }
 
@@ -41,17 +42,15 @@ public final class Model: TrainableNetwork {
     /// The backbone's output for `images`, computed in inference mode `batchSize` images at a time:
     /// with a frozen backbone, the head's training data.
     public func features(for images: Tensor, batchSize: Int = 64) -> Tensor {
-        let n = images.shape[0]
+        let n = images.shape[0], imageShape = Array(images.shape.dropFirst())
         let out = Tensor(zeros: [n] + architecture.backboneOutputShape)
-        let perImage = out.count / max(n, 1)
+        let inPerImage = images.count / max(n, 1), outPerImage = out.count / max(n, 1)
         for start in stride(from: 0, to: n, by: batchSize) {
-            let count = min(batchSize, n - start)
-            let batch = Tensor(zeros: [count] + Array(images.shape.dropFirst()))
-            gatherBatch(images, indices: Array(start..<(start + count)), into: batch, random: CounterRandom(seed: 0))
+            let batch = Tensor(zeros: [min(batchSize, n - start)] + imageShape)
+            batch.data.update(from: images.data + start * inPerImage, count: batch.count)
             let f = backbone.forward(prepare(batch), training: false)
-            (out.data + start * perImage).update(from: f.data, count: f.count)
+            (out.data + start * outPerImage).update(from: f.data, count: f.count)
         }
-        backbone.releaseActivations()
         return out
     }
 

@@ -11,6 +11,16 @@ public enum Freezing: Equatable, Sendable {
     /// The backbone from its first layer up to and including the named layer or block, e.g.
     /// `denseblock3`, `transition2`, `denseblock4.denselayer8`, `conv0` (with or without `features.`).
     case upTo(String)
+
+    /// `none`, `backbone`, or the name of the last frozen layer or block (`denseblock3`), as pipeline
+    /// files spell it.
+    public init(_ spec: String) {
+        switch spec {
+        case "none": self = .none
+        case "backbone": self = .backbone
+        default: self = .upTo(spec)
+        }
+    }
 }
 
 /// Everything that determines a model's layers and parameter shapes.

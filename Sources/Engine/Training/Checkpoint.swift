@@ -45,6 +45,9 @@ extension Trainer {
         } catch {
             throw TrainingError.badCheckpoint("metadata '\(Checkpoint.stateKey)' is not a trainer state: \(error)")
         }
+        guard restored.seed == options.seed else {
+            throw TrainingError.badCheckpoint("it was taken with seed \(restored.seed), this trainer has seed \(options.seed)")
+        }
         var model: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]
         var snapshots: [String: [String: Tensor]] = [:]
         for (name, tensor) in checkpoint.tensors {

@@ -27,6 +27,16 @@ public struct TrainingOptions {
         self.earlyStopping = earlyStopping
         self.bestModel = bestModel
     }
+
+    /// The study's setup: batch 128, up to 32 epochs, ReduceLROnPlateau on `val_loss` (factor 0.1,
+    /// patience 3, min lr 1e-5), EarlyStopping on `val_loss` (patience 10) and the best epoch kept by
+    /// `val_accuracy`. Pair it with `Optimizer.adam` at its Keras defaults (lr 1e-3).
+    public static func study(seed: UInt64, epochs: Int = 32, batchSize: Int = 128) -> TrainingOptions {
+        TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed,
+                        reduceLROnPlateau: ReduceLROnPlateau(factor: 0.1, patience: 3, minLearningRate: 1e-5),
+                        earlyStopping: EarlyStopping(patience: 10),
+                        bestModel: BestModelSelection(monitor: MetricMonitor(metric: "val_accuracy")))
+    }
 }
 
 /// One epoch's figures, under Keras's metric names.
@@ -55,6 +65,8 @@ public struct EpochRecord: Equatable, Codable, Sendable {
 
 /// Everything besides tensors that a resumed run needs to continue exactly.
 struct TrainerState: Codable, Equatable {
+    /// `TrainingOptions.seed`: shuffling and augmentation of the remaining epochs depend on it.
+    var seed: UInt64
     var nextEpoch = 0
     var step: UInt64 = 0
     var history: [EpochRecord] = []
@@ -69,7 +81,8 @@ public final class Trainer {
     public let network: TrainableNetwork
     public let optimizer: Optimizer
     public let options: TrainingOptions
-    public var progress: TrainingProgress?
+    /// How `fit` reports batches and epochs (to standard error).
+    public var progress: TrainingProgress.Style
     var state: TrainerState
     /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
     public internal(set) var bestWeights: [String: Tensor]?
@@ -78,14 +91,14 @@ public final class Trainer {
     private let clock: () -> Double
 
     public init(network: TrainableNetwork, optimizer: Optimizer, options: TrainingOptions,
-                progress: TrainingProgress? = nil,
+                progress: TrainingProgress.Style = .quiet,
                 clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
         self.network = network
         self.optimizer = optimizer
         self.options = options
         self.progress = progress
         self.clock = clock
-        state = TrainerState(reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
+        state = TrainerState(seed: options.seed, reduceLROnPlateau: options.reduceLROnPlateau, earlyStopping: options.earlyStopping,
                              bestModel: options.bestModel)
     }
 
@@ -102,11 +115,14 @@ public final class Trainer {
     public func fit(_ train: LabeledExamples, validation: LabeledExamples? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
+        var progress = TrainingProgress(style: self.progress, epochs: options.epochs,
+                                        batchesPerEpoch: (train.count + options.batchSize - 1) / options.batchSize,
+                                        clock: clock)
         while state.nextEpoch < options.epochs && !state.stopped {
             let epoch = state.nextEpoch, started = clock()
             let batches = epochBatches(count: train.count, batchSize: options.batchSize, epoch: epoch,
                                        shuffle: seed.stream(0))
-            progress?.startEpoch(epoch)
+            progress.startEpoch(epoch)
             let learningRate = Double(optimizer.learningRate)
             var lossSum = 0.0, correct = 0
             for indices in batches {
@@ -121,7 +137,7 @@ public final class Trainer {
                 let batchCorrect = zip(predictedClasses(logits), labels).filter { $0 == $1 }.count
                 lossSum += Double(loss.loss) * Double(labels.count)
                 correct += batchCorrect
-                progress?.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
+                progress.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
             }
             let evaluation = validation.map { evaluate(network, on: $0, batchSize: options.batchSize) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(train.count, 1)),
@@ -131,16 +147,21 @@ public final class Trainer {
             state.history.append(record)
             state.nextEpoch = epoch + 1
             try applyCallbacks(record)
-            progress?.endEpoch(summary: Self.summary(record))
+            progress.endEpoch(summary: Self.summary(record))
             try onEpoch(record, self)
         }
     }
 
-    /// Feeds `record` to the callbacks, in the study's order: learning rate, early stopping, best model.
+    /// Feeds `record` to the callbacks: learning rate, best model, then early stopping, which may put
+    /// back older weights and so must come after the best epoch's snapshot.
     private func applyCallbacks(_ record: EpochRecord) throws {
         if var plateau = state.reduceLROnPlateau, let value = try metric(plateau.monitor.metric, record) {
             optimizer.learningRate = Float(plateau.observe(value, learningRate: Double(optimizer.learningRate)))
             state.reduceLROnPlateau = plateau
+        }
+        if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
+            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
+            state.bestModel = best
         }
         if var stopping = state.earlyStopping, let value = try metric(stopping.monitor.metric, record) {
             switch stopping.observe(value, epoch: record.epoch) {
@@ -151,10 +172,6 @@ public final class Trainer {
             default: break
             }
             state.earlyStopping = stopping
-        }
-        if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
-            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
-            state.bestModel = best
         }
     }
 

@@ -1,15 +1,11 @@
-// Expected checksums of downloaded files (MD5 as publishers list them, or SHA-256) and their
-// computation through libcrypto's EVP interface.
-import CCrypto
+// Expected checksums of downloaded files (MD5 as publishers list them, or SHA-256), computed with
+// the store's libcrypto digests.
 import Foundation
+import Store
 
 /// A digest a file must have, e.g. `md5:c32a1d4a…` or `sha256:5b4141f0…`.
 public struct Checksum: Sendable, Hashable, CustomStringConvertible {
-    public enum Algorithm: String, Sendable, CaseIterable {
-        case md5, sha256
-
-        var hexLength: Int { self == .md5 ? 32 : 64 }
-    }
+    public typealias Algorithm = Digest.Algorithm
 
     public let algorithm: Algorithm
     /// Lowercase hex digits.
@@ -47,50 +43,21 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// An incremental digest of one algorithm; feed bytes with `update`, read the hex digest once.
-final class Digester {
-    let algorithm: Checksum.Algorithm
-    private let context: OpaquePointer
-
-    init(_ algorithm: Checksum.Algorithm) {
-        self.algorithm = algorithm
-        let md = algorithm == .md5 ? EVP_md5() : EVP_sha256()
-        guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, md, nil) == 1 else {
-            fatalError("libcrypto could not start a \(algorithm.rawValue) context")
-        }
-        context = ctx
-    }
-
-    deinit { EVP_MD_CTX_free(context) }
-
-    func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        EVP_DigestUpdate(context, base, bytes.count)
-    }
-
-    func finalize() -> Checksum {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
-        let hex = digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
-        return Checksum(uncheckedAlgorithm: algorithm, hex: hex)
-    }
-
+extension Checksum {
     /// The checksum of the file at `path` (its bytes, or its gunzipped content when `decompressed`).
-    static func checksum(ofFile path: String, _ algorithm: Checksum.Algorithm,
-                         decompressed: Bool) throws -> Checksum {
-        let digester = Digester(algorithm)
+    static func of(file path: String, _ algorithm: Algorithm, decompressed: Bool) throws -> Checksum {
+        var digest = Digest(algorithm)
         if decompressed {
-            try Gzip.decompress(fileAt: path) { digester.update($0) }
+            try Gzip.decompress(fileAt: path) { digest.update($0) }
         } else {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw DatasetError.unreadable(file: path, reason: "no such file or no permission")
             }
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                chunk.withUnsafeBytes { digester.update($0) }
+                digest.update(chunk)
             }
         }
-        return digester.finalize()
+        return Checksum(uncheckedAlgorithm: algorithm, hex: digest.finalize())
     }
 }

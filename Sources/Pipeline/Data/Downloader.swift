@@ -118,8 +118,8 @@ public struct Downloader: Sendable {
 
     /// Fails unless the file at `path` has `file`'s checksum; `label` names it in the error.
     private func verify(_ path: String, _ file: DataSource.File, label: String) throws {
-        let got = try Digester.checksum(ofFile: path, file.checksum.algorithm,
-                                        decompressed: file.checksumOfDecompressed)
+        let got = try Checksum.of(file: path, file.checksum.algorithm,
+                                  decompressed: file.checksumOfDecompressed)
         guard got == file.checksum else {
             throw DownloadError.checksumMismatch(
                 file: label + (file.checksumOfDecompressed ? " (decompressed content)" : ""),

@@ -7,6 +7,7 @@ extension Executor {
     /// would run cannot know its inputs yet; its reasons say so, plus any parameter or version
     /// change against its last run.
     public func dryRun() throws -> [StagePreview] {
+        try checkForcedNames()
         var outputs: [String: [String: String]] = [:]
         var previews: [StagePreview] = []
         for stage in plan.stages {

@@ -34,6 +34,7 @@ public final class Executor {
     /// report stage finished, writes the report there. Throws only when the run cannot start or be
     /// recorded (store busy or unreadable); stage failures are in the summary.
     public func run() throws -> RunSummary {
+        try checkForcedNames()
         let lock = try StoreLock(root: store.root, mode: .shared)
         defer { lock.release() }
         let run = try store.lineage.startRun(pipeline: plan.name, pipelineHash: plan.fileHash, seed: Int64(plan.seed),
@@ -111,6 +112,12 @@ public final class Executor {
         case .failed, .skipped: return true
         case .hit, .computed: return false
         }
+    }
+
+    /// Fails with `PipelineError.unknownStage` (naming the valid ones) for a `force` name that is
+    /// no stage of the plan, before anything runs.
+    func checkForcedNames() throws {
+        for name in options.force.sorted() { _ = try plan.stages(named: name) }
     }
 
     /// Whether `--force` names this stage, by its plan name or its file name (every variant's copy).

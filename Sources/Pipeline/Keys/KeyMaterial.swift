@@ -72,7 +72,7 @@ public struct KeyMaterial: Hashable, Sendable {
             bytes.append(name)
             bytes.append(input.hash)
         }
-        return StageKey(hex: SHA256Hasher.hex(bytes.data))
+        return StageKey(hex: Digest.sha256Hex(bytes.data))
     }
 
     /// The parameters as canonical JSON (sorted keys, no spaces).

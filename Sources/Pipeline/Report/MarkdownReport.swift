@@ -6,7 +6,7 @@ enum MarkdownReport {
     private typealias Text = ReportNumberText
 
     static func render(_ report: ComparisonReport) -> String {
-        var sections = ["# Comparison report: \(report.provenance.pipelineName)",
+        var sections = ["# " + (report.title ?? "Comparison report: \(report.provenance.pipelineName)"),
                         "Run of \(Text.isoDate(report.provenance.runDate)), seed \(report.provenance.seed), "
                             + "\(report.variants.count) variant\(report.variants.count == 1 ? "" : "s").",
                         "## Results", resultsTable(report)]

@@ -12,13 +12,16 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// Figures a published study reported, keyed by the name of the variant of ours they correspond
     /// to; shown beside ours. Empty for pipelines that reproduce no study.
     public var studyFigures: [String: StudyFigure]
+    /// The heading of report.md; nil gives "Comparison report: <pipeline name>".
+    public var title: String?
 
     public init(variants: [VariantResult], provenance: Provenance, dagMermaid: String,
-                studyFigures: [String: StudyFigure] = [:]) {
+                studyFigures: [String: StudyFigure] = [:], title: String? = nil) {
         self.variants = variants
         self.provenance = provenance
         self.dagMermaid = dagMermaid
         self.studyFigures = studyFigures
+        self.title = title
     }
 }
 

@@ -92,7 +92,7 @@ public struct PipelinePlan: Sendable {
         let byName = Dictionary(uniqueKeysWithValues: resolved.stages.map { ($0.name, $0) })
         self.name = document.name
         self.file = file
-        self.fileHash = SHA256Hasher.hex(Data(yaml.utf8))
+        self.fileHash = Digest.sha256Hex(Data(yaml.utf8))
         self.seed = resolved.seed
         self.variants = document.variants.map(\.name)
         self.stages = order.map { byName[$0]! }

@@ -27,7 +27,7 @@ struct DownloadStage: Stage {
         let downloader = Downloader(mirror: p.optionalString("mirror").flatMap(URL.init(string:))) { progress in
             guard let expected = progress.expectedBytes, expected > 0 else { return }
             let percent = Int(100 * Double(progress.receivedBytes) / Double(expected))
-            events(.trainingProgress(stage: name, line: "\(progress.file): \(progress.receivedBytes / 1_000_000) of \(expected / 1_000_000) MB (\(percent)%)"))
+            events(.progress(stage: name, line: "\(progress.file): \(progress.receivedBytes / 1_000_000) of \(expected / 1_000_000) MB (\(percent)%)"))
         }
         let directory = context.scratch.appendingPathComponent("download")
         let paths = try downloader.fetch(dataSource, into: directory.path)

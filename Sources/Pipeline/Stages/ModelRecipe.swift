@@ -54,6 +54,9 @@ struct ModelRecipe: Codable, Equatable {
         return copy
     }
 
+    /// The backbone without a head, nothing frozen.
+    var backboneOnly: ModelRecipe { with(head: "none", pooling: "avg", classes: 0, freezing: "none") }
+
     /// The engine configuration.
     func config() throws -> ModelConfig {
         var backbone = family == "densenet-121" ? DenseNetConfig.densenet121
@@ -62,7 +65,7 @@ struct ModelRecipe: Codable, Equatable {
         let input = InputStage(resize: inputSize > 0 ? ImageSize(height: inputSize, width: inputSize) : nil)
         return ModelConfig(inputShape: inputShape, input: input, backbone: backbone,
                            head: try Head.preset(head == "linear" ? "linear-\(pooling)" : head, classes: classes),
-                           freezing: try parsedFreezing())
+                           freezing: parsedFreezing())
     }
 
     /// A fresh model (weights drawn from `seed`).
@@ -70,13 +73,10 @@ struct ModelRecipe: Codable, Equatable {
         try Model(config(), seed: seed)
     }
 
-    private func parsedFreezing() throws -> Freezing {
-        switch freezing {
-        case "none": return .none
-        case "backbone": return .backbone
-        case let upTo where upTo.hasPrefix("up-to:"): return .upTo(String(upTo.dropFirst("up-to:".count)))
-        default: throw ModelError.invalidConfig(field: "freezing", value: freezing, expected: "none, backbone or up-to:<layer>")
-        }
+    /// `up-to:<layer>` as the engine spells it (the bare layer name); an unknown layer is an error
+    /// when the model is built.
+    private func parsedFreezing() -> Freezing {
+        Freezing(freezing.hasPrefix("up-to:") ? String(freezing.dropFirst("up-to:".count)) : freezing)
     }
 
     /// The head as the report shows it: "avg pool, Dense(5)".

@@ -9,7 +9,8 @@ struct PretrainStage: Stage {
     static let version = 1
     /// Backbone tensors (names under `features.`).
     static let weightsOutput = "weights"
-    /// The `ModelRecipe` the weights belong to.
+    /// The `ModelRecipe` of the backbone alone (no head): the temporary head trained here is left
+    /// behind, so trained and imported backbones of one architecture describe themselves alike.
     static let architectureOutput = "architecture"
 
     func run(_ context: StageContext) throws -> StageResult {
@@ -27,7 +28,7 @@ struct PretrainStage: Stage {
                                        validation: source.validationOrTest.examples(info.normalization)).run()
         return StageResult(outputs: [
             Self.weightsOutput: .weights(backboneTensors(of: model), metadata: [:]),
-            Self.architectureOutput: try .json(recipe),
+            Self.architectureOutput: try .json(recipe.backboneOnly),
         ], metrics: TrainingLoop.metrics(of: trainer))
     }
 
@@ -50,7 +51,7 @@ struct PretrainStage: Stage {
         context.message("imported \(stateDict.count) tensors from \(location)")
         return StageResult(outputs: [
             Self.weightsOutput: .weights(backboneTensors(of: model), metadata: [:]),
-            Self.architectureOutput: try .json(recipe),
+            Self.architectureOutput: try .json(recipe.backboneOnly),
         ])
     }
 }

@@ -17,7 +17,8 @@ struct ReportStage: Stage {
         }
         let report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
                                       dagMermaid: context.pipeline.renderDAG(.mermaid),
-                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:])
+                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:],
+                                      title: context.parameters.optionalString("title"))
         var outputs: [String: StageOutput] = [Self.modelOutput: try .json(report)]
         for (name, text) in try ReportWriter.render(report) {
             let type: MediaType = name.hasSuffix(".md") ? .markdown : name.hasSuffix(".csv") ? .csv : .svg

@@ -5,7 +5,7 @@
 /// reuses its outputs whenever the key (kind, `version`, engine version, parameters, input hashes)
 /// is one it has seen. Anything that legitimately differs between identical runs (seconds, images
 /// per second) goes into `StageResult.metrics`, never into an artifact.
-public protocol Stage {
+protocol Stage {
     static var kind: StageKind { get }
     /// Bumped whenever the stage's outputs for the same key would change, so no cached output of
     /// the old semantics is reused. The single source of `StageKind.version`.
@@ -16,7 +16,7 @@ public protocol Stage {
 
 extension StageKind {
     /// The implementation of this kind.
-    public var implementation: Stage.Type {
+    var implementation: Stage.Type {
         switch self {
         case .download: return DownloadStage.self
         case .preprocess: return PreprocessStage.self

@@ -7,13 +7,13 @@ import Store
 /// The world of one stage run. Inputs are addressed as the pipeline file binds them: port and the
 /// producer's output name (`context.tensors("data", "target")`); for a port that takes several
 /// stages (the report's `evaluations`), also the producer (`from: "evaluate@frozen"`).
-public final class StageContext {
-    public let stage: PlannedStage
-    public let pipeline: PipelinePlan
+final class StageContext {
+    let stage: PlannedStage
+    let pipeline: PipelinePlan
     /// The run this stage run belongs to.
-    public let runID: Int64
+    let runID: Int64
     /// A fresh folder for temporary files, removed when the stage ends.
-    public let scratch: URL
+    let scratch: URL
     let store: PipelineStore
     let inputs: [String: InputArtifact]
     let key: StageKey
@@ -38,30 +38,30 @@ public final class StageContext {
         self.events = events
     }
 
-    public var name: String { stage.name }
-    public var parameters: StageParameters { stage.parameters }
+    var name: String { stage.name }
+    var parameters: StageParameters { stage.parameters }
 
     /// The seed of everything random in this stage: its `seed` parameter. That parameter is in the
     /// key (it defaults to the pipeline's seed), so a cache hit under another stage name returns
     /// exactly what computing would; a seed derived from the stage name would not be in the key.
-    public var random: CounterRandom {
+    var random: CounterRandom {
         CounterRandom(seed: UInt64(parameters.int("seed")))
     }
 
     // MARK: Inputs
 
     /// The stages feeding `port`, in the file's order.
-    public func producers(of port: String) -> [String] {
+    func producers(of port: String) -> [String] {
         stage.inputs.filter { $0.port == port }.map(\.stage)
     }
 
     /// Whether `port` has an output called `output` (from `producer` for a many-stage port).
-    public func has(_ port: String, _ output: String, from producer: String? = nil) -> Bool {
+    func has(_ port: String, _ output: String, from producer: String? = nil) -> Bool {
         inputs[InputBinding.name(port: port, producer: producer, output: output)] != nil
     }
 
     /// The content hash of an input.
-    public func hash(_ port: String, _ output: String, from producer: String? = nil) throws -> String {
+    func hash(_ port: String, _ output: String, from producer: String? = nil) throws -> String {
         let name = InputBinding.name(port: port, producer: producer, output: output)
         guard let input = inputs[name] else {
             throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.sorted())
@@ -70,12 +70,12 @@ public final class StageContext {
     }
 
     /// A tensor input, whole in memory, verified against its hash.
-    public func tensors(_ port: String, _ output: String, from producer: String? = nil) throws -> TensorArchive {
+    func tensors(_ port: String, _ output: String, from producer: String? = nil) throws -> TensorArchive {
         try store.blobs.readTensors(hash(port, output, from: producer))
     }
 
     /// A JSON input decoded as `type`.
-    public func json<T: Decodable>(_ type: T.Type, _ port: String, _ output: String, from producer: String? = nil) throws -> T {
+    func json<T: Decodable>(_ type: T.Type, _ port: String, _ output: String, from producer: String? = nil) throws -> T {
         let data = try store.blobs.read(hash(port, output, from: producer))
         do {
             return try decodeJSON(type, from: data)
@@ -86,7 +86,7 @@ public final class StageContext {
     }
 
     /// A raw input copied into the scratch folder under its output name; returns its path.
-    public func file(_ port: String, _ output: String) throws -> URL {
+    func file(_ port: String, _ output: String) throws -> URL {
         let url = scratch.appendingPathComponent("inputs/\(port)/\(output)")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try store.blobs.export(hash(port, output), to: url)
@@ -94,7 +94,7 @@ public final class StageContext {
     }
 
     /// The output names `port` provides (from `producer` for a many-stage port), sorted.
-    public func outputNames(of port: String, from producer: String? = nil) -> [String] {
+    func outputNames(of port: String, from producer: String? = nil) -> [String] {
         let prefix = InputBinding.name(port: port, producer: producer, output: "")
         return inputs.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.sorted()
     }
@@ -102,46 +102,43 @@ public final class StageContext {
     // MARK: Progress
 
     /// Tells whoever watches the run something worth a line.
-    public func message(_ text: String) {
+    func message(_ text: String) {
         events(.message(stage: name, text: text))
     }
 
-    /// A progress reporter for a training run of `epochs` epochs of `batches` batches, feeding the
-    /// event sink (nothing when the run is quiet).
-    public func trainingProgress(epochs: Int, batchesPerEpoch batches: Int) -> TrainingProgress {
-        let events = self.events, name = self.name
-        let line = TrainingLine()
-        return TrainingProgress(style: options.quiet ? .quiet : .live, epochs: epochs, batchesPerEpoch: batches) { text in
-            if text == "\n" {
-                events(.trainingEpoch(stage: name, line: line.last))
-            } else {
-                line.last = text.trimmingCharacters(in: CharacterSet(charactersIn: "\r "))
-                events(.trainingProgress(stage: name, line: line.last))
-            }
+    /// How the trainer shows batches: the executor's style, or nothing for a quiet run.
+    var batchProgress: TrainingProgress.Style {
+        options.quiet ? .quiet : options.batchProgress
+    }
+
+    /// Reports a finished epoch (`record.epoch` is 0-based) as an `epochSummary` event.
+    func epochFinished(_ record: Engine.EpochRecord, of epochs: Int) {
+        guard !options.quiet else { return }
+        var line = "epoch \(record.epoch + 1)/\(epochs)  loss " + String(format: "%.4f", record.loss)
+            + "  accuracy " + String(format: "%.2f%%", 100 * record.accuracy)
+        if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+            line += "  val_loss " + String(format: "%.4f", loss) + "  val_accuracy " + String(format: "%.2f%%", 100 * accuracy)
         }
+        line += "  lr \(Float(record.learningRate))  " + String(format: "%.1f s", record.seconds)
+        events(.epochSummary(stage: name, line: line))
     }
 
     // MARK: Checkpoints
 
     /// Stores `checkpoint` (taken after `step` epochs) as a blob and records it in lineage at once,
     /// so a run killed later resumes from here.
-    public func saveCheckpoint(_ checkpoint: Checkpoint, step: Int) throws {
+    func saveCheckpoint(_ checkpoint: Checkpoint, step: Int) throws {
         let blob = try withTensorSources(checkpoint.tensors) { try store.blobs.putTensors($0, metadata: checkpoint.metadata) }
         try store.lineage.recordCheckpoint(stageRunID: stageRunID, key: key.hex, step: step,
-                                           artifact: ArtifactRecord(blob: blob, mediaType: .tensors))
+                                           artifact: ArtifactRecord(blob: blob, mediaType: .tensor))
     }
 
     /// The checkpoint an earlier, unfinished stage run of the same key left, if any: a training
     /// stage restores it and continues where that run stopped.
-    public func latestCheckpoint() throws -> (checkpoint: Checkpoint, step: Int)? {
+    func latestCheckpoint() throws -> (checkpoint: Checkpoint, step: Int)? {
         guard let record = resumeFrom else { return nil }
         let archive = try store.blobs.readTensors(record.artifactHash)
         let tensors = try archive.tensors.map { (name: $0.name, tensor: try $0.engineTensor()) }
         return (Checkpoint(tensors: tensors, metadata: archive.metadata), record.step)
     }
-}
-
-/// The last live line of a training run, kept to repeat it when its epoch ends.
-private final class TrainingLine: @unchecked Sendable {
-    var last = ""
 }

@@ -9,6 +9,8 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
     case malformedInput(stage: String, input: String, reason: String)
     /// A parameter (or combination) the implementation cannot carry out.
     case unsupported(stage: String, parameter: String, value: String, expected: String)
+    /// A tensor in an artifact is missing or of another element type than the stage reads.
+    case malformedTensor(name: String, reason: String)
     /// The raw files of a download are of no format preprocess reads.
     case unknownDataFormat(stage: String, files: [String])
 
@@ -21,6 +23,8 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
             return "stage \(stage): input '\(input)' \(reason)"
         case let .unsupported(stage, parameter, value, expected):
             return "stage \(stage): \(parameter) \(value) is not supported; expected \(expected)"
+        case let .malformedTensor(name, reason):
+            return "tensor '\(name)' \(reason)"
         case let .unknownDataFormat(stage, files):
             return "stage \(stage): cannot read raw files \(files.joined(separator: ", ")); preprocess reads the "
                 + "CIFAR-10 binary tarball (\(CIFAR10Reader.archiveName)), the four Fashion-MNIST IDX files, or synthetic data"

@@ -4,7 +4,7 @@ import Foundation
 import Store
 
 /// One output of a stage, before it is stored.
-public enum StageOutput {
+enum StageOutput {
     /// Small tensors held in memory (images as uint8, labels as int32), stored as safetensors.
     case tensors(TensorArchive)
     /// Engine tensors (weights, features), streamed from their memory into a safetensors blob.
@@ -17,13 +17,13 @@ public enum StageOutput {
     case file(URL)
 
     /// `value` as canonical JSON (sorted keys), so equal values give equal blobs.
-    public static func json<T: Encodable>(_ value: T) throws -> StageOutput {
+    static func json<T: Encodable>(_ value: T) throws -> StageOutput {
         .json(try canonicalJSON(value))
     }
 
     var mediaType: MediaType {
         switch self {
-        case .tensors, .weights: return .tensors
+        case .tensors, .weights: return .tensor
         case .json: return .json
         case .text(_, let type): return type
         case .file: return .raw
@@ -43,14 +43,14 @@ public enum StageOutput {
 }
 
 /// Everything a stage produced.
-public struct StageResult {
+struct StageResult {
     /// Output name → content; names are what consumers ask for (`data/target`).
-    public var outputs: [String: StageOutput]
+    var outputs: [String: StageOutput]
     /// Curve points (per-epoch loss, accuracy, learning rate) and measurements that must not go into
     /// an artifact because they differ between identical runs (seconds, images per second).
-    public var metrics: [MetricPoint]
+    var metrics: [MetricPoint]
 
-    public init(outputs: [String: StageOutput], metrics: [MetricPoint] = []) {
+    init(outputs: [String: StageOutput], metrics: [MetricPoint] = []) {
         self.outputs = outputs
         self.metrics = metrics
     }

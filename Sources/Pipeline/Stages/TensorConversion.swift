@@ -46,8 +46,7 @@ extension NamedTensor {
 
     private func requireDType(_ expected: TensorDType) throws {
         guard dtype == expected else {
-            throw StageError.malformedInput(stage: "-", input: name,
-                                            reason: "has dtype \(dtype.rawValue), expected \(expected.rawValue)")
+            throw StageError.malformedTensor(name: name, reason: "has dtype \(dtype.rawValue), expected \(expected.rawValue)")
         }
     }
 }
@@ -56,8 +55,7 @@ extension TensorArchive {
     /// The tensor called `name`, or an error naming what the archive holds.
     func require(_ name: String) throws -> NamedTensor {
         guard let tensor = self[name] else {
-            throw StageError.malformedInput(stage: "-", input: name,
-                                            reason: "is missing; the archive holds " + tensors.map(\.name).joined(separator: ", "))
+            throw StageError.malformedTensor(name: name, reason: "is missing; the artifact holds " + tensors.map(\.name).joined(separator: ", "))
         }
         return tensor
     }

@@ -38,15 +38,11 @@ struct TrainingLoop {
                                       augmentation: p.bool("augment") ? .cifar : .none,
                                       labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
                                       reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel)
-        let batches = (train.count + options.batchSize - 1) / options.batchSize
-        let trainer = Trainer(network: network, optimizer: optimizer, options: options,
-                              progress: context.trainingProgress(epochs: options.epochs, batchesPerEpoch: batches))
-        if let (checkpoint, step) = try context.latestCheckpoint() {
-            try trainer.restore(checkpoint)
-            context.message("resumed after epoch \(step) of \(options.epochs)")
-        }
+        let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
+        if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }
         try trainer.fit(train, validation: validation) { record, trainer in
             let done = record.epoch + 1
+            context.epochFinished(record, of: options.epochs)
             if done % checkpointEvery == 0 && done < options.epochs && !trainer.stoppedEarly {
                 try context.saveCheckpoint(trainer.checkpoint(), step: done)
             }

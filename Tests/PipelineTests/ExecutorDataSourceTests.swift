@@ -1,0 +1,89 @@
+// The download and preprocess stages on the data sets a pipeline names, as far as this machine has
+// them: Fashion-MNIST served from Debian's copy by a mirror on 127.0.0.1, and the study's pipeline,
+// which needs the network, at least planned.
+import Foundation
+import Store
+import XCTest
+@testable import Pipeline
+
+final class ExecutorDataSourceTests: XCTestCase {
+    func testFashionMNISTFromAMirrorIsVerifiedAndCutIntoTasks() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: DataSource.fashionMNISTDebianDirectory),
+                          "needs Debian's dataset-fashion-mnist package")
+        let mirror = try serve(DataSource.fashionMNISTDebianDirectory)
+        let yaml = """
+            name: fashion-prep
+            stages:
+              data: { kind: download, params: { source: fashion-mnist, mirror: "\(mirror)" } }
+              prep:
+                kind: preprocess
+                inputs: { raw: data }
+                params: { source_classes: [0, 1], target_classes: [5, 9], source_per_class: 30, per_class: 10, test_per_class: 20 }
+
+            """
+        let store = try makeExecutionStore()
+        let (summary, events) = try run(yaml, store: store)
+        XCTAssertEqual(summary.computed, ["data", "prep"], "\(summary.stages)")
+        let raw = try outputs(of: "data", inRun: summary.runID, store: store)
+        XCTAssertEqual(raw.keys.sorted(), [FashionMNIST.testImages, FashionMNIST.testLabels,
+                                           FashionMNIST.trainImages, FashionMNIST.trainLabels].sorted())
+        XCTAssertTrue(events.all.contains(.message(stage: "prep", text: "target task: 18 train, 2 validation, 40 test images; source task: 54 train")))
+        let prepared = try outputs(of: "prep", inRun: summary.runID, store: store)
+        let target = try store.blobs.readTensors(XCTUnwrap(prepared["target"]))
+        XCTAssertEqual(target["train_images"]?.shape, [18, 1, 28, 28])
+        XCTAssertEqual(target["train_images"]?.dtype, .u8)
+        XCTAssertEqual(Set(try XCTUnwrap(target["test_labels"]).int32Values()), [0, 1])
+    }
+
+    func testTheStudysPipelineCanBeDryRunWithoutTheNetwork() throws {
+        let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("cifar10-densenet121.yaml"))
+        let previews = try Executor(plan: plan, store: try makeExecutionStore()).dryRun()
+        XCTAssertEqual(previews.map(\.name), plan.stages.map(\.name))
+        XCTAssertEqual(previews.filter { $0.reasons == ["never run"] }.map(\.name), ["data", "pretrain"])
+        XCTAssertFalse(previews.contains(where: \.cached))
+    }
+
+    /// A base URL on 127.0.0.1 serving the files of `directory` (Python's http.server), stopped when
+    /// the test ends.
+    private func serve(_ directory: String) throws -> String {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+        let stdout = Pipe()
+        server.standardOutput = stdout
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        addTeardownBlock { server.terminate(); server.waitUntilExit() }
+        var line = Data()
+        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line += byte
+        }
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+        let port = try XCTUnwrap(words.firstIndex(of: "port").flatMap { Int(words[$0 + 1]) }, "no port in '\(String(decoding: line, as: UTF8.self))'")
+        return "http://127.0.0.1:\(port)/"
+    }
+}
+
+final class ExecutorWeightImportTests: XCTestCase {
+    /// The backbone a run trained, exported as a safetensors file under torchvision's names, imported
+    /// again: the same weights come out, so every stage after pretrain is reused.
+    func testImportedWeightsPinnedByTheirChecksumReplaceTraining() throws {
+        let store = try makeExecutionStore()
+        let trained = try run(store: store)
+        let weights = try XCTUnwrap(try outputs(of: "pretrain", inRun: trained.summary.runID, store: store)["weights"])
+        let file = store.root.appendingPathComponent("exported-backbone.safetensors")
+        try store.blobs.export(weights, to: file)
+
+        let imported = try run(overrides: ["pretrain.weights=\(file.path)", "pretrain.weights_sha256=\(weights)"], store: store)
+        XCTAssertEqual(imported.summary.computed, ["pretrain"], "\(imported.summary.stages)")
+        XCTAssertEqual(try outputs(of: "pretrain", inRun: imported.summary.runID, store: store)["weights"], weights)
+
+        let tampered = try run(overrides: ["pretrain.weights=\(file.path)", "pretrain.weights_sha256=\(String(repeating: "0", count: 64))"],
+                               store: store)
+        guard case let .failed(error)? = tampered.summary.stage("pretrain")?.state else {
+            return XCTFail("a checksum mismatch must fail pretrain: \(String(describing: tampered.summary.stage("pretrain")))")
+        }
+        XCTAssertTrue(error.contains("exported-backbone.safetensors"), error)
+    }
+}
