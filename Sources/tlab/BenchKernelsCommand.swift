@@ -81,37 +81,14 @@ struct KernelBenchmark {
 
     func measure(runs: Int) -> Result {
         let body = prepare()
-        body()  // warm-up: page faults, packing buffers
-        let once = max(seconds { body() }, 1e-6)
-        let repetitions = max(1, Int((0.3 / once).rounded(.up)))
-        var times: [Double] = [], cpuTimes: [Double] = []
-        for _ in 0..<runs {
-            let cpuStart = processCPUSeconds()
-            times.append(seconds { for _ in 0..<repetitions { body() } } / Double(repetitions))
-            cpuTimes.append((processCPUSeconds() - cpuStart) / Double(repetitions))
+        // The step neither throws nor needs preparing per loop: every loop reuses the prepared call.
+        let timing = try! StepTiming(runs: runs, minimumSeconds: 0.3, minimumSteps: 1) { steps in
+            { for _ in 0..<steps { body() } }
         }
-        times.sort()
-        let median = Self.median(times)
-        return Result(name: name, threads: EngineThreads.count, runs: runs, medianSeconds: median,
-                      minSeconds: times.first!, maxSeconds: times.last!, gflops: flops / median / 1e9,
-                      imagesPerSecond: images.map { Double($0) / median },
-                      gflopsPerCPUSecond: flops / Self.median(cpuTimes.sorted()) / 1e9)
-    }
-
-    private static func median(_ sorted: [Double]) -> Double {
-        sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private func seconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-    }
-
-    private func processCPUSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        return Result(name: name, threads: EngineThreads.count, runs: runs, medianSeconds: timing.median,
+                      minSeconds: timing.min, maxSeconds: timing.max, gflops: flops / timing.median / 1e9,
+                      imagesPerSecond: images.map { Double($0) / timing.median },
+                      gflopsPerCPUSecond: flops / timing.medianCPU / 1e9)
     }
 
     static let all: [KernelBenchmark] = [256, 512, 1024, 2048].map(sgemm) + [
