@@ -78,16 +78,16 @@ private func gradientColumns(dy: ImageView, n: Int, pixels: Range<Int>, packedWt
 /// `weightGradient` (`[outChannels, inChannels, kh, kw]`) and `biasGradient` (`outChannels`).
 ///
 /// `input` and `inputTransform` must be what the forward saw: the columns are rebuilt from them.
-/// Images are split into at most 8 fixed groups (by batch size only); each group sums its images in
-/// order into its own partial, and the partials are added in group order, so the result does not
-/// depend on the thread count.
+/// Images are split into fixed groups (by the problem shape only, see `backwardWeightGroups`); each
+/// group sums its images in order into its own partial, and the partials are added in group order, so
+/// the result does not depend on the thread count.
 public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform: ConvInputTransform? = nil,
                                        outputGradient dy: ImageView, weightGradient dw: UnsafeMutablePointer<Float>,
                                        biasGradient db: UnsafeMutablePointer<Float>?) {
     g.checkInput(x, "convolutionBackwardWeights input")
     g.checkOutput(dy, batch: x.batch, "convolutionBackwardWeights output gradient")
     let k = g.patchSize, m = g.outChannels, plane = g.outputPlane
-    let groups = min(x.batch, 8)
+    let groups = backwardWeightGroups(batch: x.batch, plane: plane)
     let partials = PackBuffer(count: groups * k * m)
     defer { partials.deallocate() }
     if PaddedImage.applies(to: g) {
@@ -97,18 +97,11 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
         implicitBackwardWeights(g, input: x, inputTransform: inputTransform, outputGradient: dy,
                                 partials: partials.pointer, groups: groups)
     }
-
-    // Partials are dWᵀ [k, m]; sum them in group order into dW [m, k]. The bias sums each channel's
-    // pixels image by image.
-    let rowChunks = min(m, 8)
-    parallelFor(chunks: rowChunks) { chunk in
-        for co in (chunk * m / rowChunks)..<((chunk + 1) * m / rowChunks) {
-            for kk in 0..<k {
-                var sum: Float = 0
-                for group in 0..<groups { sum += partials.pointer[group * k * m + kk * m + co] }
-                dw[co * k + kk] += sum
-            }
-            if let db {
+    addTransposedPartials(partials.pointer, groups: groups, k: k, m: m, into: dw)
+    if let db {
+        let channelChunks = min(m, 8)
+        parallelFor(chunks: channelChunks) { chunk in
+            for co in (chunk * m / channelChunks)..<((chunk + 1) * m / channelChunks) {
                 var sum: Float = 0
                 for n in 0..<x.batch {
                     let row = dy.channel(n, co)
@@ -116,6 +109,39 @@ public func convolutionBackwardWeights(_ g: ConvGeometry, input x: ImageView, in
                 }
                 db[co] += sum
             }
+        }
+    }
+}
+
+/// How many image groups the weight gradient is split into: at most 8, at most one per image, and
+/// only as many as give each about `GEMMBlocking.kc` pixels (but 2 where there are 2 images). Each
+/// group writes and the reduction reads a whole k×m partial, so on tiny planes (DenseNet's 1×1 and
+/// 2×2 late blocks) more groups cost more in partials than their rank-few updates save.
+/// Depends on the shape only, never on the thread count.
+func backwardWeightGroups(batch: Int, plane: Int) -> Int {
+    let byPixels = max(2, batch * plane / GEMMBlocking.kc)
+    return max(1, min(batch, 8, byPixels))
+}
+
+/// `dw[co, kk] += Σ_group partials[group][kk, co]`, each element summed from zero in group order (so
+/// the chunking below never changes a bit). Tiles of dWᵀ rows are summed contiguously eight floats at
+/// a time into a scratch tile, then transposed into dW; tiles write disjoint parts of dW.
+private func addTransposedPartials(_ partials: UnsafePointer<Float>, groups: Int, k: Int, m: Int,
+                                   into dw: UnsafeMutablePointer<Float>) {
+    let tileRows = 16
+    parallelFor(chunks: (k + tileRows - 1) / tileRows) { tile in
+        let rows = (tile * tileRows)..<min(k, (tile + 1) * tileRows)
+        let sums = PackBuffer(count: tileRows * m)
+        defer { sums.deallocate() }
+        let first = rows.lowerBound * m, count = rows.count * m
+        forEachOctet(0..<count) { i, lanes in
+            var sum = SIMD8<Float>()
+            for group in 0..<groups { sum += loadOctet(partials + group * k * m + first + i, lanes) }
+            storeOctet(sum, sums.pointer + i, lanes)
+        }
+        for co in 0..<m {
+            let to = dw + co * k + rows.lowerBound
+            for r in 0..<rows.count { to[r] += sums.pointer[r * m + co] }
         }
     }
 }

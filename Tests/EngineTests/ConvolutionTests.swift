@@ -169,6 +169,15 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(denseArray(prefix), before, "the prefix must be left as it was")
     }
 
+    /// Tiny planes share few dW partials; large ones spread over 8; one image is one group.
+    func testWeightGradientGroupsFollowTheShapeOnly() {
+        XCTAssertEqual(backwardWeightGroups(batch: 32, plane: 1), 2)
+        XCTAssertEqual(backwardWeightGroups(batch: 32, plane: 4 * 4), 2)
+        XCTAssertEqual(backwardWeightGroups(batch: 32, plane: 8 * 8), 8)
+        XCTAssertEqual(backwardWeightGroups(batch: 5, plane: 56 * 56), 5)
+        XCTAssertEqual(backwardWeightGroups(batch: 1, plane: 1), 1)
+    }
+
     func testGeometryResolvesKerasSameAndPyTorchPadding() {
         let same = Self.geometry(1, 1, 7, 8, kernel: 3, stride: 2, padding: .same)
         XCTAssertEqual([same.outputHeight, same.outputWidth], [4, 4])
