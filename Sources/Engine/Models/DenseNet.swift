@@ -13,8 +13,11 @@ public final class DenseNet {
     let blocks: [[DenseLayer]]
     let transitions: [Transition]
     let finalNorm: FoldedBatchNorm
-    /// The last forward's block buffers and output, kept for backward.
+    /// The block buffers, the block gradients and backward's temporaries are kept across steps and
+    /// reallocated only for another batch shape. `output` is the last training forward's, for backward.
     private var buffers: [StatisticsBuffer] = []
+    private var gradients: [Tensor] = []
+    private let scratch = BackwardScratch()
     private var output: Tensor?
 
     /// A backbone for images of `inputChannels` channels, weights drawn from `random`.
@@ -73,9 +76,11 @@ public final class DenseNet {
 
     /// ReLU(BN(features)) of `x` ([N, C, H, W]): the backbone's output, [N, channels, h, w].
     /// `training` uses batch statistics in every unfrozen BatchNorm, updates its running ones, and
-    /// keeps the activations backward needs; an inference forward keeps nothing.
+    /// keeps the activations backward needs; an inference forward leaves nothing for backward.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        buffers = bufferShapes(for: x.shape).map(StatisticsBuffer.init)
+        let shapes = bufferShapes(for: x.shape)
+        // Every channel and statistic is rewritten below, so kept buffers need no clearing.
+        if buffers.map(\.shape) != shapes { buffers = shapes.map(StatisticsBuffer.init(zeros:)) }
         stem.forward(x, into: buffers[0], training: training)
         for (b, block) in blocks.enumerated() {
             for layer in block { layer.forward(buffers[b], training: training) }
@@ -85,7 +90,7 @@ public final class DenseNet {
         last.prepare(finalNorm, training: training)
         let y = Tensor(zeros: last.values.shape)
         finalNorm.apply(last.values.images(), into: y.images())
-        (buffers, output) = training ? (buffers, y) : ([], nil)
+        output = training ? y : nil
         return y
     }
 
@@ -97,7 +102,9 @@ public final class DenseNet {
         guard let y = output, dy.shape == y.shape else {
             preconditionFailure("DenseNet backward: gradient \(dy.shape) for output \(output?.shape ?? []) of a training forward")
         }
-        let gradients = buffers.map { Tensor(zeros: $0.values.shape) }
+        let shapes = buffers.map(\.shape)
+        if gradients.map(\.shape) != shapes { gradients = shapes.map(Tensor.init(zeros:)) }
+        for gradient in gradients { gradient.fill(0) }  // every unit adds into them
         var index = units.count - 1
         /// Whether unit `index` must pass a gradient to its input, and whether it runs at all.
         func step() -> (runs: Bool, inputGradient: Bool) {
@@ -112,16 +119,16 @@ public final class DenseNet {
             for layer in blocks[b].reversed() {
                 let (runs, inputGradient) = step()
                 guard runs else { return }
-                layer.backward(buffers[b], blockGradient: gradients[b], inputGradient: inputGradient)
+                layer.backward(buffers[b], blockGradient: gradients[b], inputGradient: inputGradient, scratch: scratch)
             }
             if b > 0 {
                 let (runs, inputGradient) = step()
                 guard runs else { return }
                 transitions[b - 1].backward(buffers[b - 1], fromGradient: gradients[b - 1], nextGradient: gradients[b],
-                                            inputGradient: inputGradient)
+                                            inputGradient: inputGradient, scratch: scratch)
             }
         }
-        if step().runs { stem.backward(blockGradient: gradients[0]) }
+        if step().runs { stem.backward(blockGradient: gradients[0], scratch: scratch) }
     }
 }
 

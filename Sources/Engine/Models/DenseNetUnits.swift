@@ -16,9 +16,9 @@ extension BackboneUnit {
 
 /// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
 /// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
-/// one is wanted.
+/// one is wanted. Temporaries live in `scratch`'s norm slots.
 private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
-                                 outputGradient dy: ImageView, inputGradient: ImageView?) {
+                                 outputGradient dy: ImageView, inputGradient: ImageView?, scratch: BackwardScratch) {
     if conv.weight.trainable {
         convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
                                    weightGradient: conv.weight.grad.data, biasGradient: nil)
@@ -32,15 +32,12 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
     }
     guard inputGradient != nil || !norm.isFrozen else { return }
     let shape = [input.batch, input.channels, input.height, input.width]
-    // Views carry no owner: every tensor seen only through views is kept alive explicitly.
-    let dTransformed = Tensor(zeros: shape)
+    // Overwritten whole by the data backward, so not cleared.
+    let dTransformed = scratch.images(.normOutput, shape: shape, zeroed: false)
+    convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dTransformed)
     // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
-    let scratch = inputGradient == nil ? Tensor(zeros: shape) : nil
-    withExtendedLifetime((dTransformed, scratch)) {
-        convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data,
-                                inputGradient: dTransformed.images())
-        norm.backward(dy: dTransformed.images(), x: input, dx: inputGradient ?? scratch!.images())
-    }
+    norm.backward(dy: dTransformed, x: input,
+                  dx: inputGradient ?? scratch.images(.normInput, shape: shape, zeroed: true))
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
@@ -50,6 +47,8 @@ final class DenseNetStem: BackboneUnit {
     let norm: FoldedBatchNorm?
     private let pool = PoolWindow(kernel: 3, stride: 2, padding: Padding2D(1))
     private var input: Tensor?
+    /// Kept across forwards (reallocated for another batch shape); backward reads them only after a
+    /// training forward, which `input` marks.
     private var convolved: StatisticsBuffer?
     private var activated: Tensor?
     private var argmax: [Int32] = []
@@ -84,36 +83,40 @@ final class DenseNetStem: BackboneUnit {
             }
             return
         }
-        let s = StatisticsBuffer(shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
+        let s = reusing(convolved, shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
         s.write(channels, training: training) {
             convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
                                output: s.channels(channels), outputMoments: $0)
         }
         s.prepare(norm, training: training)
-        let r = Tensor(zeros: s.values.shape)
+        let r = reusing(activated, shape: s.values.shape)
         norm.apply(s.channels(channels), into: r.images())
         let out = block.channels(channels)
-        argmax = [Int32](repeating: 0, count: out.batch * out.channels * out.plane)
+        if argmax.count != out.batch * out.channels * out.plane {
+            argmax = [Int32](repeating: 0, count: out.batch * out.channels * out.plane)
+        }
         argmax.withUnsafeMutableBufferPointer { maxPoolForward(r.images(), window: pool, y: out, argmax: $0.baseAddress!) }
         if training { block.updateStatistics(channels) }
-        (convolved, activated) = training ? (s, r) : (nil, nil)
+        (convolved, activated) = (s, r)
     }
 
     /// Weight gradients from the gradient of the block buffer's first channels.
-    func backward(blockGradient: Tensor) {
+    func backward(blockGradient: Tensor, scratch: BackwardScratch) {
         guard let x = input else { preconditionFailure("features.conv0: backward without a training forward") }
         let g = conv.geometry(for: x.shape), dOut = blockGradient.images(channels: 0..<conv.outChannels)
         guard let norm else {
-            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: dOut, inputGradient: nil)
+            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: dOut, inputGradient: nil,
+                                scratch: scratch)
             return
         }
         guard let s = convolved, let r = activated else { preconditionFailure("features.norm0: no training forward") }
-        let dr = Tensor(zeros: r.shape), ds = Tensor(zeros: r.shape)
-        withExtendedLifetime((dr, ds)) {
-            argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr.images()) }
-            norm.backward(dy: dr.images(), x: s.values.images(), dx: ds.images())
-            convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds.images(), inputGradient: nil)
-        }
+        // Both are added into.
+        let dr = scratch.images(.normOutput, shape: r.shape, zeroed: true)
+        let ds = scratch.images(.normInput, shape: r.shape, zeroed: true)
+        argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr) }
+        norm.backward(dy: dr, x: s.values.images(), dx: ds)
+        convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds, inputGradient: nil,
+                            scratch: scratch)
     }
 }
 
@@ -122,7 +125,10 @@ final class DenseNetStem: BackboneUnit {
 final class DenseLayer: BackboneUnit {
     let inputChannels: Int
     let norm1: FoldedBatchNorm, conv1: Conv2D, norm2: FoldedBatchNorm, conv2: Conv2D
+    /// Kept across forwards (reallocated for another batch shape); backward reads it only after a
+    /// training forward.
     private var bottleneck: StatisticsBuffer?
+    private var trainedForward = false
 
     init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
         self.inputChannels = inputChannels
@@ -143,7 +149,7 @@ final class DenseLayer: BackboneUnit {
         let x = block.channels(0..<inputChannels)
         block.prepare(norm1, training: training)
         let g1 = conv1.geometry(for: [x.batch, x.channels, x.height, x.width])
-        let t = StatisticsBuffer(shape: [x.batch, conv1.outChannels, x.height, x.width])
+        let t = reusing(bottleneck, shape: [x.batch, conv1.outChannels, x.height, x.width])
         t.write(0..<conv1.outChannels, training: training) {
             convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
                                output: t.channels(0..<conv1.outChannels), outputMoments: $0)
@@ -154,22 +160,25 @@ final class DenseLayer: BackboneUnit {
             convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
                                inputTransform: norm2.transform, output: block.channels(newChannels), outputMoments: $0)
         }
-        bottleneck = training ? t : nil
+        (bottleneck, trainedForward) = (t, training)
     }
 
     /// Weight gradients from the (complete) gradient of this layer's new channels in `blockGradient`;
     /// with `inputGradient`, adds the gradient for its input channels into `blockGradient`.
-    func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool) {
-        guard let t = bottleneck else { preconditionFailure("\(conv1.name): backward without a training forward") }
-        let x = block.channels(0..<inputChannels)
-        let dt = Tensor(zeros: t.values.shape)
-        withExtendedLifetime(dt) {
-            convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
-                                outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt.images())
-            convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
-                                norm: norm1, outputGradient: dt.images(),
-                                inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil)
+    func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool, scratch: BackwardScratch) {
+        guard let t = bottleneck, trainedForward else {
+            preconditionFailure("\(conv1.name): backward without a training forward")
         }
+        let x = block.channels(0..<inputChannels)
+        // Added into by norm2's backward.
+        let dt = scratch.images(.inner, shape: t.values.shape, zeroed: true)
+        convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
+                            outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt,
+                            scratch: scratch)
+        convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
+                            norm: norm1, outputGradient: dt,
+                            inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil,
+                            scratch: scratch)
     }
 }
 
@@ -178,7 +187,10 @@ final class DenseLayer: BackboneUnit {
 final class Transition: BackboneUnit {
     let norm: FoldedBatchNorm, conv: Conv2D
     private let pool = PoolWindow(kernel: 2, stride: 2)
+    /// Kept across forwards (reallocated for another batch shape); backward reads it only after a
+    /// training forward.
     private var convolved: Tensor?
+    private var trainedForward = false
 
     init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
         norm = FoldedBatchNorm(name: "\(name).norm", channels: inputChannels, convention: backboneConvention(config))
@@ -194,22 +206,25 @@ final class Transition: BackboneUnit {
     func forward(_ from: StatisticsBuffer, into next: StatisticsBuffer, training: Bool) {
         from.prepare(norm, training: training)
         let g = conv.geometry(for: from.values.shape)
-        let c = Tensor(zeros: [from.values.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
+        let c = reusing(convolved, shape: [from.values.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
         convolutionForward(g, input: from.values.images(), weights: conv.weight.value.data, bias: nil,
                            inputTransform: norm.transform, output: c.images())
         averagePoolForward(c.images(), window: pool, y: next.channels(0..<conv.outChannels))
         if training { next.updateStatistics(0..<conv.outChannels) }
-        convolved = training ? c : nil
+        (convolved, trainedForward) = (c, training)
     }
 
-    func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool) {
-        guard let c = convolved else { preconditionFailure("\(conv.name): backward without a training forward") }
-        let dc = Tensor(zeros: c.shape)
-        withExtendedLifetime(dc) {
-            averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc.images())
-            convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
-                                outputGradient: dc.images(), inputGradient: inputGradient ? fromGradient.images() : nil)
+    func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool,
+                  scratch: BackwardScratch) {
+        guard let c = convolved, trainedForward else {
+            preconditionFailure("\(conv.name): backward without a training forward")
         }
+        // Added into by the pool's backward.
+        let dc = scratch.images(.inner, shape: c.shape, zeroed: true)
+        averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc)
+        convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
+                            outputGradient: dc, inputGradient: inputGradient ? fromGradient.images() : nil,
+                            scratch: scratch)
     }
 }
 

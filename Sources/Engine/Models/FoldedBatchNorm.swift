@@ -76,16 +76,18 @@ final class FoldedBatchNorm {
 /// A batch of images plus the per-channel batch statistics of the channels written so far: a dense
 /// block's buffer, whose channels are normalised again by every later layer, so their statistics are
 /// computed once, when written.
-final class StatisticsBuffer {
+final class StatisticsBuffer: ShapedStorage {
     let values: Tensor
     let mean: Tensor
     let variance: Tensor
 
-    init(shape: [Int]) {
+    init(zeros shape: [Int]) {
         values = Tensor(zeros: shape)
         mean = Tensor(zeros: [shape[1]])
         variance = Tensor(zeros: [shape[1]])
     }
+
+    var shape: [Int] { values.shape }
 
     var valuesPerChannel: Int { values.shape[0] * values.shape[2] * values.shape[3] }
 

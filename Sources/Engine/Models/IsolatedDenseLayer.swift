@@ -10,6 +10,7 @@ public final class IsolatedDenseLayer {
     private let layer: DenseLayer
     private let block: StatisticsBuffer
     private let blockGradient: Tensor
+    private let scratch = BackwardScratch()
     /// Convolution flops of one training step: forward, backward-data and backward-weights of both convs.
     public let flops: Double
 
@@ -19,7 +20,7 @@ public final class IsolatedDenseLayer {
         config.bottleneckChannels = bottleneckChannels
         let random = CounterRandom(seed: seed)
         layer = DenseLayer(name: "layer", inputChannels: inputChannels, config, random: random.stream(0))
-        block = StatisticsBuffer(shape: [batch, inputChannels + growthRate, size, size])
+        block = StatisticsBuffer(zeros: [batch, inputChannels + growthRate, size, size])
         let input = random.stream(1)
         for i in 0..<block.values.count { block.values.data[i] = input.normal(at: UInt64(i)) }
         block.updateStatistics(0..<inputChannels)
@@ -42,6 +43,6 @@ public final class IsolatedDenseLayer {
 
     public func trainingStep() {
         layer.forward(block, training: true)
-        layer.backward(block, blockGradient: blockGradient, inputGradient: true)
+        layer.backward(block, blockGradient: blockGradient, inputGradient: true, scratch: scratch)
     }
 }
