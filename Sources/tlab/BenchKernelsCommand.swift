@@ -41,11 +41,7 @@ struct BenchKernels: ParsableCommand {
             results.append(result)
             if !json { print(result.line) }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+        if json { try JSONOutput.print(results) }
     }
 }
 

@@ -55,11 +55,7 @@ struct BenchModels: ParsableCommand {
                 if !json { print(result.line) }
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+        if json { try JSONOutput.print(results) }
     }
 }
 
