@@ -76,7 +76,7 @@ public struct SafeTensorsHeader: Equatable, Sendable {
         var first = true
         if !metadata.isEmpty {
             s += "\"__metadata__\":{"
-            s += metadata.keys.sorted().map { "\(quoted($0)):\(quoted(metadata[$0]!))" }.joined(separator: ",")
+            s += metadata.keys.sorted().map { "\(jsonStringLiteral($0)):\(jsonStringLiteral(metadata[$0]!))" }.joined(separator: ",")
             s += "}"
             first = false
         }
@@ -84,33 +84,13 @@ public struct SafeTensorsHeader: Equatable, Sendable {
             if !first { s += "," }
             first = false
             let shape = e.shape.map(String.init).joined(separator: ",")
-            s += "\(quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
+            s += "\(jsonStringLiteral(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
             s += "\"data_offsets\":[\(e.dataOffsets.lowerBound),\(e.dataOffsets.upperBound)]}"
         }
         s += "}"
         var bytes = Array(s.utf8)
         bytes += Array(repeating: UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8)
         return bytes
-    }
-
-    /// A JSON string literal, escaped as serde_json does (quote, backslash, control characters only).
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func byteCount(of shape: [Int], dtype: TensorDType, tensor: String) throws -> Int64 {
@@ -214,6 +194,3 @@ public struct SafeTensorsHeader: Equatable, Sendable {
     }
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}

@@ -77,7 +77,7 @@ public struct KeyMaterial: Hashable, Sendable {
 
     /// The parameters as canonical JSON (sorted keys, no spaces).
     public var parametersJSON: String {
-        "{" + parameters.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + $0.value.json }
+        "{" + parameters.sorted { $0.key < $1.key }.map { jsonStringLiteral($0.key) + ":" + $0.value.json }
             .joined(separator: ",") + "}"
     }
 
@@ -85,10 +85,10 @@ public struct KeyMaterial: Hashable, Sendable {
     /// `init(json:)`: `{"engine":1,"inputs":{NAME:{"hash":H,"stage":S}},"kind":K,"params":{…},"version":1}`.
     public var json: String {
         let inputs = self.inputs.sorted { $0.key < $1.key }.map {
-            jsonString($0.key) + ":{\"hash\":" + jsonString($0.value.hash) + ",\"stage\":" + jsonString($0.value.stage) + "}"
+            jsonStringLiteral($0.key) + ":{\"hash\":" + jsonStringLiteral($0.value.hash) + ",\"stage\":" + jsonStringLiteral($0.value.stage) + "}"
         }
         return "{\"engine\":\(engineVersion),\"inputs\":{" + inputs.joined(separator: ",") + "},\"kind\":"
-            + jsonString(kind.rawValue) + ",\"params\":" + parametersJSON + ",\"version\":\(stageVersion)}"
+            + jsonStringLiteral(kind.rawValue) + ",\"params\":" + parametersJSON + ",\"version\":\(stageVersion)}"
     }
 }
 

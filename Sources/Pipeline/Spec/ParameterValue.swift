@@ -1,5 +1,6 @@
 // A stage parameter's value once normalised by its schema type, and its canonical text forms.
 import Foundation
+import Store
 
 /// A parameter value normalised by the parameter's schema type: `1e-3` and `0.001` are the same
 /// `.float`, an integer written for a float parameter becomes a `.float`, so equal meanings compare
@@ -28,25 +29,9 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .int, .bool: return description
         case .float(let v): return v.description
-        case .string(let v): return jsonString(v)
+        case .string(let v): return jsonStringLiteral(v)
         case .ints(let v): return "[" + v.map(String.init).joined(separator: ",") + "]"
         }
     }
 }
 
-/// `s` as a JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}

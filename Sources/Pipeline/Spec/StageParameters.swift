@@ -1,4 +1,5 @@
 // A stage's resolved parameters: every schema parameter with its stated or default value, typed.
+import Store
 
 /// The parameters a stage runs with, defaults filled in. Stage implementations read them typed:
 /// `parameters.int("epochs")`, `parameters.double("lr")`. Asking for a name the kind does not have,
@@ -55,7 +56,7 @@ public struct StageParameters: Hashable, Sendable {
 
     /// `keyed` as canonical JSON (sorted keys, no spaces), for the lineage database.
     public var json: String {
-        "{" + keyed.map { jsonString($0.name) + ":" + $0.value.json }.joined(separator: ",") + "}"
+        "{" + keyed.map { jsonStringLiteral($0.name) + ":" + $0.value.json }.joined(separator: ",") + "}"
     }
 
     private func require(_ name: String) -> ParameterValue {
