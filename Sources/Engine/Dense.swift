@@ -22,7 +22,10 @@ public final class Dense: Layer {
                 initializer: Initializer = .glorotUniform, random: CounterRandom) {
         self.name = name
         let w = Tensor(zeros: [outputs, inputs])
-        fillInitial(w, initializer: initializer, fanIn: inputs, fanOut: outputs, random: random)
+        switch initializer {
+        case .glorotUniform: glorotUniform(w, fanIn: inputs, fanOut: outputs, random: random)
+        case .heNormal: heNormalTruncated(w, fanIn: inputs, random: random)
+        }
         weight = Parameter(name: "\(name).weight", value: w)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [outputs])) : nil
     }
@@ -69,27 +72,5 @@ public final class Dense: Layer {
         sgemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: dy.data, lda: outputs,
               b: weight.value.data, ldb: inputs, beta: 0, c: dx.data, ldc: inputs)
         return dx
-    }
-}
-
-// TODO(merge): the initialiser math belongs in Initializers.swift (kernels branch) once merged.
-private func fillInitial(_ w: Tensor, initializer: Dense.Initializer, fanIn: Int, fanOut: Int,
-                         random: CounterRandom) {
-    switch initializer {
-    case .glorotUniform:
-        let limit = (6 / Float(fanIn + fanOut)).squareRoot()
-        for i in 0..<w.count { w.data[i] = (2 * random.uniform(at: UInt64(i)) - 1) * limit }
-    case .heNormal:
-        // Keras divides by 0.8796…, the standard deviation of a unit normal truncated at ±2, so the
-        // truncated draw keeps variance 2 / fanIn. Rejected draws retry at index i + attempt·count.
-        let sigma = (2 / Float(fanIn)).squareRoot() / 0.879_625_66
-        for i in 0..<w.count {
-            var attempt: UInt64 = 0, z: Float
-            repeat {
-                z = random.normal(at: UInt64(i) &+ attempt &* UInt64(w.count))
-                attempt += 1
-            } while abs(z) > 2
-            w.data[i] = z * sigma
-        }
     }
 }

@@ -20,3 +20,20 @@ public func heNormal(_ tensor: Tensor, fan: Int, random: CounterRandom) {
         tensor.data[i] = random.normal(at: UInt64(i)) * std
     }
 }
+
+/// He normal as Keras draws it: N(0, 2 / fanIn) truncated at ±2σ, scaled by 1 / 0.8796… (the standard
+/// deviation of a unit normal truncated at ±2) so the kept draws still have variance 2 / fanIn. A
+/// rejected draw retries at index `i + attempt·count`, so every element stays a pure function of the
+/// stream.
+public func heNormalTruncated(_ tensor: Tensor, fanIn: Int, random: CounterRandom) {
+    precondition(fanIn > 0, "heNormalTruncated: fanIn must be positive, got \(fanIn)")
+    let sigma = (2 / Float(fanIn)).squareRoot() / 0.879_625_66
+    for i in 0..<tensor.count {
+        var attempt: UInt64 = 0, z: Float
+        repeat {
+            z = random.normal(at: UInt64(i) &+ attempt &* UInt64(tensor.count))
+            attempt += 1
+        } while abs(z) > 2
+        tensor.data[i] = z * sigma
+    }
+}
