@@ -13,7 +13,7 @@ let engineFlags: [SwiftSetting] = []
 
 let package = Package(
     name: "TransferLab",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tlab", targets: ["tlab"]),
         .library(name: "Engine", targets: ["Engine"]),

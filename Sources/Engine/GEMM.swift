@@ -17,31 +17,44 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
         scaleRows(c, ldc: ldc, m: m, n: n, by: beta)
         return
     }
-    let nr = GEMMBlocking.nr
+    let nr = GEMMBlocking.nr, mr = GEMMBlocking.mr
     let blocks = CBlocks(m: m, n: min(n, GEMMBlocking.nc))
     let packedB = PackBuffer(count: min(k, GEMMBlocking.kc) * GEMMBlocking.roundUp(min(n, GEMMBlocking.nc), nr))
-    defer { packedB.deallocate() }
+    // When several column groups share a row block, its A is packed once, up front, next to B; else
+    // each chunk packs its own rows, which keeps A's buffer small for tall products.
+    let sharedA = blocks.columnGroups > 1
+    let packedA = sharedA ? PackBuffer(count: GEMMBlocking.roundUp(m, mr) * min(k, GEMMBlocking.kc)) : nil
+    defer { packedB.deallocate(); packedA?.deallocate() }
 
     for jc in stride(from: 0, to: n, by: GEMMBlocking.nc) {
         let nc = min(GEMMBlocking.nc, n - jc)
         let slivers = GEMMBlocking.roundUp(nc, nr) / nr
         for pc in stride(from: 0, to: k, by: GEMMBlocking.kc) {
             let kc = min(GEMMBlocking.kc, k - pc)
-            let packChunks = min(slivers, 8)
-            parallelFor(chunks: packChunks) { chunk in
-                packBSlivers(from: chunk * slivers / packChunks, to: (chunk + 1) * slivers / packChunks,
-                             b, ldb: ldb, transposed: transB, p0: pc, kc: kc, j0: jc, nc: nc,
-                             into: packedB.pointer)
+            let packChunks = min(slivers, 8), aChunks = sharedA ? blocks.rowBlocks : 0
+            parallelFor(chunks: packChunks + aChunks) { chunk in
+                if chunk < packChunks {
+                    packBSlivers(from: chunk * slivers / packChunks, to: (chunk + 1) * slivers / packChunks,
+                                 b, ldb: ldb, transposed: transB, p0: pc, kc: kc, j0: jc, nc: nc,
+                                 into: packedB.pointer)
+                } else {
+                    let rows = blocks.rows(ofBlock: chunk - packChunks)
+                    packA(a, lda: lda, transposed: transA, i0: rows.lowerBound, mc: rows.count, p0: pc, kc: kc,
+                          into: packedA!.pointer + rows.lowerBound * kc)
+                }
             }
             let betaNow: Float = pc == 0 ? beta : 1
             parallelFor(chunks: blocks.count) { chunk in
                 let (rows, cols) = blocks.ranges(of: chunk, n: nc)
                 if cols.isEmpty { return }
-                let packedA = PackBuffer(count: GEMMBlocking.roundUp(rows.count, GEMMBlocking.mr) * kc)
-                defer { packedA.deallocate() }
-                packA(a, lda: lda, transposed: transA, i0: rows.lowerBound, mc: rows.count, p0: pc, kc: kc,
-                      into: packedA.pointer)
-                macroKernel(mc: rows.count, nc: cols.count, kc: kc, packedA: packedA.pointer,
+                let ownA = sharedA ? nil : PackBuffer(count: GEMMBlocking.roundUp(rows.count, mr) * kc)
+                defer { ownA?.deallocate() }
+                if let ownA {
+                    packA(a, lda: lda, transposed: transA, i0: rows.lowerBound, mc: rows.count, p0: pc, kc: kc,
+                          into: ownA.pointer)
+                }
+                macroKernel(mc: rows.count, nc: cols.count, kc: kc,
+                            packedA: ownA?.pointer ?? packedA!.pointer + rows.lowerBound * kc,
                             b: PackedBPanel(base: packedB.pointer + cols.lowerBound * kc, kc: kc),
                             c: c + rows.lowerBound * ldc + jc + cols.lowerBound, ldc: ldc,
                             alpha: alpha, beta: betaNow)
@@ -73,11 +86,13 @@ struct CBlocks {
 
     var count: Int { rowBlocks * columnGroups }
 
+    /// Rows of C in row block `block`.
+    func rows(ofBlock block: Int) -> Range<Int> { (block * rowBlock)..<min(m, (block + 1) * rowBlock) }
+
     /// Rows of C and columns of the panel (of width `n`) that chunk `chunk` computes.
     func ranges(of chunk: Int, n: Int) -> (Range<Int>, Range<Int>) {
-        let rb = chunk / columnGroups, cg = chunk % columnGroups
-        let r0 = rb * rowBlock, c0 = min(n, cg * columnGroupWidth)
-        return (r0..<min(m, r0 + rowBlock), c0..<min(n, c0 + columnGroupWidth))
+        let cg = chunk % columnGroups, c0 = min(n, cg * columnGroupWidth)
+        return (rows(ofBlock: chunk / columnGroups), c0..<min(n, c0 + columnGroupWidth))
     }
 }
 

@@ -44,8 +44,16 @@ func packBSlivers(from first: Int, to last: Int, _ b: UnsafePointer<Float>, ldb:
         let cols = min(nr, nc - jr)
         let sliver = dst + jr * kc
         if cols < nr { sliver.update(repeating: 0, count: nr * kc) }
-        if transposed {
-            // op(B)[p, j] = b[j·ldb + p]: each column is a contiguous run of depth.
+        if transposed && cols == nr {
+            // op(B)[p, j] = b[j·ldb + p]: sixteen streams of depth read in step, one contiguous write.
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: nr) { columns in
+                for j in 0..<nr { columns[j] = b + (j0 + jr + j) * ldb + p0 }
+                for p in 0..<kc {
+                    let d = sliver + p * nr
+                    for j in 0..<nr { d[j] = columns[j][p] }
+                }
+            }
+        } else if transposed {
             for j in 0..<cols {
                 let src = b + (j0 + jr + j) * ldb + p0
                 for p in 0..<kc { sliver[p * nr + j] = src[p] }

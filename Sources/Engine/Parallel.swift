@@ -6,11 +6,14 @@ import Foundation
 public enum EngineThreads {
     nonisolated(unsafe) private static var override: Int?
 
-    public static var count: Int {
-        if let n = override { return n }
+    /// Read once: the environment does not change under a running process, and building
+    /// `ProcessInfo.environment` on every parallel region would cost more than small regions do.
+    private static let configured: Int = {
         if let s = ProcessInfo.processInfo.environment["TLAB_THREADS"], let n = Int(s), n > 0 { return n }
         return ProcessInfo.processInfo.activeProcessorCount
-    }
+    }()
+
+    public static var count: Int { override ?? configured }
 
     /// Sets the thread count for this process (tests compare 1 and 2 threads); `nil` restores the default.
     public static func set(_ n: Int?) {
@@ -34,6 +37,9 @@ public func parallelFor(chunks: Int, _ body: (Int) -> Void) {
         for c in 0..<chunks { body(c) }
         return
     }
+    if WorkerPool.shared.run(chunks: chunks, threads: workers, body) { return }
+    // The pool is busy: a parallel region nested in another, or a second thread (two pipeline stages
+    // at once). Dispatch's pool serves those; it is only slower to start.
     let next = ChunkCounter()
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let body = body
