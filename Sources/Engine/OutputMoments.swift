@@ -21,22 +21,16 @@ struct OutputMoments {
 
     /// Adds `values[0..<count]` of channel `channel` to chunk `chunk`'s sums.
     func add(_ values: UnsafePointer<Float>, count: Int, channel: Int, chunk: Int) {
-        var sums = SIMD8<Float>(), squareSums = SIMD8<Float>(), t = 0
-        while t + 8 <= count {
-            let v = UnsafeRawPointer(values + t).loadUnaligned(as: SIMD8<Float>.self)
-            sums += v
-            squareSums = squareSums.addingProduct(v, v)
-            t += 8
-        }
-        var sum = sums.sum(), squares = squareSums.sum()
-        while t < count {
-            sum += values[t]
-            squares += values[t] * values[t]
-            t += 1
-        }
+        var lanes = MomentLanes()
+        forEachOctet(0..<count) { t, n in lanes.add(loadOctet(values + t, n)) }
+        add(lanes, channel: channel, chunk: chunk)
+    }
+
+    /// Adds one channel's lane sums (gathered over several runs) to chunk `chunk`'s sums.
+    func add(_ lanes: MomentLanes, channel: Int, chunk: Int) {
         let part = partials + chunk * 2 * channels
-        part[channel] += Double(sum)
-        part[channels + channel] += Double(squares)
+        part[channel] += Double(lanes.sums.sum())
+        part[channels + channel] += Double(lanes.squares.sum())
     }
 
     /// Writes the channel sums to `destination[0..<channels]` and the sums of squares after them,
@@ -48,5 +42,18 @@ struct OutputMoments {
             destination[c] = total
         }
         partials.deallocate()
+    }
+}
+
+/// Per-lane sums and sums of squares of one channel, carried across the runs of a tile so that the
+/// lanes are reduced once per tile rather than once per run. Zero lanes (partial octets) add nothing.
+struct MomentLanes {
+    var sums = SIMD8<Float>()
+    var squares = SIMD8<Float>()
+
+    @inline(__always)
+    mutating func add(_ v: SIMD8<Float>) {
+        sums += v
+        squares = squares.addingProduct(v, v)
     }
 }

@@ -109,27 +109,38 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     defer { packedW.deallocate() }
     let tiles = PixelTiles(plane: PaddedImage.span(g), preferredWidth: 256)
     // Small batches also split each image's tiles, so inference on one image still uses every thread;
-    // the split depends on the batch size only (and results not even on that).
+    // large ones give each chunk a few images, so its padded copy is set up once for all of them.
+    // Both splits depend on the batch size only.
     let parts = x.batch >= 4 ? 1 : min(tiles.count, 4)
-    let moments = OutputMoments(into: outputMoments, channels: m, chunks: x.batch * parts)
+    let imagesPerChunk = max(1, x.batch / 16)
+    let chunks = (x.batch + imagesPerChunk - 1) / imagesPerChunk * parts
+    // A 1-wide kernel drops no columns: the GEMM writes straight into y.
+    let direct = g.kernelWidth == 1
+    let moments = OutputMoments(into: outputMoments, channels: m, chunks: chunks)
     defer { moments?.finish() }
-    parallelFor(chunks: x.batch * parts) { chunk in
-        let n = chunk / parts, part = chunk % parts
+    parallelFor(chunks: chunks) { chunk in
+        let first = chunk / parts * imagesPerChunk, part = chunk % parts
         let image = PaddedImage(g)
-        defer { image.deallocate() }
-        image.load(x, n, transform: inputTransform)
-        let tile = PackBuffer(count: m * tiles.width)
-        defer { tile.deallocate() }
-        for t in (part * tiles.count / parts)..<((part + 1) * tiles.count / parts) {
-            let pixels = tiles[t]
-            for pc in stride(from: 0, to: k, by: GEMMBlocking.kc) {
-                macroKernel(mc: m, nc: pixels.count, kc: min(GEMMBlocking.kc, k - pc),
-                            packedA: packedW.pointer + packedW.blockOffset(pc),
-                            b: image.panel(q0: pixels.lowerBound, p0: pc), c: tile.pointer, ldc: tiles.width,
-                            alpha: 1, beta: pc == 0 ? 0 : 1)
+        let tile = direct ? nil : PackBuffer(count: m * tiles.width)
+        defer { image.deallocate(); tile?.deallocate() }
+        for n in first..<min(x.batch, first + imagesPerChunk) {
+            image.load(x, n, transform: inputTransform)
+            for t in (part * tiles.count / parts)..<((part + 1) * tiles.count / parts) {
+                let pixels = tiles[t]
+                let c = tile?.pointer ?? y.channel(n, 0) + pixels.lowerBound, ldc = direct ? y.plane : tiles.width
+                for pc in stride(from: 0, to: k, by: GEMMBlocking.kc) {
+                    macroKernel(mc: m, nc: pixels.count, kc: min(GEMMBlocking.kc, k - pc),
+                                packedA: packedW.pointer + packedW.blockOffset(pc),
+                                b: image.panel(q0: pixels.lowerBound, p0: pc), c: c, ldc: ldc,
+                                alpha: 1, beta: pc == 0 && !(direct && accumulate) ? 0 : 1)
+                }
+                if let tile {
+                    storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, wideWidth: image.paddedWidth,
+                                      into: y, n, bias: bias, accumulate: accumulate, moments: moments, chunk: chunk)
+                } else {
+                    finishInPlace(y, n, pixels: pixels, bias: bias, moments: moments, chunk: chunk)
+                }
             }
-            storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, wideWidth: image.paddedWidth,
-                              into: y, n, bias: bias, accumulate: accumulate, moments: moments, chunk: chunk)
         }
     }
 }
@@ -140,21 +151,36 @@ private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, p
                                into y: ImageView, _ n: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
                                moments: OutputMoments?, chunk: Int) {
     for co in 0..<y.channels {
-        let out = y.channel(n, co), src = tile + co * ldc, b = bias?[co] ?? 0
+        let out = y.channel(n, co), src = tile + co * ldc, b = SIMD8<Float>(repeating: bias?[co] ?? 0)
+        var lanes = MomentLanes()
         var q = pixels.lowerBound
         while q < pixels.upperBound {
             let oy = q / wideWidth, ox = q - oy * wideWidth
             let end = min(pixels.upperBound, (oy + 1) * wideWidth)
             let valid = max(0, min(end - q, y.width - ox))
             let to = out + oy * y.width + ox, from = src + (q - pixels.lowerBound)
-            if accumulate {
-                for t in 0..<valid { to[t] += from[t] + b }
-            } else {
-                for t in 0..<valid { to[t] = from[t] + b }
+            forEachOctet(0..<valid) { t, count in
+                let v = accumulate ? loadOctet(to + t, count) + (loadOctet(from + t, count) + b)
+                                   : loadOctet(from + t, count) + b
+                storeOctet(v, to + t, count)
+                if moments != nil { lanes.add(count == 8 ? v : loadOctet(to + t, count)) }
             }
-            moments?.add(to, count: valid, channel: co, chunk: chunk)
             q = end
         }
+        moments?.add(lanes, channel: co, chunk: chunk)
+    }
+}
+
+/// Adds the bias to the pixels `pixels` the GEMM wrote into `y` in place, and adds them to `moments`.
+private func finishInPlace(_ y: ImageView, _ n: Int, pixels: Range<Int>, bias: UnsafePointer<Float>?,
+                           moments: OutputMoments?, chunk: Int) {
+    for co in 0..<y.channels {
+        let row = y.channel(n, co) + pixels.lowerBound
+        if let bias {
+            let b = bias[co]
+            for t in 0..<pixels.count { row[t] += b }
+        }
+        moments?.add(row, count: pixels.count, channel: co, chunk: chunk)
     }
 }
 

@@ -9,7 +9,7 @@ import Darwin
 
 /// The engine's numerics version: part of every pipeline stage key, so bump it whenever a change
 /// could alter any computed bit (kernels, reduction order, initialisers, RNG).
-public let engineVersion = 2
+public let engineVersion = 3
 
 /// A dense float32 tensor, outermost dimension first (NCHW for image batches).
 ///
