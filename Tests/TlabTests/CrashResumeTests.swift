@@ -5,8 +5,10 @@ import Store
 import XCTest
 
 final class CrashResumeTests: XCTestCase {
-    /// Fine-tuning the basic variant long enough to be killed in the middle.
-    private let longerFineTune = ["-S", "variants.basic.epochs=8", "-S", "prep.per_class=30"]
+    /// Fine-tuning the basic variant long enough to be killed in the middle: an epoch here takes a few
+    /// milliseconds, and the kill lands up to a poll interval (20 ms) after the marker line.
+    private let epochs = 40
+    private var longerFineTune: [String] { ["-S", "variants.basic.epochs=\(epochs)", "-S", "prep.per_class=30"] }
 
     func testRunKilledDuringFineTuneResumesToTheSameOutputs() throws {
         let folder = try makePipelineFolder()
@@ -14,14 +16,16 @@ final class CrashResumeTests: XCTestCase {
         XCTAssertEqual(uninterrupted.status, 0, uninterrupted.stdout + uninterrupted.stderr)
 
         let killed = try runUntilKilled(["run", "tiny.yaml", "--store", "crashed"] + longerFineTune, in: folder,
-                                        after: "finetune@basic: epoch 2/8  loss")
+                                        after: "finetune@basic: epoch 2/\(epochs)  loss")
         XCTAssertFalse(killed.contains("computed finetune@basic"), "killed before fine-tuning ended:\n\(killed)")
 
         let resumed = try tlab(["run", "tiny.yaml", "--store", "crashed"] + longerFineTune, in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stdout + resumed.stderr)
-        // Killed after epoch 2's line, the checkpoint of epoch 1 or 2 is the newest recorded.
-        XCTAssertTrue(resumed.stdout.contains("finetune@basic: resuming from the checkpoint after epoch 1\n")
-                      || resumed.stdout.contains("finetune@basic: resuming from the checkpoint after epoch 2\n"), resumed.stdout)
+        // Killed after epoch 2's line and before the last epoch: a checkpoint in between is the newest.
+        let resumedLine = try Regex("finetune@basic: resuming from the checkpoint after epoch ([0-9]+)\n")
+        let resumedAfter = resumed.stdout.firstMatch(of: resumedLine).flatMap { $0.output[1].substring.flatMap { Int($0) } }
+        XCTAssertNotNil(resumedAfter, resumed.stdout)
+        XCTAssertTrue((1..<epochs).contains(resumedAfter ?? 0), "resumed after epoch \(resumedAfter ?? 0):\n\(resumed.stdout)")
         XCTAssertTrue(resumed.stdout.contains("cached   pretrain"), "finished stages are reused:\n\(resumed.stdout)")
 
         for stage in ["finetune@basic", "evaluate@basic", "finetune@frozen", "evaluate@frozen"] {

@@ -48,6 +48,10 @@ final class InterruptHandler: @unchecked Sendable {
         }
         try? lineage.finishRun(runID, status: .interrupted)
         FileHandle.standardError.write(Data("\ninterrupted by \(name); rerun to resume\n".utf8))
-        exit(130)
+        // `_exit`, not `exit`: the run's threads are still working, and `exit` would run the shared
+        // libraries' finalisers under them (libcrypto's, mid-hash, crashed a checkpoint save).
+        // What matters is already durable: the lineage commits above and every finished blob.
+        fflush(stdout)
+        _exit(130)
     }
 }
