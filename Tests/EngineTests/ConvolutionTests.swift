@@ -19,8 +19,9 @@ final class ConvolutionTests: XCTestCase {
 
     /// Odd shapes: 1x1 (plain GEMM, strided, padded), 7x7, 3x3 stride 2 with asymmetric padding, Keras
     /// `same`, outputs wider than a tile, channel counts past the 6- and 16-wide register tile; batches of
-    /// 33 give chunks of several images and a shorter last one. Stride 1 takes the flipped-kernel
-    /// backward-data path, the rest the column-scatter one.
+    /// 33 give chunks of several images and a shorter last one; tiny planes (down to 1x1, as in
+    /// DenseNet-121's last block) put several images side by side in one padded row, the last row
+    /// part empty. Stride 1 takes the flipped-kernel backward-data path, the rest the column-scatter one.
     static let cases: [Case] = [
         Case(batch: 1, g: geometry(3, 5, 7, 9, kernel: 1, padding: .valid), bias: true),
         Case(batch: 3, g: geometry(7, 13, 5, 6, kernel: 1, padding: .valid), transform: true),
@@ -36,6 +37,8 @@ final class ConvolutionTests: XCTestCase {
         Case(batch: 1, g: geometry(4, 5, 6, 9, kernel: 2, padding: .same)),
         Case(batch: 33, g: geometry(5, 8, 3, 5, kernel: 1, padding: .valid), transform: true, bias: true),
         Case(batch: 33, g: geometry(3, 7, 5, 4, kernel: 3, padding: .symmetric(1)), transform: true),
+        Case(batch: 26, g: geometry(6, 5, 1, 1, kernel: 3, padding: .symmetric(1)), transform: true),
+        Case(batch: 17, g: geometry(4, 7, 2, 2, kernel: 1, padding: .valid), bias: true),
     ]
 
     static func random(_ count: Int, seed: UInt64, scale: Float = 1, offset: Float = 0) -> [Float] {

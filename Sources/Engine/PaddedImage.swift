@@ -1,0 +1,140 @@
+// The zero-padded, transformed copy of a stride-1 convolution's input that the GEMM reads in place,
+// with one image or, on tiny planes, several side by side.
+
+/// Images of a stride-1 convolution's input, zero-padded, transformed, and placed side by side in
+/// `images` slots of one wide row, plus the im2col row offsets into them.
+///
+/// Output "wide" pixel `q = oy·paddedWidth + X` reads, for im2col row `kk = (ci, ky, kx)`, the float at
+/// `offsets[kk] + q`; it belongs to the image in slot `X / slotWidth` at `ox = X % slotWidth`, and
+/// columns with `ox ≥ outputWidth` are garbage, dropped (forward) or met by zero output gradients
+/// (backward-weights). A window never leaves its slot, so slots do not mix.
+///
+/// Why slots: the GEMM's panels are 16 pixels wide, and a 2x2 or 1x1 plane (DenseNet-121's last
+/// blocks at 32x32 input) would fill 4 or 1 of them per image.
+struct PaddedImage {
+    let g: ConvGeometry
+    let images: Int
+    /// One image's padded width.
+    let slotWidth: Int
+    let paddedWidth: Int
+    let paddedPlane: Int
+    /// Wide output pixels: `outputHeight · paddedWidth`.
+    let span: Int
+    private let storage: PackBuffer
+    let offsets: UnsafeMutablePointer<Int>
+
+    /// Whether a convolution can take this path: stride 1, and padding smaller than the kernel.
+    static func applies(to g: ConvGeometry) -> Bool {
+        g.strideY == 1 && g.strideX == 1 && max(g.padTop, g.padBottom) < g.kernelHeight
+            && max(g.padLeft, g.padRight) < g.kernelWidth
+    }
+
+    /// How many images share a row of slots: enough for about 256 wide pixels, but at most an eighth
+    /// of the batch, so a batch still splits into 8 chunks. A shape's property, never the threads'.
+    static func imagesPerRow(_ g: ConvGeometry, batch: Int) -> Int {
+        let single = g.outputHeight * (g.inputWidth + g.padLeft + g.padRight)
+        return max(1, min(256 / max(single, 1), batch / 8))
+    }
+
+    init(_ g: ConvGeometry, images: Int = 1) {
+        self.g = g
+        self.images = images
+        slotWidth = g.inputWidth + g.padLeft + g.padRight
+        paddedWidth = images * slotWidth
+        paddedPlane = paddedWidth * (g.inputHeight + g.padTop + g.padBottom)
+        span = g.outputHeight * paddedWidth
+        // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
+        let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
+        storage = PackBuffer(count: count)
+        // Zero only what `load` never writes: the border of each slot and the slack after the last plane.
+        let top = g.padTop * paddedWidth, interiorEnd = (g.padTop + g.inputHeight) * paddedWidth
+        for ci in 0..<g.inChannels {
+            let plane = storage.pointer + ci * paddedPlane
+            plane.initialize(repeating: 0, count: top)
+            for iy in 0..<g.inputHeight {
+                for slot in 0..<images {
+                    let row = plane + top + iy * paddedWidth + slot * slotWidth
+                    row.initialize(repeating: 0, count: g.padLeft)
+                    (row + g.padLeft + g.inputWidth).initialize(repeating: 0, count: g.padRight)
+                }
+            }
+            (plane + interiorEnd).initialize(repeating: 0, count: paddedPlane - interiorEnd)
+        }
+        (storage.pointer + g.inChannels * paddedPlane).initialize(repeating: 0, count: g.kernelWidth + GEMMBlocking.nr)
+        offsets = .allocate(capacity: g.patchSize)
+        for kk in 0..<g.patchSize {
+            let area = g.kernelHeight * g.kernelWidth, ci = kk / area, r = kk % area
+            offsets[kk] = ci * paddedPlane + (r / g.kernelWidth) * paddedWidth + r % g.kernelWidth
+        }
+    }
+
+    private var base: UnsafePointer<Float> { UnsafePointer(storage.pointer) }
+
+    /// Copies images `batch` of `x` (at most `images`), transformed, into consecutive slots inside the
+    /// zero border (written once at init, never overwritten, so the buffer serves group after group).
+    /// Slots past the last image are zeroed: no stale values meet the zeros of a gradient there.
+    func load(_ x: ImageView, _ batch: Range<Int>, transform: ConvInputTransform?) {
+        precondition(batch.count <= images, "PaddedImage: \(batch.count) images for \(images) slots")
+        for ci in 0..<g.inChannels {
+            let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
+            let interior = storage.pointer + ci * paddedPlane + g.padTop * paddedWidth + g.padLeft
+            for slot in 0..<images {
+                let plane = interior + slot * slotWidth
+                guard slot < batch.count else {
+                    for iy in 0..<g.inputHeight { (plane + iy * paddedWidth).update(repeating: 0, count: g.inputWidth) }
+                    continue
+                }
+                let source = UnsafePointer(x.channel(batch.lowerBound + slot, ci))
+                if paddedWidth == g.inputWidth {  // one image, no left/right padding: the rows are one run
+                    copyRun(source, to: plane, count: g.inputPlane, transformed: transform != nil, scale: scale, shift: shift)
+                    continue
+                }
+                for iy in 0..<g.inputHeight {
+                    copyRun(source + iy * g.inputWidth, to: plane + iy * paddedWidth, count: g.inputWidth,
+                            transformed: transform != nil, scale: scale, shift: shift)
+                }
+            }
+        }
+    }
+
+    /// Calls `body(slot, oy, ox, q, count)` for each run of valid output pixels among wide pixels
+    /// `pixels`: `count` pixels of row `oy` of the image in `slot`, from `ox` on, at wide pixel `q`.
+    @inline(__always)
+    func forEachValidRun(_ pixels: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
+        var q = pixels.lowerBound
+        while q < pixels.upperBound {
+            let oy = q / paddedWidth, x = q - oy * paddedWidth, slot = x / slotWidth, ox = x - slot * slotWidth
+            let end = min(pixels.upperBound, oy * paddedWidth + (slot + 1) * slotWidth)
+            let valid = min(end - q, g.outputWidth - ox)
+            if valid > 0 { body(slot, oy, ox, q, valid) }
+            q = end
+        }
+    }
+
+    /// The B panel of wide pixels `q0...` for im2col rows from `p0` on.
+    func panel(q0: Int, p0: Int) -> OffsetBPanel { OffsetBPanel(base: base + q0, offsets: offsets + p0) }
+
+    /// Adds dWᵀ[rows of the im2col matrix, m] += columns[:, pixels] · packed B, reading the im2col rows
+    /// in place (`zeros`: `pixels.count` zeros for the rows past the last 6-row group).
+    func multiplyRows(pixels: Range<Int>, by packedB: UnsafePointer<Float>, m: Int, into part: UnsafeMutablePointer<Float>,
+                      zeros: UnsafePointer<Float>, beta: Float) {
+        let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, k = g.patchSize, kc = pixels.count
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
+            for jr in stride(from: 0, to: m, by: nr) {
+                for ir in stride(from: 0, to: k, by: mr) {
+                    for r in 0..<mr {
+                        rows[r] = ir + r < k ? base + offsets[ir + r] + pixels.lowerBound : zeros
+                    }
+                    microkernel6x16Rows(kc: kc, aRows: UnsafePointer(rows.baseAddress!), b: packedB + jr * kc,
+                                        c: part + ir * m + jr, ldc: m, rows: min(mr, k - ir), cols: min(nr, m - jr),
+                                        alpha: 1, beta: beta)
+                }
+            }
+        }
+    }
+
+    func deallocate() {
+        storage.deallocate()
+        offsets.deallocate()
+    }
+}
