@@ -1,4 +1,4 @@
-// `tlab dag`: the pipeline's stage graph after variant expansion, as text, Mermaid or Graphviz dot.
+// `tlab dag`: the pipeline's stage graph after variant expansion, as text, Mermaid, Graphviz dot or JSON.
 import ArgumentParser
 import Pipeline
 
@@ -14,6 +14,7 @@ struct DAGCommand: ParsableCommand {
               tlab dag pipelines/smoke.yaml
               tlab dag --format mermaid
               tlab dag pipelines/smoke.yaml --format dot | dot -Tsvg > dag.svg
+              tlab dag --json | jq -r '.stages[] | select(.kind == "finetune") | .name'
             """)
 
     @OptionGroup var pipelineOptions: PipelineOptions
@@ -21,8 +22,38 @@ struct DAGCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: DAGFormat = .text
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
-        print(try pipelineOptions.plan().renderDAG(format), terminator: "")
+        let plan = try pipelineOptions.plan()
+        if output.json { return try JSONOutput.print(Graph(plan)) }
+        print(plan.renderDAG(format), terminator: "")
+    }
+
+    /// The graph as `--json` prints it: stages in execution order, each with the stages it reads.
+    struct Graph: Encodable {
+        struct Stage: Encodable {
+            let name: String
+            let kind: String
+            let variant: String?
+            let inputs: [Input]
+        }
+        struct Input: Encodable {
+            let port: String
+            let stage: String
+        }
+        let pipeline: String
+        let variants: [String]
+        let stages: [Stage]
+
+        init(_ plan: PipelinePlan) {
+            pipeline = plan.name
+            variants = plan.variants
+            stages = plan.stages.map { stage in
+                Stage(name: stage.name, kind: stage.kind.rawValue, variant: stage.variant,
+                      inputs: stage.inputs.map { Input(port: $0.port, stage: $0.stage) })
+            }
+        }
     }
 }
 

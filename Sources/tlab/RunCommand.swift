@@ -53,6 +53,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let plan = try pipelineOptions.plan()
         try Self.checkStageNames(force, in: plan)
+        if dryRun {
+            let previews = try storeOptions.withStoreForPreview { store in
+                try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
+            }
+            print(StatusCommand.render(previews, pipeline: plan.name), terminator: "")
+            return
+        }
         let store = try storeOptions.openOrCreate()
         // On a terminal, one stage at a time, the trainer shows batches itself as a live line (on
         // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose
@@ -64,10 +71,6 @@ struct RunCommand: ParsableCommand {
                                       toolVersion: TLab.toolVersion, exitOnInterrupt: true,
                                       reportsDirectory: URL(fileURLWithPath: reports))
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
-        if dryRun {
-            print(StatusCommand.render(try executor.dryRun(), pipeline: plan.name), terminator: "")
-            return
-        }
         let summary = try executor.run()
         let failed = summary.stages.filter { if case .failed = $0.state { return true } else { return false } }
         guard failed.isEmpty else {

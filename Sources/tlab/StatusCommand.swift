@@ -30,8 +30,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let plan = try pipelineOptions.plan()
         try RunCommand.checkStageNames(force, in: plan)
-        let store = try storeOptions.openOrCreate()
-        let previews = try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
+        let previews = try storeOptions.withStoreForPreview { store in
+            try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
+        }
         if output.json { return try JSONOutput.print(previews.map(Preview.init)) }
         print(Self.render(previews, pipeline: plan.name), terminator: "")
     }

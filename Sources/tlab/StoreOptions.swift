@@ -31,4 +31,16 @@ struct StoreOptions: ParsableArguments {
     func openOrCreate() throws -> PipelineStore {
         try PipelineStore(root: root, create: true)
     }
+
+    /// Calls `body` with the store for a preview (`status`, `run --dry-run`): the existing one, or,
+    /// where there is none yet, an empty one in a temporary folder, removed afterwards. A preview
+    /// then shows every stage as never run without leaving a store behind.
+    func withStoreForPreview<T>(_ body: (PipelineStore) throws -> T) throws -> T {
+        let contents = try? FileManager.default.contentsOfDirectory(atPath: root.path)
+        guard contents?.isEmpty ?? true else { return try body(openExisting()) }
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tlab-preview-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        return try body(PipelineStore(root: scratch, create: true))
+    }
 }

@@ -150,6 +150,18 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(bytes.suffix(from: 10 + headerLength), tensor.data)
     }
 
+    func testPreviewsOfAStoreNotYetCreatedShowEveryStageAndCreateNothing() throws {
+        let folder = try makePipelineFolder()
+        for command in [["status"], ["run", "--dry-run"]] {
+            let preview = try tlab(command + ["tiny.yaml", "--store", "store"], in: folder)
+            XCTAssertEqual(preview.status, 0, preview.stderr)
+            XCTAssertTrue(preview.stdout.hasPrefix("tiny: 10 stages, 0 cached, 10 to run\n"), preview.stdout)
+            XCTAssertTrue(preview.stdout.contains("never run"), preview.stdout)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("store").path),
+                           "\(command) created the store")
+        }
+    }
+
     func testDagOfTheSmokePipelineInEachFormat() throws {
         let smoke = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines/smoke.yaml")
             .standardizedFileURL.path
@@ -166,5 +178,16 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertTrue(dot.stdout.hasPrefix("digraph \"smoke\" {\n"), dot.stdout)
         XCTAssertTrue(dot.stdout.hasSuffix("}\n"), dot.stdout)
         XCTAssertTrue(dot.stdout.contains("\"pretrain\" -> \"freeze@frozen\" [label=\"backbone\"];"), dot.stdout)
+
+        let json = try tlab(["dag", smoke, "--json"], in: folder)
+        let graph = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        XCTAssertEqual(graph["pipeline"] as? String, "smoke")
+        XCTAssertEqual(graph["variants"] as? [String], ["scratch", "basic", "optimized", "frozen"])
+        let stages = try XCTUnwrap(graph["stages"] as? [[String: Any]])
+        XCTAssertEqual(stages.count, 16)
+        let freeze = try XCTUnwrap(stages.first { $0["name"] as? String == "freeze@frozen" })
+        XCTAssertEqual(freeze["variant"] as? String, "frozen")
+        XCTAssertTrue((freeze["inputs"] as? [[String: String]])?.contains(["port": "backbone", "stage": "pretrain"]) ?? false,
+                      "\(freeze)")
     }
 }
