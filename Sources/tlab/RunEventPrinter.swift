@@ -31,8 +31,9 @@ final class RunEventPrinter: @unchecked Sendable {
         case let .runStarted(runID, pipeline):
             emit("run \(runID) of \(pipeline)")
         case let .stageStarted(stage, keyPrefix, reason):
-            // A hit's one line comes when it finishes; starting it says nothing new.
-            guard reason != "cached" else { return }
+            // A hit's one line comes when it finishes; starting it says nothing new. Quiet runs show
+            // only how each stage ended.
+            guard reason != "cached", !quiet else { return }
             emit("\(terminal.paint("start   ", .bold)) \(stage)  key \(keyPrefix): \(reason)")
         case let .stageFinished(stage, outcome, seconds):
             switch outcome {

@@ -86,6 +86,9 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertTrue(forced.stdout.contains("\ncomputed finetune@frozen in "), forced.stdout)
         XCTAssertTrue(forced.stdout.contains("\ncached   evaluate@frozen\n"), "the same weights again: \(forced.stdout)")
         XCTAssertTrue(forced.stdout.contains("run 3 finished: 1 computed, 9 cached"), forced.stdout)
+        let quietForced = try tlab(["run", "tiny.yaml", "--store", "store", "--force", "finetune@frozen", "--quiet"], in: folder)
+        XCTAssertTrue(quietForced.stdout.hasPrefix("run 4 of tiny\ncomputed finetune@frozen in "),
+                      "a quiet run shows how stages ended, not that they started: \(quietForced.stdout)")
 
         try checkReportRegeneratesByteForByte(in: folder)
         try checkReportLineageReachesTheDownload(in: folder)
