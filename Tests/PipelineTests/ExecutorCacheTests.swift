@@ -71,6 +71,16 @@ final class ExecutorCacheTests: XCTestCase {
         XCTAssertEqual(reason, ["parameter lr changed 0.001 → 0.01"])
     }
 
+    func testRetrainingTheBackboneLeavesTheRandomInitVariantCached() throws {
+        let store = try makeExecutionStore()
+        _ = try run(store: store)
+        let retrained = try run(overrides: ["pretrain.epochs=2"], store: store)
+        // freeze@scratch passes the new weights on, but a random-init fine-tune reads only the
+        // architecture, which did not change.
+        XCTAssertEqual(retrained.summary.computed, ["pretrain", "freeze@scratch", "freeze@frozen", "finetune@frozen",
+                                                    "evaluate@frozen", "report"])
+    }
+
     func testADeletedBlobRerunsOnlyTheStageThatMadeItAndItsIdenticalOutputEndsTheRerun() throws {
         let store = try makeExecutionStore()
         let first = try run(store: store)

@@ -4,7 +4,8 @@
 /// Input naming. A binding `data: prep` gives the consumer every output of `prep` as
 /// `data/<output>`; a port taking several stages (`evaluations: evaluate`, one per variant) names
 /// the producer too, `evaluations/evaluate@frozen/<output>`, because which variant an evaluation
-/// belongs to is part of what the report says.
+/// belongs to is part of what the report says. A port may take only some outputs, depending on the
+/// stage's parameters (`PortSpec.readsOnly`).
 enum InputBinding {
     static func name(port: String, producer: String?, output: String) -> String {
         producer.map { "\(port)/\($0)/\(output)" } ?? "\(port)/\(output)"
@@ -15,8 +16,9 @@ enum InputBinding {
         let schema = StageSchema.of(stage.kind)
         var inputs = [String: InputArtifact]()
         for input in stage.inputs {
-            let many = schema.ports.first { $0.name == input.port }?.many ?? false
-            for (output, hash) in outputs[input.stage] ?? [:] {
+            let port = schema.port(input.port)
+            let many = port?.many ?? false
+            for (output, hash) in outputs[input.stage] ?? [:] where port?.takes(output, with: stage.parameters) ?? true {
                 let name = name(port: input.port, producer: many ? input.stage : nil, output: output)
                 inputs[name] = InputArtifact(stage: input.stage, hash: hash)
             }

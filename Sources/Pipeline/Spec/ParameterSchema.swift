@@ -115,10 +115,22 @@ public struct PortSpec: Sendable {
     let requiredUnless: (parameter: String, value: ParameterValue?)?
     /// Takes a list of stages (the report gathers every variant's evaluation).
     public let many: Bool
+    /// When the parameter has the value, the stage reads only these outputs of the port, and only they
+    /// are its inputs and in its key: a random-init fine-tune takes just the architecture from its
+    /// backbone, so retraining the backbone does not make it run again.
+    let readsOnly: (parameter: String, value: ParameterValue, outputs: Set<String>)?
 
-    init(_ name: String, _ accepts: [StageKind], many: Bool = false, unless: (String, ParameterValue?)? = nil) {
+    init(_ name: String, _ accepts: [StageKind], many: Bool = false, unless: (String, ParameterValue?)? = nil,
+         readsOnly: (String, ParameterValue, Set<String>)? = nil) {
         self.name = name; self.accepts = accepts; self.many = many
         self.requiredUnless = unless.map { (parameter: $0.0, value: $0.1) }
+        self.readsOnly = readsOnly.map { (parameter: $0.0, value: $0.1, outputs: $0.2) }
+    }
+
+    /// Whether a stage with `parameters` takes `output` through this port.
+    func takes(_ output: String, with parameters: StageParameters) -> Bool {
+        guard let (parameter, value, outputs) = readsOnly, parameters.values[parameter] == value else { return true }
+        return outputs.contains(output)
     }
 }
 

@@ -107,7 +107,8 @@ extension StageSchema {
         ParameterSpec("label_smoothing", .float(0...0.5), .value(.float(0)), "cross-entropy label smoothing"),
         ParameterSpec("checkpoint_every", .int(1...1000), .value(.int(1)), inKey: false, "epochs between resumable checkpoints"),
     ] + training(epochs: 10), ports: [
-        PortSpec("backbone", [.freeze, .pretrain], unless: ("init", .string("random"))),
+        PortSpec("backbone", [.freeze, .pretrain], unless: ("init", .string("random")),
+                 readsOnly: ("init", .string("random"), [PretrainStage.architectureOutput])),
         PortSpec("data", [.preprocess]),
     ], requirements: [])
 

@@ -41,8 +41,8 @@ struct FineTuneStage: Stage {
         let p = context.parameters
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
         let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
-        // A random-init variant still takes the architecture from its backbone input: a fine-tune
-        // stage has no architecture parameters of its own.
+        // A random-init variant takes only the architecture from its backbone input (a fine-tune
+        // stage has no architecture parameters of its own), so only that is in its key.
         let base = try context.json(ModelRecipe.self, "backbone", PretrainStage.architectureOutput)
         let pretrained = p.string("init") == "pretrained"
         var recipe = base.with(head: p.string("head"), pooling: p.string("pooling"), classes: info.targetClasses.count,
