@@ -78,12 +78,13 @@ public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: U
 /// flows through them: dx = scale·(dz − Σdz/M − x̂·Σ(dz·x̂)/M), M = N·H·W, dz = dy masked by the ReLU.
 /// Otherwise (inference mode, frozen BN) they are constants and dx = scale·dz.
 ///
-/// Everything ADDS: `dx += …` (DenseNet's block buffers collect gradients from several layers),
-/// `dgamma += Σdz·x̂`, `dbeta += Σdz`; pass `nil` for the parameter gradients of a frozen layer.
+/// The parameter gradients ADD: `dgamma += Σdz·x̂`, `dbeta += Σdz`; pass `nil` for those of a frozen
+/// layer. So does `dx` (`dx += …`: DenseNet's block buffers collect gradients from several layers)
+/// unless `accumulate` is false, when `dx` is overwritten and its old contents never read.
 public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
                               variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                               beta: UnsafePointer<Float>, epsilon: Float, relu: Bool, batchStatistics: Bool,
-                              dx: ImageView, dgamma: UnsafeMutablePointer<Float>?,
+                              dx: ImageView, accumulate: Bool = true, dgamma: UnsafeMutablePointer<Float>?,
                               dbeta: UnsafeMutablePointer<Float>?) {
     precondition(dy.batch == x.batch && dy.channels == x.channels && dy.plane == x.plane
                  && dx.batch == x.batch && dx.channels == x.channels && dx.plane == x.plane,
@@ -130,7 +131,7 @@ public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<F
                     let (i, k) = group.octet(j)
                     let xv = loadOctet(xp + i, k)
                     let g = s * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
-                    storeOctet(loadOctet(dxp + i, k) + g, dxp + i, k)
+                    storeOctet(accumulate ? loadOctet(dxp + i, k) + g : g, dxp + i, k)
                 }
             }
         }

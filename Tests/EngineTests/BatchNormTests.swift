@@ -82,6 +82,17 @@ final class BatchNormTests: XCTestCase {
         XCTAssertEqual(dgamma.array, bn.gamma.grad.array)
         XCTAssertEqual(dbeta.array, bn.beta.grad.array)
 
+        // Without accumulating, dx is written whole and its old contents (NaN here) never read.
+        let overwritten = Tensor(zeros: block.shape)
+        overwritten.fill(.nan)
+        batchNormBackward(dy: dy.images(), x: x, mean: mean.data, variance: variance.data, gamma: bn.gamma.value.data,
+                          beta: bn.beta.value.data, epsilon: bn.convention.epsilon, relu: true, batchStatistics: true,
+                          dx: overwritten.images(channels: channels), accumulate: false, dgamma: nil, dbeta: nil)
+        for n in 0..<3 {
+            for i in 0..<75 { XCTAssertEqual(overwritten.data[n * 105 + i], expectedDx.data[n * 75 + i], accuracy: 1e-5) }
+            for i in 75..<105 { XCTAssertTrue(overwritten.data[n * 105 + i].isNaN, "channels outside the slice untouched") }
+        }
+
         // The layer's view methods do the same bookkeeping: scale and shift, then the backward.
         let viewed = BatchNorm(name: "viewed", features: 5)
         viewed.gamma.value.copy(from: bn.gamma.value)

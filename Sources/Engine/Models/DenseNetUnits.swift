@@ -16,9 +16,10 @@ extension BackboneUnit {
 
 /// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
 /// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
-/// one is wanted. Temporaries live in `scratch`'s norm slots.
+/// one is wanted (or written there, without `accumulate`). Temporaries live in `scratch`'s norm slots.
 private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
-                                 outputGradient dy: ImageView, inputGradient: ImageView?, scratch: BackwardScratch) {
+                                 outputGradient dy: ImageView, inputGradient: ImageView?, accumulate: Bool = true,
+                                 scratch: BackwardScratch) {
     if conv.weight.trainable {
         convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
                                    weightGradient: conv.weight.grad.data, biasGradient: nil)
@@ -26,7 +27,7 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
     guard let norm else {
         if let dx = inputGradient {
             convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
-                                    accumulate: true)
+                                    accumulate: accumulate)
         }
         return
     }
@@ -36,8 +37,12 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
     let dTransformed = scratch.images(.normOutput, shape: shape, zeroed: false)
     convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dTransformed)
     // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
-    norm.backward(dy: dTransformed, x: input,
-                  dx: inputGradient ?? scratch.images(.normInput, shape: shape, zeroed: true))
+    if let dx = inputGradient {
+        norm.backward(dy: dTransformed, x: input, dx: dx, accumulate: accumulate)
+    } else {
+        norm.backward(dy: dTransformed, x: input, dx: scratch.images(.normInput, shape: shape, zeroed: false),
+                      accumulate: false)
+    }
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
@@ -110,11 +115,11 @@ final class DenseNetStem: BackboneUnit {
             return
         }
         guard let s = convolved, let r = activated else { preconditionFailure("features.norm0: no training forward") }
-        // Both are added into.
+        // `dr` is added into by the pool's backward; `ds` is written whole by the norm's.
         let dr = scratch.images(.normOutput, shape: r.shape, zeroed: true)
-        let ds = scratch.images(.normInput, shape: r.shape, zeroed: true)
+        let ds = scratch.images(.normInput, shape: r.shape, zeroed: false)
         argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr) }
-        norm.backward(dy: dr, x: s.values.images(), dx: ds)
+        norm.backward(dy: dr, x: s.values.images(), dx: ds, accumulate: false)
         convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds, inputGradient: nil,
                             scratch: scratch)
     }
@@ -170,11 +175,11 @@ final class DenseLayer: BackboneUnit {
             preconditionFailure("\(conv1.name): backward without a training forward")
         }
         let x = block.channels(0..<inputChannels)
-        // Added into by norm2's backward.
-        let dt = scratch.images(.inner, shape: t.values.shape, zeroed: true)
+        // Written whole by norm2's backward.
+        let dt = scratch.images(.inner, shape: t.values.shape, zeroed: false)
         convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
                             outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt,
-                            scratch: scratch)
+                            accumulate: false, scratch: scratch)
         convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
                             norm: norm1, outputGradient: dt,
                             inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil,

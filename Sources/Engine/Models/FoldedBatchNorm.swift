@@ -61,13 +61,13 @@ final class FoldedBatchNorm {
         batchNormApply(x, scale: scale.data, shift: shift.data, relu: true, into: y)
     }
 
-    /// Adds into `dx` the gradient for the forward's input `x`, given `dy` for ReLU(BN(x)); adds γ and β
-    /// gradients unless frozen.
-    func backward(dy: ImageView, x: ImageView, dx: ImageView) {
+    /// Adds into `dx` (or writes it, without `accumulate`) the gradient for the forward's input `x`,
+    /// given `dy` for ReLU(BN(x)); adds γ and β gradients unless frozen.
+    func backward(dy: ImageView, x: ImageView, dx: ImageView, accumulate: Bool = true) {
         let trainable = !isFrozen
         batchNormBackward(dy: dy, x: x, mean: mean, variance: variance, gamma: layer.gamma.value.data,
                           beta: layer.beta.value.data, epsilon: layer.convention.epsilon, relu: true,
-                          batchStatistics: usedBatchStatistics, dx: dx,
+                          batchStatistics: usedBatchStatistics, dx: dx, accumulate: accumulate,
                           dgamma: trainable ? layer.gamma.grad.data : nil,
                           dbeta: trainable ? layer.beta.grad.data : nil)
     }
