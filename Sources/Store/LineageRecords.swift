@@ -15,7 +15,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     public var id: Int64?
     public var pipeline: String
-    /// SHA-256 of the pipeline file after overrides, so two runs of "the same" name can be told apart.
+    /// SHA-256 of the pipeline file, and of its `-S` overrides when there were any, so two runs of
+    /// "the same" name can be told apart.
     public var pipelineHash: String
     public var seed: Int64?
     public var started: Date

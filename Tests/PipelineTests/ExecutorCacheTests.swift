@@ -69,6 +69,13 @@ final class ExecutorCacheTests: XCTestCase {
             if case let .stageStarted("finetune@frozen", _, reason) = event { return reason } else { return nil }
         }
         XCTAssertEqual(reason, ["parameter lr changed 0.001 → 0.01"])
+
+        // The runs record which pipeline they ran: the file's hash, then the file's with the override.
+        let hashes = try store.lineage.runs().sorted { $0.id! < $1.id! }.map(\.pipelineHash)
+        let file = try PipelinePlan(yaml: tinyExecutionPipeline, file: "tiny-exec.yaml")
+        let overridden = try PipelinePlan(yaml: tinyExecutionPipeline, file: "tiny-exec.yaml", overrides: ["variants.frozen.lr=0.01"])
+        XCTAssertEqual(hashes, [file.fileHash, overridden.runHash])
+        XCTAssertNotEqual(overridden.runHash, overridden.fileHash)
     }
 
     func testRetrainingTheBackboneLeavesTheRandomInitVariantCached() throws {

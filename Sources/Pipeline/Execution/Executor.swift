@@ -37,7 +37,7 @@ public final class Executor {
         try checkForcedNames()
         let lock = try StoreLock(root: store.root, mode: .shared)
         defer { lock.release() }
-        let run = try store.lineage.startRun(pipeline: plan.name, pipelineHash: plan.fileHash, seed: Int64(plan.seed),
+        let run = try store.lineage.startRun(pipeline: plan.name, pipelineHash: plan.runHash, seed: Int64(plan.seed),
                                              toolVersion: options.toolVersion)
         let runID = run.id!
         events(.runStarted(runID: runID, pipeline: plan.name))

@@ -47,6 +47,10 @@ public struct PipelinePlan: Sendable {
     public let file: String
     /// SHA-256 of the file's bytes (before overrides), for a report's provenance block.
     public let fileHash: String
+    /// What a run records as its pipeline: `fileHash` without overrides; with them, SHA-256 of the
+    /// file's bytes followed by a NUL and each override, so runs of one file with different `-S`
+    /// settings are told apart.
+    public let runHash: String
     public let seed: Int
     /// Variant names in file order; empty when the file has none.
     public let variants: [String]
@@ -93,6 +97,8 @@ public struct PipelinePlan: Sendable {
         self.name = document.name
         self.file = file
         self.fileHash = Digest.sha256Hex(Data(yaml.utf8))
+        self.runHash = overrides.isEmpty ? fileHash
+            : Digest.sha256Hex(Data(([yaml] + overrides).joined(separator: "\u{0}").utf8))
         self.seed = resolved.seed
         self.variants = document.variants.map(\.name)
         self.stages = order.map { byName[$0]! }
