@@ -15,7 +15,7 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     // row's tiles, so inference on one image still uses every thread. All of it depends on the shape.
     let slots = PaddedImage.imagesPerRow(g, batch: x.batch)
     let rows = (x.batch + slots - 1) / slots
-    let tiles = PixelTiles(plane: g.outputHeight * slots * (g.inputWidth + g.padLeft + g.padRight), preferredWidth: 256)
+    let tiles = PixelTiles(plane: PaddedImage.span(g, images: slots), preferredWidth: 256)
     let parts = rows >= 4 ? 1 : min(tiles.count, 4)
     let rowsPerChunk = max(1, rows / 16)
     let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk * parts

@@ -29,11 +29,15 @@ struct PaddedImage {
             && max(g.padLeft, g.padRight) < g.kernelWidth
     }
 
+    /// Wide output pixels of `images` slots: `outputHeight · paddedWidth`.
+    static func span(_ g: ConvGeometry, images: Int) -> Int {
+        g.outputHeight * images * (g.inputWidth + g.padLeft + g.padRight)
+    }
+
     /// How many images share a row of slots: enough for about 256 wide pixels, but at most an eighth
     /// of the batch, so a batch still splits into 8 chunks. A shape's property, never the threads'.
     static func imagesPerRow(_ g: ConvGeometry, batch: Int) -> Int {
-        let single = g.outputHeight * (g.inputWidth + g.padLeft + g.padRight)
-        return max(1, min(256 / max(single, 1), batch / 8))
+        max(1, min(256 / max(span(g, images: 1), 1), batch / 8))
     }
 
     init(_ g: ConvGeometry, images: Int = 1) {
@@ -42,7 +46,7 @@ struct PaddedImage {
         slotWidth = g.inputWidth + g.padLeft + g.padRight
         paddedWidth = images * slotWidth
         paddedPlane = paddedWidth * (g.inputHeight + g.padTop + g.padBottom)
-        span = g.outputHeight * paddedWidth
+        span = PaddedImage.span(g, images: images)
         // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
         let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
         storage = PackBuffer(count: count)

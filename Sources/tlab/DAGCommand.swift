@@ -14,7 +14,7 @@ struct DAGCommand: ParsableCommand {
               tlab dag pipelines/smoke.yaml
               tlab dag --format mermaid
               tlab dag pipelines/smoke.yaml --format dot | dot -Tsvg > dag.svg
-              tlab dag --json | jq -r '.stages[] | select(.kind == "finetune") | .name'
+              tlab dag --json | jq -r '.stages[] | select(.kind == "fine-tune") | .name'
             """)
 
     @OptionGroup var pipelineOptions: PipelineOptions

@@ -54,9 +54,7 @@ struct RunCommand: ParsableCommand {
         let plan = try pipelineOptions.plan()
         try Self.checkStageNames(force, in: plan)
         if dryRun {
-            let previews = try storeOptions.withStoreForPreview { store in
-                try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
-            }
+            let previews = try StatusCommand.previews(of: plan, force: force, store: storeOptions)
             print(StatusCommand.render(previews, pipeline: plan.name), terminator: "")
             return
         }

@@ -30,9 +30,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let plan = try pipelineOptions.plan()
         try RunCommand.checkStageNames(force, in: plan)
-        let previews = try storeOptions.withStoreForPreview { store in
-            try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
-        }
+        let previews = try Self.previews(of: plan, force: force, store: storeOptions)
         if output.json { return try JSONOutput.print(previews.map(Preview.init)) }
         print(Self.render(previews, pipeline: plan.name), terminator: "")
     }
@@ -48,6 +46,13 @@ struct StatusCommand: ParsableCommand {
         init(_ preview: StagePreview) {
             (stage, kind, key, cached, reasons) = (preview.name, preview.kind.rawValue, preview.key, preview.cached,
                                                    preview.reasons)
+        }
+    }
+
+    /// What a run of `plan` would do, stage by stage, against the store (or an empty one if none exists).
+    static func previews(of plan: PipelinePlan, force: [String], store: StoreOptions) throws -> [StagePreview] {
+        try store.withStoreForPreview { store in
+            try Executor(plan: plan, store: store, options: ExecutorOptions(force: Set(force))).dryRun()
         }
     }
 

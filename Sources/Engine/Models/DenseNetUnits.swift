@@ -37,12 +37,8 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
     let dTransformed = scratch.images(.normOutput, shape: shape, zeroed: false)
     convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dTransformed)
     // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
-    if let dx = inputGradient {
-        norm.backward(dy: dTransformed, x: input, dx: dx, accumulate: accumulate)
-    } else {
-        norm.backward(dy: dTransformed, x: input, dx: scratch.images(.normInput, shape: shape, zeroed: false),
-                      accumulate: false)
-    }
+    norm.backward(dy: dTransformed, x: input, dx: inputGradient ?? scratch.images(.normInput, shape: shape, zeroed: false),
+                  accumulate: inputGradient != nil && accumulate)
 }
 
 /// The layers before the first block: 7x7/2 conv → BN → ReLU → 3x3/2 max pool (ImageNet), or one
