@@ -142,14 +142,3 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(result.meanLoss, Double(3 * right + wrong) / 4, accuracy: 1e-6)
     }
 }
-
-final class ThroughputTests: XCTestCase {
-    func testMeasuresBothModesOnATinyModel() throws {
-        let t = try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
-                                                  head: .linear(classes: 3)), batchSize: 4, steps: 2)
-        XCTAssertGreaterThan(t.trainImagesPerSecond, 0)
-        XCTAssertGreaterThan(t.inferenceImagesPerSecond, t.trainImagesPerSecond)
-        XCTAssertThrowsError(try measureThroughput(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC),
-                                                   batchSize: 4))
-    }
-}

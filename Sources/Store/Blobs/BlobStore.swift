@@ -136,19 +136,13 @@ public final class BlobStore: Sendable {
         }
     }
 
-    /// Moves a finished temporary file of `storedBytes` to its blob path. If the blob is already there
-    /// (a concurrent or earlier put of the same content, perhaps at another level) the temporary file is
-    /// dropped instead and the blob's modification time is set to now. Returns the size of the file
-    /// that is now in place.
+    /// Moves a finished temporary file of `storedBytes` to its blob path, replacing any file already
+    /// there. The new file is known whole (just written and hashed); one already in place may be damaged,
+    /// and a put is how a recomputed stage repairs it. rename(2) replaces atomically, so concurrent puts
+    /// of the same content (at any level) each leave a whole blob, and readers holding the old file open
+    /// keep reading it. The new file's modification time is now, so a gc grace period counts from this put.
     private func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
         let target = try blobPath(hash)
-        var existing = stat()
-        if stat(target, &existing) == 0 {
-            try PosixFile.removeFile(tempPath)
-            // Freshen it like git does: a gc grace period by modification time then counts from this put.
-            _ = utimes(target, nil)
-            return Int64(existing.st_size)
-        }
         let fanOut = (target as NSString).deletingLastPathComponent
         // A gc removing an emptied fan-out folder between mkdir and rename makes rename fail with
         // ENOENT; gc takes the store lock exclusively, but retrying once costs nothing.

@@ -21,8 +21,8 @@ final class ZstdEncoder {
     /// (shared/research/swift-feasibility.md §4). Whether a core is free cannot be known cheaply (the
     /// load average lags by a minute and counts our own training that just ended), so the rule is by
     /// size only: as many workers as cores (at most 4) from 64 MiB or for an unknown size.
-    static func workers(forBytes bytes: Int64?) -> Int32 {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+    static func workers(forBytes bytes: Int64?,
+                        cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int32 {
         guard cores > 1, bytes.map({ $0 >= 64 << 20 }) ?? true else { return 0 }
         return Int32(min(cores, 4))
     }
