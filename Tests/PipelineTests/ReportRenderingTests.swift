@@ -108,6 +108,20 @@ final class ReportRenderingTests: XCTestCase {
         }
     }
 
+    func testFileNamesThatLeaveTheFolderAreRefused() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("report-names-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let directory = scratch.appendingPathComponent("reports/x")
+        for name in ["../escape.md", "sub/report.md", "..", ".hidden", ""] {
+            XCTAssertThrowsError(try ReportWriter.write(files: ["report.md": "ok", name: "bad"], to: directory), name) {
+                XCTAssertTrue("\($0)".contains("is not a plain file name"), "\($0)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("reports/escape.md").path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [],
+                       "nothing is written when one name is refused")
+    }
+
     func testInputsThatCannotBeRenderedAreRefusedByName() throws {
         var report = ReportFixture.report()
         report.variants = []

@@ -73,6 +73,21 @@ final class UserMistakeTests: XCTestCase {
         XCTAssertFalse(invalid.stderr.contains("Fatal error"), invalid.stderr)
     }
 
+    func testAPipelineNameThatIsAPathIsRefusedBeforeAnythingIsWritten() throws {
+        let folder = try makePipelineFolder()
+        try tinyPipeline.replacingOccurrences(of: "name: tiny", with: "name: \"../../escape\"")
+            .write(to: folder.appendingPathComponent("escape.yaml"), atomically: true, encoding: .utf8)
+        let run = try tlab(["run", "escape.yaml", "--store", "store"], in: folder)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.hasPrefix("error: escape.yaml:1:7: '../../escape' is not a valid name; use letters, digits, '_' and '-'"),
+                      run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("store").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("escape").path))
+        let report = try tlab(["report", "escape.yaml", "--store", "store"], in: folder)
+        XCTAssertEqual(report.status, 1, report.stdout)
+    }
+
     func testUnknownForcedStageAndRun() throws {
         let folder = try makePipelineFolder()
         let force = try tlab(["run", "tiny.yaml", "--store", "store", "--force", "finetune@basics"], in: folder)

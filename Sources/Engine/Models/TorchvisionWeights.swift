@@ -7,15 +7,15 @@ public enum TorchvisionWeights {
     ///
     /// Every backbone parameter and buffer must be present. `classifier.*` fills a `linear` head's dense
     /// layer when its shape fits (1000 ImageNet classes) and is otherwise skipped, as Keras does for
-    /// `include_top=False`; the head then keeps its fresh initialisation. `*.num_batches_tracked` is
-    /// ignored and legacy keys (`denselayer1.norm.1.weight`) are renamed as torchvision does. Layouts
+    /// `include_top=False`; the head then keeps its fresh initialisation. Keys `isIgnored` names are
+    /// skipped and legacy keys (`denselayer1.norm.1.weight`) are renamed as torchvision does. Layouts
     /// agree (convolutions OIHW, dense [out, in]), so tensors are used as they are.
     public static func convert(_ weights: [String: Tensor], for model: ModelDescription) throws -> [String: Tensor] {
         let expected = Dictionary(uniqueKeysWithValues: model.tensors.map { ($0.name, $0) })
         let classifier = linearClassifierName(model)
         var converted: [String: Tensor] = [:]
         for (key, tensor) in weights {
-            if key.hasSuffix(".num_batches_tracked") { continue }
+            if isIgnored(key) { continue }
             let name: String
             if key.hasPrefix("classifier.") {
                 guard let classifier, let t = expected[classifier + key.dropFirst("classifier".count)],
@@ -36,6 +36,12 @@ public enum TorchvisionWeights {
             throw ModelError.missingWeight(key: t.name)
         }
         return converted
+    }
+
+    /// Whether a state-dict key carries nothing the engine uses, whatever its dtype: BatchNorm's
+    /// `num_batches_tracked` counters, which PyTorch saves as int64 scalars in every `state_dict()`.
+    public static func isIgnored(_ key: String) -> Bool {
+        key.hasSuffix(".num_batches_tracked")
     }
 
     /// The torchvision key for each backbone tensor of `model` (and `classifier.*` for a linear head),

@@ -9,12 +9,14 @@ public struct DataSource: Sendable, Equatable {
     public struct File: Sendable, Equatable {
         /// The name under the base URL or directory, and in the output directory.
         public let name: String
-        public let checksum: Checksum
+        /// The content the file must have; nil for a file taken as the location serves it, whose
+        /// content the caller pins by hashing it (see `DataSource.unpinned`).
+        public let checksum: Checksum?
         /// True when `checksum` is of the gunzipped content rather than the file's bytes, so that a
         /// re-compressed copy (as Debian ships Fashion-MNIST) verifies as well as the original.
         public let checksumOfDecompressed: Bool
 
-        public init(name: String, checksum: Checksum, checksumOfDecompressed: Bool = false) {
+        public init(name: String, checksum: Checksum?, checksumOfDecompressed: Bool = false) {
             self.name = name
             self.checksum = checksum
             self.checksumOfDecompressed = checksumOfDecompressed
@@ -101,6 +103,21 @@ public struct DataSource: Sendable, Equatable {
         return DataSource(name: path, location: .local(directory: nsPath.deletingLastPathComponent),
                           files: [File(name: nsPath.lastPathComponent, checksum: checksum)],
                           advice: "check the path")
+    }
+
+    /// One file at an http(s) URL or a local path, taken as it is: the caller records what it got
+    /// (pretrain pins imported weights on first use by their SHA-256).
+    public static func unpinned(_ spec: String) throws -> DataSource {
+        guard spec.hasPrefix("http://") || spec.hasPrefix("https://") else {
+            let nsPath = spec as NSString
+            return DataSource(name: spec, location: .local(directory: nsPath.deletingLastPathComponent),
+                              files: [File(name: nsPath.lastPathComponent, checksum: nil)], advice: "check the path")
+        }
+        guard let url = URL(string: spec), !url.lastPathComponent.isEmpty, url.lastPathComponent != "/" else {
+            throw DownloadError.badSource("\"\(spec)\" is not a URL naming a file")
+        }
+        return DataSource(name: url.absoluteString, location: .remote(base: url.deletingLastPathComponent()),
+                          files: [File(name: url.lastPathComponent, checksum: nil)])
     }
 
     /// A source from its pipeline-file spelling: `cifar10`, `fashion-mnist`, `synthetic`, an http(s)

@@ -22,13 +22,20 @@ extension Executor {
             let cache = isForced(stage) ? .forced : try lookUp(material.key)
             if case .reusable(let source) = cache {
                 outputs[stage.name] = source.outputs
-                previews.append(StagePreview(name: stage.name, kind: stage.kind, key: material.key.hex, cached: true, reasons: []))
+                previews.append(StagePreview(name: stage.name, kind: stage.kind, key: material.key.hex, cached: true,
+                                             reasons: [], notes: try notes(of: source.outputs)))
             } else {
                 previews.append(StagePreview(name: stage.name, kind: stage.kind, key: material.key.hex, cached: false,
                                              reasons: try whyRun(stage, material: material, cache: cache)))
             }
         }
         return previews
+    }
+
+    /// What a cached run's outputs pin that its key does not show.
+    private func notes(of outputs: [String: String]) throws -> [String] {
+        guard let hash = outputs[PinnedSource.output] else { return [] }
+        return [try JSONDecoder().decode(PinnedSource.self, from: store.blobs.read(hash)).note]
     }
 
     /// The changes of `stage`'s parameters and versions against its last run, its inputs assumed

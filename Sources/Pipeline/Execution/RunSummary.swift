@@ -48,4 +48,7 @@ public struct StagePreview: Sendable, Equatable {
     public let cached: Bool
     /// Why it would run (empty when cached): "never run", "parameter lr changed 0.001 → 0.0003", …
     public let reasons: [String]
+    /// What the cached run recorded that the pipeline file does not say, such as the SHA-256 that
+    /// weights fetched without one were pinned to.
+    public var notes: [String] = []
 }

@@ -35,6 +35,12 @@ public enum ReportWriter {
         } catch {
             throw ReportError.cannotWrite(path: directory.path, reason: error.localizedDescription)
         }
+        // Names come from lineage, which another store's user may have written: each must name a
+        // file inside `directory`, never a path out of it.
+        for name in files.keys where !isPlainFileName(name) {
+            throw ReportError.cannotWrite(path: directory.appendingPathComponent(name).path,
+                                          reason: "'\(name)' is not a plain file name (no '/', no leading '.')")
+        }
         let names = files.keys.sorted { ($0 == markdownFile ? 1 : 0, $0) < ($1 == markdownFile ? 1 : 0, $1) }
         var written: [URL] = []
         for name in names {
@@ -55,4 +61,9 @@ public enum ReportWriter {
         }
         return written.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
+}
+
+/// A name that stays in its folder: not empty, no separator, not hidden (so not `.` or `..`).
+func isPlainFileName(_ name: String) -> Bool {
+    !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
 }

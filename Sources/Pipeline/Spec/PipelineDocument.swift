@@ -59,6 +59,8 @@ struct PipelineDocument {
         }
         if let nameNode = top["name"], case let .scalar(s) = nameNode, !s.string.isEmpty {
             name = s.string
+            // The name becomes a folder (reports/<name>/): a path in it would write elsewhere.
+            if !isValidName(name) { errors.append(.invalidName(at(nameNode), name: name)) }
         } else {
             name = ""
             errors.append(top["name"] == nil ? .missingField(at(root), field: "name", in: "the pipeline")

@@ -144,7 +144,8 @@ func resolveParameters(of template: TemplateStage, settings: [Setting], seed: In
     return values
 }
 
-/// Stage and variant names: a letter, then letters, digits, `_` or `-` (`@` joins the two).
+/// Pipeline, stage and variant names: a letter, then letters, digits, `_` or `-` (`@` joins a stage
+/// and a variant). They become file and folder names, so they never hold a separator or `..`.
 func isValidName(_ name: String) -> Bool {
     guard let first = name.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII else { return false }
     return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }

@@ -77,7 +77,8 @@ extension StageSchema {
         ParameterSpec("head", heads, .value(.string("linear")), "temporary head for the source task"),
         ParameterSpec("pooling", .choice(["avg", "max"]), .value(.string("avg")), "global pooling of a linear temporary head"),
         ParameterSpec("weights", .string, .absent, "safetensors path or URL to import instead of training"),
-        ParameterSpec("weights_sha256", .string, .absent, "expected SHA-256 of the imported weights"),
+        ParameterSpec("weights_sha256", .string, .absent,
+                      "expected SHA-256 of the imported weights; without it the first run pins what it fetched"),
     ] + training(epochs: 10), ports: [
         PortSpec("data", [.preprocess], unless: ("weights", nil)),
     ], requirements: [])

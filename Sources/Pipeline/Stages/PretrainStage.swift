@@ -1,5 +1,6 @@
 // pretrain: a backbone learns the source task (with a temporary head the output leaves behind), or
-// its weights are imported from a torchvision/timm safetensors file or URL pinned by a checksum.
+// its weights are imported from a torchvision/timm safetensors file or URL, pinned by the SHA-256 the
+// pipeline file gives or, without one, by the SHA-256 of what the first run fetched.
 import Engine
 import Foundation
 import Store
@@ -32,16 +33,16 @@ struct PretrainStage: Stage {
         ], metrics: TrainingLoop.metrics(of: trainer))
     }
 
-    /// Imports `location` (a path or http(s) URL), verified against `weights_sha256`.
+    /// Imports `location` (a path or http(s) URL), verified against `weights_sha256`; without it the
+    /// fetched file is pinned by its SHA-256 and written as `pinned_source`.
     private func importWeights(_ location: String, _ context: StageContext) throws -> StageResult {
         let p = context.parameters
-        guard let sha256 = p.optionalString("weights_sha256") else {
-            throw StageError.unsupported(stage: context.name, parameter: "weights_sha256", value: "missing",
-                                         expected: "the SHA-256 of \(location), so the stage key pins the weights' content")
-        }
-        let source = try DataSource.parse(location, checksum: sha256.contains(":") ? sha256 : "sha256:" + sha256)
+        let expected = p.optionalString("weights_sha256")
+        let source = try expected.map { try DataSource.parse(location, checksum: $0.contains(":") ? $0 : "sha256:" + $0) }
+            ?? DataSource.unpinned(location)
         let path = try Downloader().fetch(source, into: context.scratch.appendingPathComponent("weights").path)[0]
-        let stateDict = try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: path))).engineTensors()
+        let archive = try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: path)))
+        let stateDict = try archive.engineTensors { !TorchvisionWeights.isIgnored($0) }
         let size = max(p.int("input_size"), 32)
         let shape = context.has("data", PreprocessStage.infoOutput)
             ? try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput).imageShape : [3, size, size]
@@ -49,9 +50,15 @@ struct PretrainStage: Stage {
         let model = try recipe.model(seed: 0)
         try model.loadTorchvision(stateDict)
         context.message("imported \(stateDict.count) tensors from \(location)")
-        return StageResult(outputs: [
+        var outputs: [String: StageOutput] = [
             Self.weightsOutput: .weights(backboneTensors(of: model), metadata: [:]),
             Self.architectureOutput: try .json(recipe.backboneOnly),
-        ])
+        ]
+        if expected == nil {
+            let pinned = try PinnedSource(location: location, file: path)
+            context.message("weights \(pinned.note); set weights_sha256: \(pinned.sha256) to require exactly these bytes")
+            outputs[PinnedSource.output] = try .json(pinned)
+        }
+        return StageResult(outputs: outputs)
     }
 }

@@ -60,8 +60,8 @@ extension TensorArchive {
         return tensor
     }
 
-    /// Every float tensor as engine tensors by name.
-    func engineTensors() throws -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: try tensors.map { ($0.name, try $0.engineTensor()) })
+    /// The tensors whose names pass `included`, as engine tensors by name; each must be float32.
+    func engineTensors(where included: (String) -> Bool = { _ in true }) throws -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: try tensors.filter { included($0.name) }.map { ($0.name, try $0.engineTensor()) })
     }
 }

@@ -12,7 +12,8 @@ struct StatusCommand: ParsableCommand {
             Computes every stage's key from the pipeline file, the overrides and the store, without \
             running anything. A stage that would run says why: never run, a parameter changed (with \
             the old and new value), an input changed, or a stage or engine version changed. A stage \
-            downstream of one that would run cannot know its inputs yet and says so.
+            downstream of one that would run cannot know its inputs yet and says so. A cached stage \
+            that fetched weights without a weights_sha256 shows the SHA-256 they were pinned to.
 
             EXAMPLES:
               tlab status
@@ -42,10 +43,11 @@ struct StatusCommand: ParsableCommand {
         let key: String?
         let cached: Bool
         let reasons: [String]
+        let notes: [String]
 
         init(_ preview: StagePreview) {
-            (stage, kind, key, cached, reasons) = (preview.name, preview.kind.rawValue, preview.key, preview.cached,
-                                                   preview.reasons)
+            (stage, kind, key, cached, reasons, notes) = (preview.name, preview.kind.rawValue, preview.key,
+                                                          preview.cached, preview.reasons, preview.notes)
         }
     }
 
@@ -62,7 +64,8 @@ struct StatusCommand: ParsableCommand {
         var table = TextTable(["STATE", "STAGE", "KIND", "KEY", "WHY"])
         for preview in previews {
             table.append([preview.cached ? "cached" : "run", preview.name, preview.kind.rawValue,
-                          preview.key.map(DisplayFormat.short) ?? "-", preview.reasons.joined(separator: "; ")])
+                          preview.key.map(DisplayFormat.short) ?? "-",
+                          (preview.reasons + preview.notes).joined(separator: "; ")])
         }
         let lines = table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             line.hasPrefix("run ") ? terminal.paint(String(line), .yellow) : String(line)

@@ -39,7 +39,7 @@ public struct Downloader: Sendable {
         }
         return try source.files.map { file in
             let destination = (directory as NSString).appendingPathComponent(file.name)
-            if FileManager.default.fileExists(atPath: destination),
+            if file.checksum != nil, FileManager.default.fileExists(atPath: destination),
                (try? verify(destination, file, label: destination)) != nil {
                 return destination
             }
@@ -116,14 +116,15 @@ public struct Downloader: Sendable {
         try moveIntoPlace(partial, destination)
     }
 
-    /// Fails unless the file at `path` has `file`'s checksum; `label` names it in the error.
+    /// Fails unless the file at `path` has `file`'s checksum (any content passes when it has none);
+    /// `label` names it in the error.
     private func verify(_ path: String, _ file: DataSource.File, label: String) throws {
-        let got = try Checksum.of(file: path, file.checksum.algorithm,
-                                  decompressed: file.checksumOfDecompressed)
-        guard got == file.checksum else {
+        guard let expected = file.checksum else { return }
+        let got = try Checksum.of(file: path, expected.algorithm, decompressed: file.checksumOfDecompressed)
+        guard got == expected else {
             throw DownloadError.checksumMismatch(
                 file: label + (file.checksumOfDecompressed ? " (decompressed content)" : ""),
-                expected: file.checksum, got: got)
+                expected: expected, got: got)
         }
     }
 

@@ -1,0 +1,26 @@
+// Content a stage fetched from a location the pipeline file names without a checksum: the stage key
+// cannot cover bytes it has not seen, so the first run pins them by SHA-256 and later runs reuse them.
+import Foundation
+
+/// What was fetched and the SHA-256 it was pinned to, written as the stage's `pinned_source` output
+/// (and so recorded in lineage); `tlab status` shows it beside the cached stage.
+struct PinnedSource: Codable, Equatable {
+    /// The output a stage writes it as.
+    static let output = "pinned_source"
+
+    /// The URL or path as the pipeline file gives it.
+    let location: String
+    /// SHA-256 of the fetched file's bytes, as a `*_sha256` parameter would state it.
+    let sha256: String
+    let bytes: Int64
+
+    /// The file at `path`, fetched from `location`, with its hash.
+    init(location: String, file path: String) throws {
+        self.location = location
+        sha256 = try Checksum.of(file: path, .sha256, decompressed: false).hex
+        bytes = Int64(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
+    }
+
+    /// How `status` and the run's log show it.
+    var note: String { "pinned on first use to sha256:\(sha256) (\(location))" }
+}
