@@ -1,5 +1,6 @@
 // What a comparison report shows: plain values, filled from lineage by the report stage and rendered
 // without touching the store, so rendering is a pure function of these values.
+import Engine
 import Foundation
 
 /// Everything the comparison report shows, for one run of one pipeline.
@@ -36,6 +37,14 @@ public enum FrozenPart: Sendable, Codable, Equatable, CustomStringConvertible {
     case backbone
     /// Every layer up to and including the named one.
     case upTo(String)
+
+    init(_ freezing: Freezing) {
+        switch freezing {
+        case .none: self = .none
+        case .backbone: self = .backbone
+        case .upTo(let layer): self = .upTo(layer)
+        }
+    }
 
     public var description: String {
         switch self {

@@ -7,11 +7,14 @@ public enum SourceLocation: Hashable, Sendable, CustomStringConvertible {
     case file(path: String, line: Int, column: Int)
     /// The override text exactly as given, e.g. `finetune.lr=3e-4`.
     case override(String)
+    /// A command-line option setting a parameter, e.g. `depth` for `--depth`.
+    case option(String)
 
     public var description: String {
         switch self {
         case let .file(path, line, column): return "\(path):\(line):\(column)"
         case let .override(text): return "-S \(text)"
+        case let .option(name): return "--\(name.replacingOccurrences(of: "_", with: "-"))"
         }
     }
 }

@@ -20,13 +20,7 @@ struct FineTuneSummary: Codable, Equatable {
     var trainedOnCachedFeatures: Bool
     var curves: [EpochRecord]
 
-    var frozenPart: FrozenPart {
-        switch freezing {
-        case "none": return .none
-        case "backbone": return .backbone
-        default: return .upTo(String(freezing.dropFirst("up-to:".count)))
-        }
-    }
+    var frozenPart: FrozenPart { FrozenPart(ModelRecipe.freezing(freezing)) }
 }
 
 struct FineTuneStage: Stage {

@@ -65,7 +65,7 @@ struct ModelRecipe: Codable, Equatable {
         let input = InputStage(resize: inputSize > 0 ? ImageSize(height: inputSize, width: inputSize) : nil)
         return ModelConfig(inputShape: inputShape, input: input, backbone: backbone,
                            head: try Head.preset(head == "linear" ? "linear-\(pooling)" : head, classes: classes),
-                           freezing: parsedFreezing())
+                           freezing: Self.freezing(freezing))
     }
 
     /// A fresh model (weights drawn from `seed`).
@@ -73,10 +73,10 @@ struct ModelRecipe: Codable, Equatable {
         try Model(config(), seed: seed)
     }
 
-    /// `up-to:<layer>` as the engine spells it (the bare layer name); an unknown layer is an error
-    /// when the model is built.
-    private func parsedFreezing() -> Freezing {
-        Freezing(freezing.hasPrefix("up-to:") ? String(freezing.dropFirst("up-to:".count)) : freezing)
+    /// A pipeline's freezing (`none`, `backbone`, `up-to:<layer>`) as the engine takes it; an unknown
+    /// layer is an error when the model is built.
+    static func freezing(_ spec: String) -> Freezing {
+        Freezing(spec.hasPrefix("up-to:") ? String(spec.dropFirst("up-to:".count)) : spec)
     }
 
     /// The head as the report shows it: "avg pool, Dense(5)".
