@@ -1,7 +1,7 @@
 // The `tlab` command: thin subcommands over the Pipeline and Store modules, and the one place every
 // error leaves the program (see ErrorPresentation.swift).
 import ArgumentParser
-import Engine
+import Pipeline
 
 @main
 struct TLab: ParsableCommand {
@@ -29,7 +29,7 @@ struct TLab: ParsableCommand {
               tlab lineage reports/smoke/report.md
               tlab verify --store /data/tlab-artifacts
             """,
-        version: "tlab \(toolVersion) (engine \(engineVersion))",
+        version: "tlab \(toolVersion) (engine \(StageKind.engineVersion))",
         subcommands: [
             RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,

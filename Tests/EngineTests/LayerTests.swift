@@ -1,4 +1,4 @@
-// Forward behaviour of the simpler layers: pool values, concatenation, dropout masks, initialisers.
+// Forward behaviour of the simpler layers: pool values, dropout masks, initialisers.
 import XCTest
 @testable import Engine
 
@@ -16,18 +16,6 @@ final class LayerTests: XCTestCase {
         let x = Tensor(shape: [1, 1, 2, 4], values: [1, 2, 3, 4, 5, 6, 7, 8])
         let y = AveragePool2D(name: "pool", window: PoolWindow(kernel: 2, stride: 2)).forward(x, context: .inference)
         XCTAssertEqual(y.array, [3.5, 5.5])
-    }
-
-    func testConcatenationAndSplitAreInverse() {
-        let a = Tensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4])
-        let b = Tensor(shape: [2, 2, 1, 2], values: [5, 6, 7, 8, 9, 10, 11, 12])
-        let joined = concatenateChannels([a, b])
-        XCTAssertEqual(joined.shape, [2, 3, 1, 2])
-        XCTAssertEqual(joined.array, [1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12])
-        let parts = splitChannels(joined, channelCounts: [1, 2])
-        XCTAssertEqual(parts[0].array, a.array)
-        XCTAssertEqual(parts[1].array, b.array)
-        XCTAssertEqual(parts[1].shape, b.shape)
     }
 
     func testDropoutMasksDependOnTheStepOnly() {

@@ -1,18 +1,11 @@
 // Batch normalisation as free functions over channel views: statistics, the affine map they imply,
 // and the backward pass with an optional ReLU folded in (DenseNet fuses BN→ReLU into its convs).
 
-/// y = x·scale + shift, then ReLU: the one definition of the fused activation, so a model that
-/// applies it while packing a convolution's input and `batchNormBackward` agree on every ReLU mask.
-@inline(__always)
-public func batchNormReLU(_ x: Float, scale: Float, shift: Float) -> Float {
-    max(x * scale + shift, 0)
-}
-
 /// Per-channel batch mean and biased variance of `x`, over batch, height and width (two passes).
 ///
 /// Each channel is reduced by one worker in a fixed order (float lanes per image, added in image
 /// order in Double), so the result does not depend on the thread count.
-public func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float>,
+func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float>,
                                 variance: UnsafeMutablePointer<Float>) {
     let count = Double(x.batch * x.plane)
     forEachChannelGroup(x) { group in
@@ -44,7 +37,7 @@ public func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float
 }
 
 /// The per-channel affine map batch normalisation applies: scale = γ/√(var+ε), shift = β − mean·scale.
-public func batchNormScaleShift(channels: Int, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>,
+func batchNormScaleShift(channels: Int, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>,
                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
                                 scale: UnsafeMutablePointer<Float>, shift: UnsafeMutablePointer<Float>) {
     for c in 0..<channels {
@@ -55,7 +48,7 @@ public func batchNormScaleShift(channels: Int, mean: UnsafePointer<Float>, varia
 }
 
 /// y = x·scale + shift per channel, followed by ReLU when `relu`. `y` may be `x` itself.
-public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
                            relu: Bool, into y: ImageView) {
     precondition(x.batch == y.batch && x.channels == y.channels && x.plane == y.plane,
                  "batchNormApply: output view does not match the input view")
@@ -65,8 +58,8 @@ public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: U
             let src = x.channel(n, group.channel), dst = y.channel(n, group.channel)
             for j in 0..<group.octets {
                 let (i, k) = group.octet(j)
-                let v = loadOctet(src + i, k) * s + t
-                storeOctet(relu ? v.replacing(with: 0, where: v .< 0) : v, dst + i, k)
+                let v = affine(loadOctet(src + i, k), s, t)
+                storeOctet(relu ? Engine.relu(v) : v, dst + i, k)
             }
         }
     }
@@ -81,7 +74,7 @@ public func batchNormApply(_ x: ImageView, scale: UnsafePointer<Float>, shift: U
 /// The parameter gradients ADD: `dgamma += Σdz·x̂`, `dbeta += Σdz`; pass `nil` for those of a frozen
 /// layer. So does `dx` (`dx += …`: DenseNet's block buffers collect gradients from several layers)
 /// unless `accumulate` is false, when `dx` is overwritten and its old contents never read.
-public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
+func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
                               variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                               beta: UnsafePointer<Float>, epsilon: Float, relu: Bool, batchStatistics: Bool,
                               dx: ImageView, accumulate: Bool = true, dgamma: UnsafeMutablePointer<Float>?,
@@ -102,7 +95,7 @@ public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<F
             // dz = dy where the ReLU passed its input (x·scale + shift > 0), else 0. Padded lanes
             // load dy = 0 and add nothing to the sums.
             @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
-                relu ? dyv.replacing(with: 0, where: xv * s + t .<= 0) : dyv
+                relu ? dyv.replacing(with: 0, where: .!affineReLUPasses(xv, s, t)) : dyv
             }
             var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
             for n in 0..<x.batch {
@@ -141,7 +134,7 @@ public func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<F
 /// Updates running statistics from one batch's: running = momentum·running + (1 − momentum)·batch,
 /// where `momentum` is the fraction kept (Keras meaning). With `unbiasedVariance` the batch variance
 /// is first scaled by M/(M−1), M = `batchCount` values per channel (PyTorch stores that estimate).
-public func batchNormUpdateRunning(channels: Int, batchMean: UnsafePointer<Float>,
+func batchNormUpdateRunning(channels: Int, batchMean: UnsafePointer<Float>,
                                    batchVariance: UnsafePointer<Float>, batchCount: Int,
                                    momentum: Float, unbiasedVariance: Bool,
                                    runningMean: UnsafeMutablePointer<Float>,

@@ -1,12 +1,12 @@
 // ReLU as elementwise functions and as a layer.
 
 /// y[i] = max(x[i], 0). `y` may be `x`.
-public func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count { y[i] = max(x[i], 0) }
 }
 
 /// dx[i] = dy[i] where the forward output y[i] was positive, else 0. `dx` may be `dy`.
-public func reluBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+func reluBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                          count: Int) {
     for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
 }

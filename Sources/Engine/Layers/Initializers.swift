@@ -3,7 +3,7 @@
 
 /// Glorot (Xavier) uniform, Keras's default: U(−l, l) with l = √(6 / (fanIn + fanOut)).
 /// For a conv, fanIn = inChannels·kh·kw and fanOut = outChannels·kh·kw.
-public func glorotUniform(_ tensor: Tensor, fanIn: Int, fanOut: Int, random: CounterRandom) {
+func glorotUniform(_ tensor: Tensor, fanIn: Int, fanOut: Int, random: CounterRandom) {
     precondition(fanIn > 0 && fanOut > 0, "glorotUniform: fans must be positive, got in=\(fanIn) out=\(fanOut)")
     let limit = (6 / Float(fanIn + fanOut)).squareRoot()
     for i in 0..<tensor.count {
@@ -13,7 +13,7 @@ public func glorotUniform(_ tensor: Tensor, fanIn: Int, fanOut: Int, random: Cou
 
 /// He (Kaiming) normal, PyTorch's `kaiming_normal_` (untruncated): N(0, 2 / fan). Pass the fan-in
 /// (PyTorch's default mode) or the fan-out (the original DenseNet code: outChannels·kh·kw).
-public func heNormal(_ tensor: Tensor, fan: Int, random: CounterRandom) {
+func heNormal(_ tensor: Tensor, fan: Int, random: CounterRandom) {
     precondition(fan > 0, "heNormal: fan must be positive, got \(fan)")
     let std = (2 / Float(fan)).squareRoot()
     for i in 0..<tensor.count {
@@ -25,7 +25,7 @@ public func heNormal(_ tensor: Tensor, fan: Int, random: CounterRandom) {
 /// deviation of a unit normal truncated at ±2) so the kept draws still have variance 2 / fanIn. A
 /// rejected draw retries at index `i + attempt·count`, so every element stays a pure function of the
 /// stream.
-public func heNormalTruncated(_ tensor: Tensor, fanIn: Int, random: CounterRandom) {
+func heNormalTruncated(_ tensor: Tensor, fanIn: Int, random: CounterRandom) {
     precondition(fanIn > 0, "heNormalTruncated: fanIn must be positive, got \(fanIn)")
     let sigma = (2 / Float(fanIn)).squareRoot() / 0.879_625_66
     for i in 0..<tensor.count {

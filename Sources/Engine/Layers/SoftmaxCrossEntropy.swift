@@ -1,11 +1,11 @@
 // Softmax and cross-entropy fused into one stable pass over logits, with optional label smoothing.
 
 /// The mean loss of a batch and its gradient with respect to the logits.
-public struct CrossEntropyResult {
+struct CrossEntropyResult {
     /// Mean over the batch of −Σ target·log softmax(logits).
-    public let loss: Float
+    let loss: Float
     /// ∂loss/∂logits = (softmax − target) / N, [N, classes].
-    public let dlogits: Tensor
+    let dlogits: Tensor
 }
 
 /// Softmax cross-entropy of `logits` [N, classes] against integer `labels`.
@@ -14,7 +14,7 @@ public struct CrossEntropyResult {
 /// `CategoricalCrossentropy(label_smoothing=s)` and PyTorch `CrossEntropyLoss(label_smoothing=s)`).
 /// Stable: log-softmax subtracts the row maximum before exponentiating. Per-sample losses are
 /// computed in Double and summed in sample order, so the loss does not depend on the thread count.
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> CrossEntropyResult {
+func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> CrossEntropyResult {
     precondition(logits.shape.count == 2, "softmaxCrossEntropy: logits must be [N, classes], got \(logits.shape)")
     let batch = logits.shape[0], classes = logits.shape[1]
     precondition(classes > 0, "softmaxCrossEntropy: logits \(logits.shape) have no classes")

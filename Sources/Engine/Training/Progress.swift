@@ -10,12 +10,6 @@ public struct TrainingProgress {
         /// A full line at most every `seconds` (logs, pipes).
         case periodic(seconds: Double)
         case quiet
-
-        /// `live` when standard error is a terminal, lines every 10 s otherwise, or `quiet`.
-        public static func automatic(quiet: Bool) -> Style {
-            if quiet { return .quiet }
-            return isatty(STDERR_FILENO) == 1 ? .live : .periodic(seconds: 10)
-        }
     }
 
     public let style: Style

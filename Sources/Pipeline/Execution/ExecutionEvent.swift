@@ -20,7 +20,7 @@ public enum ExecutionEvent: Sendable, Equatable {
     /// Not run because `upstream`, which it depends on, failed.
     case stageSkipped(stage: String, upstream: String)
     /// A live line, a download's bytes so far: it replaces the previous progress line of the same
-    /// stage. (Training batches are shown by the engine's trainer itself; see `ExecutorOptions.batchProgress`.)
+    /// stage. (Training batches are shown by the engine's trainer itself; see `ExecutorOptions.liveBatchProgress`.)
     case progress(stage: String, line: String)
     /// A training epoch's figures: `epoch 2/6  loss 0.4100  accuracy 86.20%  val_loss …  lr 0.001  3.1 s`.
     case epochSummary(stage: String, line: String)
@@ -40,11 +40,11 @@ public struct ExecutorOptions: Sendable {
     public var jobs: Int
     /// No progress or epoch events, and no batch lines from the trainer.
     public var quiet: Bool
-    /// How the engine's trainer shows batches (epoch, batch/total, loss, accuracy, images/s, ETA) on
-    /// standard error: `.automatic(quiet:)` for a terminal or a log; `.quiet` leaves training to the
-    /// `epochSummary` events. With `jobs` > 1 a live style interleaves several stages' lines; prefer
-    /// `.periodic` there.
-    public var batchProgress: TrainingProgress.Style
+    /// The engine's trainer shows each batch (epoch, batch/total, loss, accuracy, images/s, ETA) as one
+    /// line rewritten in place on standard error: for a terminal, one stage at a time (several
+    /// stages' live lines would overwrite each other). Otherwise batches are left to the
+    /// `epochSummary` events.
+    public var liveBatchProgress: Bool
     /// Recorded with the run and shown in the report's provenance.
     public var toolVersion: String
     /// Catch SIGINT and SIGTERM: record the stage runs in progress as failed ("interrupted"), the
@@ -54,13 +54,13 @@ public struct ExecutorOptions: Sendable {
     /// Where finished reports are written, as `<reportsDirectory>/<pipeline name>/`; nil writes none.
     public var reportsDirectory: URL?
 
-    public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, batchProgress: TrainingProgress.Style = .quiet,
+    public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, liveBatchProgress: Bool = false,
                 toolVersion: String = "0.1.0", exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil) {
         precondition(jobs >= 1, "jobs must be at least 1, got \(jobs)")
         self.force = force
         self.jobs = jobs
         self.quiet = quiet
-        self.batchProgress = batchProgress
+        self.liveBatchProgress = liveBatchProgress
         self.toolVersion = toolVersion
         self.exitOnInterrupt = exitOnInterrupt
         self.reportsDirectory = reportsDirectory

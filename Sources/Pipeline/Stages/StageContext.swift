@@ -106,9 +106,9 @@ final class StageContext {
         events(.message(stage: name, text: text))
     }
 
-    /// How the trainer shows batches: the executor's style, or nothing for a quiet run.
+    /// How the trainer shows batches: a live line when the executor asks for one, else nothing.
     var batchProgress: TrainingProgress.Style {
-        options.quiet ? .quiet : options.batchProgress
+        options.liveBatchProgress && !options.quiet ? .live : .quiet
     }
 
     /// Reports a finished epoch (`record.epoch` is 0-based) as an `epochSummary` event.

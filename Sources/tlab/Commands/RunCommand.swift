@@ -1,7 +1,6 @@
 // `tlab run`: execute a pipeline with cache reuse, showing each stage and training as it goes, and
 // say where the report is.
 import ArgumentParser
-import Engine
 import Foundation
 import Pipeline
 
@@ -63,9 +62,8 @@ struct RunCommand: ParsableCommand {
         // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose
         // unlabelled lines would interleave, epoch summaries come as plain lines naming their stage.
         let trainerShows = !quiet && jobs == 1 && Terminal.standardOutput.isInteractive
-        let batchProgress: TrainingProgress.Style = trainerShows ? .live : .quiet
         let printer = RunEventPrinter(quiet: quiet, printsEpochs: !trainerShows)
-        let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, batchProgress: batchProgress,
+        let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, liveBatchProgress: trainerShows,
                                       toolVersion: TLab.toolVersion, exitOnInterrupt: true,
                                       reportsDirectory: URL(fileURLWithPath: reports))
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }

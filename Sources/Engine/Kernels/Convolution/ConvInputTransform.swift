@@ -1,8 +1,8 @@
 // BatchNorm→ReLU fused into a convolution's input: the per-channel transform and the copy loops that
 // apply it while packing.
 
-/// A per-input-channel affine map followed by ReLU, applied to a convolution's input while it is
-/// packed: `x̂[c] = max(0, scale[c]·x[c] + shift[c])`. Padding stays zero (it pads x̂, not x).
+/// A per-input-channel affine map followed by ReLU (`affineReLU`), applied to a convolution's input
+/// while it is packed: `x̂[c] = max(0, scale[c]·x[c] + shift[c])`. Padding stays zero (it pads x̂, not x).
 ///
 /// This is BatchNorm (with inference statistics, or batch statistics already computed) plus ReLU,
 /// fused into the next convolution: DenseNet re-normalises every earlier channel in every layer, and
@@ -18,13 +18,6 @@ public struct ConvInputTransform {
     }
 }
 
-/// `max(0, scale·v + shift)`, unfused so the SIMD path below gives the same bits.
-@inline(__always)
-func affineReLU(_ v: Float, _ scale: Float, _ shift: Float) -> Float {
-    let y = v * scale + shift
-    return y < 0 ? 0 : y
-}
-
 /// `dst[t] = src[t]`, or `affineReLU(src[t])` when `transformed`.
 @inline(__always)
 func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
@@ -33,11 +26,11 @@ func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, c
         dst.update(from: src, count: count)
         return
     }
-    let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift), zero = SIMD8<Float>()
+    let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift)
     var t = 0
     while t + 8 <= count {
-        let y = UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self) * vs + vb
-        UnsafeMutableRawPointer(dst + t).storeBytes(of: y.replacing(with: zero, where: y .< zero), as: SIMD8<Float>.self)
+        let y = affineReLU(UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self), vs, vb)
+        UnsafeMutableRawPointer(dst + t).storeBytes(of: y, as: SIMD8<Float>.self)
         t += 8
     }
     while t < count {

@@ -1,5 +1,20 @@
 // Windowed pooling of image batches: max pool (any kernel, stride and padding; Keras/PyTorch's
-// 3x3/2 pad 1 stem pool) and average pool (Keras/PyTorch 2x2/2 transition pool).
+// 3x3/2 pad 1 stem pool) and average pool (Keras/PyTorch 2x2/2 transition pool), forward and backward.
+
+/// Zero rows and columns added on each side of an image.
+public struct Padding2D: Equatable, Sendable {
+    public var top: Int, bottom: Int, left: Int, right: Int
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        precondition(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "negative padding")
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+
+    /// The same amount on all four sides (PyTorch `padding=p`).
+    public init(_ all: Int) { self.init(top: all, bottom: all, left: all, right: all) }
+
+    public static let zero = Padding2D(0)
+}
 
 /// A square pooling window moved by `stride`, over an input with optional padding on each side.
 /// Output size per axis: ⌊(in + padding − kernel) / stride⌋ + 1 (PyTorch's floor mode, Keras `valid`).
@@ -32,7 +47,7 @@ public struct PoolWindow: Equatable, Sendable {
 /// Keras pads with explicit zeros first, the same on the non-negative input that follows a ReLU).
 /// `argmax` ([N, C, outH, outW], contiguous) receives, per output, the winning input's index within
 /// its plane (the first one on ties).
-public func maxPoolForward(_ x: ImageView, window: PoolWindow, y: ImageView, argmax: UnsafeMutablePointer<Int32>) {
+func maxPoolForward(_ x: ImageView, window: PoolWindow, y: ImageView, argmax: UnsafeMutablePointer<Int32>) {
     forEachPlane(x) { n, c in
         let src = x.channel(n, c), dst = y.channel(n, c)
         let arg = argmax + (n * x.channels + c) * y.plane
@@ -56,7 +71,7 @@ public func maxPoolForward(_ x: ImageView, window: PoolWindow, y: ImageView, arg
 
 /// Max pool backward: each output's gradient goes to the input `argmax` (from `maxPoolForward`)
 /// names. Adds into `dx`.
-public func maxPoolBackward(dy: ImageView, argmax: UnsafePointer<Int32>, dx: ImageView) {
+func maxPoolBackward(dy: ImageView, argmax: UnsafePointer<Int32>, dx: ImageView) {
     forEachPlane(dx) { n, c in
         let g = dy.channel(n, c), d = dx.channel(n, c)
         let arg = argmax + (n * dx.channels + c) * dy.plane
@@ -65,7 +80,7 @@ public func maxPoolBackward(dy: ImageView, argmax: UnsafePointer<Int32>, dx: Ima
 }
 
 /// Average pool over windows without padding: y = mean of the kernel² inputs of each window.
-public func averagePoolForward(_ x: ImageView, window: PoolWindow, y: ImageView) {
+func averagePoolForward(_ x: ImageView, window: PoolWindow, y: ImageView) {
     precondition(window.padding == .zero, "average pool takes no padding, got \(window.padding)")
     let area = Float(window.kernel * window.kernel)
     forEachPlane(x) { n, c in
@@ -92,7 +107,7 @@ public func averagePoolForward(_ x: ImageView, window: PoolWindow, y: ImageView)
 
 /// Average pool backward: each output's gradient, divided by kernel², to every input of its window.
 /// Adds into `dx`.
-public func averagePoolBackward(dy: ImageView, window: PoolWindow, dx: ImageView) {
+func averagePoolBackward(dy: ImageView, window: PoolWindow, dx: ImageView) {
     let area = Float(window.kernel * window.kernel)
     forEachPlane(dx) { n, c in
         let g = dy.channel(n, c), d = dx.channel(n, c)
@@ -105,72 +120,6 @@ public func averagePoolBackward(dy: ImageView, window: PoolWindow, dx: ImageView
             }
         }
     }
-}
-
-/// Max pooling over windows of [N, C, H, W] images (`MaxPool2d`, Keras `MaxPooling2D`).
-public final class MaxPool2D: Layer {
-    public let name: String
-    public let window: PoolWindow
-    private var inputShape: [Int]?
-    private var argmax: [Int32] = []
-
-    public init(name: String, window: PoolWindow) {
-        self.name = name
-        self.window = window
-    }
-
-    public func outputShape(for inputShape: [Int]) -> [Int] { pooledShape(inputShape, window, name) }
-
-    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        let y = Tensor(zeros: outputShape(for: x.shape))
-        argmax = [Int32](repeating: 0, count: y.count)
-        argmax.withUnsafeMutableBufferPointer { maxPoolForward(x.images(), window: window, y: y.images(), argmax: $0.baseAddress!) }
-        inputShape = x.shape
-        return y
-    }
-
-    public func backward(_ dy: Tensor) -> Tensor {
-        guard let shape = inputShape else { preconditionFailure("\(name): backward before forward") }
-        let dx = Tensor(zeros: shape)
-        argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dy.images(), argmax: $0.baseAddress!, dx: dx.images()) }
-        return dx
-    }
-}
-
-/// Average pooling over windows of [N, C, H, W] images (`AvgPool2d`, Keras `AveragePooling2D`).
-public final class AveragePool2D: Layer {
-    public let name: String
-    public let window: PoolWindow
-    private var inputShape: [Int]?
-
-    public init(name: String, window: PoolWindow) {
-        precondition(window.padding == .zero, "\(name): average pool takes no padding")
-        self.name = name
-        self.window = window
-    }
-
-    public func outputShape(for inputShape: [Int]) -> [Int] { pooledShape(inputShape, window, name) }
-
-    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        let y = Tensor(zeros: outputShape(for: x.shape))
-        averagePoolForward(x.images(), window: window, y: y.images())
-        inputShape = x.shape
-        return y
-    }
-
-    public func backward(_ dy: Tensor) -> Tensor {
-        guard let shape = inputShape else { preconditionFailure("\(name): backward before forward") }
-        let dx = Tensor(zeros: shape)
-        averagePoolBackward(dy: dy.images(), window: window, dx: dx.images())
-        return dx
-    }
-}
-
-private func pooledShape(_ shape: [Int], _ window: PoolWindow, _ name: String) -> [Int] {
-    precondition(shape.count == 4, "\(name): expects [N, C, H, W], got \(shape)")
-    let out = window.outputSize(height: shape[2], width: shape[3])
-    precondition(out.height > 0 && out.width > 0, "\(name): input \(shape) is smaller than the \(window.kernel)x\(window.kernel) window")
-    return [shape[0], shape[1], out.height, out.width]
 }
 
 /// Runs `body(n, c)` for every image plane, planes grouped into fixed chunks of whole images.
