@@ -61,6 +61,12 @@ public final class DenseNet {
     /// The layers owning parameters and buffers, in the model description's order.
     var layers: [Layer] { units.flatMap(\.layers) }
 
+    /// Appends the backbone's rows for inputs of `table.shape`.
+    func describe(into table: inout LayerTable) throws {
+        table.part = .backbone
+        for unit in units { try unit.describe(into: &table) }
+    }
+
     /// [N, C, H, W] shapes of the block buffers for inputs of `shape`.
     private func bufferShapes(for shape: [Int]) -> [[Int]] {
         let first = stem.outputShape(for: shape)
@@ -137,4 +143,9 @@ private final class FinalNorm: BackboneUnit {
     let norm: FoldedBatchNorm
     init(_ norm: FoldedBatchNorm) { self.norm = norm }
     var layers: [Layer] { [norm.layer] }
+
+    func describe(into table: inout LayerTable) throws {
+        try table.batchNorm(norm.layer)
+        try table.relu("features.relu5")
+    }
 }

@@ -2,10 +2,12 @@
 // the stem, the dense (bottleneck) layer, the transition. Each BatchNorm→ReLU is folded into the
 // convolution that reads it; concatenation is writing into the next channels of the block buffer.
 
-/// What every backbone unit offers the backbone: its layers, whose parameters and buffers are listed
-/// in the order of the model description (per layer: parameters, then buffers).
+/// What every backbone unit offers the backbone: its layers (owning parameters and buffers), and its
+/// rows of the model description, named after those layers.
 protocol BackboneUnit: AnyObject {
     var layers: [Layer] { get }
+    /// Appends the unit's rows to `table`, whose shape is the unit's input.
+    func describe(into table: inout LayerTable) throws
 }
 
 extension BackboneUnit {
@@ -64,6 +66,18 @@ final class DenseNetStem: BackboneUnit {
     }
 
     var layers: [Layer] { [conv] + (norm.map { [$0.layer] } ?? []) }
+
+    /// Keras's rows: the ImageNet stem pads explicitly before its convolution and its pool.
+    func describe(into table: inout LayerTable) throws {
+        guard let norm else { return try table.convolution(conv) }
+        guard case .symmetric(let p) = conv.padding else { preconditionFailure("the ImageNet stem pads symmetrically") }
+        try table.zeroPadding("features.pad0", p)
+        try table.convolution(conv, padding: 0)
+        try table.batchNorm(norm.layer)
+        try table.relu("features.relu0")
+        try table.zeroPadding("features.pad1", pool.padding.top)
+        try table.pool("features.pool0", "MaxPool", pool)
+    }
 
     /// Output [N, C, H, W] of `x` through the stem.
     func outputShape(for shape: [Int]) -> [Int] {
@@ -124,6 +138,7 @@ final class DenseNetStem: BackboneUnit {
 /// One bottleneck layer: BN-ReLU-1x1 conv to the bottleneck width, BN-ReLU-3x3 conv to `growthRate`
 /// new channels, written after its `inputChannels` in the block buffer.
 final class DenseLayer: BackboneUnit {
+    let name: String
     let inputChannels: Int
     let norm1: FoldedBatchNorm, conv1: Conv2D, norm2: FoldedBatchNorm, conv2: Conv2D
     /// Kept across forwards (reallocated for another batch shape); backward reads it only after a
@@ -132,6 +147,7 @@ final class DenseLayer: BackboneUnit {
     private var trainedForward = false
 
     init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
+        self.name = name
         self.inputChannels = inputChannels
         let convention = backboneConvention(config), initializer = convolutionInitializer(config)
         norm1 = FoldedBatchNorm(name: "\(name).norm1", channels: inputChannels, convention: convention)
@@ -143,6 +159,17 @@ final class DenseLayer: BackboneUnit {
     }
 
     var layers: [Layer] { [norm1.layer, conv1, norm2.layer, conv2] }
+
+    func describe(into table: inout LayerTable) throws {
+        let input = table.shape
+        try table.batchNorm(norm1.layer)
+        try table.relu("\(name).relu1")
+        try table.convolution(conv1)
+        try table.batchNorm(norm2.layer)
+        try table.relu("\(name).relu2")
+        try table.convolution(conv2)
+        try table.add("\(name).concat", "Concatenate", output: [input[0] + conv2.outChannels, input[1], input[2]])
+    }
 
     private var newChannels: Range<Int> { inputChannels..<(inputChannels + conv2.outChannels) }
 
@@ -186,6 +213,7 @@ final class DenseLayer: BackboneUnit {
 /// Between blocks: BN-ReLU-1x1 conv to the compressed width, then 2x2/2 average pool into the first
 /// channels of the next block buffer.
 final class Transition: BackboneUnit {
+    let name: String
     let norm: FoldedBatchNorm, conv: Conv2D
     private let pool = PoolWindow(kernel: 2, stride: 2)
     /// Kept across forwards (reallocated for another batch shape); backward reads it only after a
@@ -194,6 +222,7 @@ final class Transition: BackboneUnit {
     private var trainedForward = false
 
     init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
+        self.name = name
         norm = FoldedBatchNorm(name: "\(name).norm", channels: inputChannels, convention: backboneConvention(config))
         conv = Conv2D(name: "\(name).conv", inChannels: inputChannels,
                       outChannels: config.transitionChannels(inputChannels), kernelSize: 1, padding: .valid,
@@ -201,6 +230,13 @@ final class Transition: BackboneUnit {
     }
 
     var layers: [Layer] { [norm.layer, conv] }
+
+    func describe(into table: inout LayerTable) throws {
+        try table.batchNorm(norm.layer)
+        try table.relu("\(name).relu")
+        try table.convolution(conv)
+        try table.pool("\(name).pool", "AvgPool", pool)
+    }
 
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) { pool.outputSize(height: height, width: width) }
 

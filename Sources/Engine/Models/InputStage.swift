@@ -73,3 +73,13 @@ public struct ImageSize: Equatable, Sendable {
         self.width = width
     }
 }
+
+extension InputStage {
+    /// Appends the input stage's rows (none for the identity) for images of `table.shape`.
+    func describe(into table: inout LayerTable) throws {
+        let input = table.shape, output = try outputShape(for: input)
+        if grayscaleToRGB { try table.add("input.grayscale", "GrayscaleToRGB", output: [3, input[1], input[2]]) }
+        if let size = resize { try table.add("input.resize", "Resize bilinear", output: [output[0], size.height, size.width]) }
+        if normalization != nil { try table.add("input.normalize", "Normalize", output: output) }
+    }
+}

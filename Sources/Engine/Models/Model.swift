@@ -1,6 +1,7 @@
 // A whole classifier built from a ModelConfig: input stage, DenseNet backbone, head; freezing applied.
 
-/// Input stage + DenseNet backbone + head, with parameter names and freezing from its description.
+/// Input stage + DenseNet backbone + head; its description comes from its layers, and its freezing
+/// from the description.
 public final class Model: TrainableNetwork {
     public let architecture: ModelDescription
     public let backbone: DenseNet
@@ -8,18 +9,25 @@ public final class Model: TrainableNetwork {
     public let head: ModelHead
     private let resize: Resize?
 
-    /// Builds `config` with weights drawn from `seed`, then freezes what `config.freezing` names.
+    /// Builds `config` with weights drawn from `seed`, describes it from its own layers (checking that
+    /// the input survives every one), then freezes what `config.freezing` names.
     public init(_ config: ModelConfig, seed: UInt64) throws {
-        architecture = try ModelDescription(config)
+        guard config.inputShape.count == 3, config.inputShape.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidConfig(field: "inputShape", value: "\(config.inputShape)",
+                                           expected: "[channels, height, width], all positive")
+        }
         let random = CounterRandom(seed: seed)
         let backboneInput = try config.input.outputShape(for: config.inputShape)
         backbone = try DenseNet(config.backbone, inputChannels: backboneInput[0], random: random.stream(0))
-        head = ModelHead(config.head, featureShape: architecture.backboneOutputShape, random: random.stream(1))
+        var table = LayerTable(shape: config.inputShape)
+        try config.input.describe(into: &table)
+        try backbone.describe(into: &table)
+        head = try ModelHead(config.head, featureShape: table.shape, random: random.stream(1))
+        try head.describe(into: &table)
+        architecture = try ModelDescription(config: config, rows: table.rows)
         resize = config.input.resize.map { Resize(name: "input.resize", height: $0.height, width: $0.width) }
         let frozen = Set(architecture.tensors.filter { $0.kind == .parameter(trainable: false) }.map(\.name))
         for p in parameters where frozen.contains(p.name) { p.trainable = false }
-        let names = namedTensors.map(\.name), expected = architecture.tensors.map(\.name)
-        precondition(names == expected, "model tensors do not follow the description: \(names.count) vs \(expected.count)")
     }
 
     public var parameters: [Parameter] { backbone.layers.flatMap(\.parameters) + head.parameters }
@@ -81,55 +89,6 @@ public final class Model: TrainableNetwork {
             y = out
         }
         return y
-    }
-}
-
-/// The head as a network of its own: trains on features [N, C, H, W] as the backbone emits them.
-public final class ModelHead: TrainableNetwork {
-    let layers: [Layer]
-
-    init(_ head: Head, featureShape: [Int], random: CounterRandom) {
-        var layers: [Layer] = [], counts: [String: Int] = [:]
-        var features = featureShape.reduce(1, *)
-        func name(_ kind: String) -> String {
-            counts[kind, default: 0] += 1
-            return "head.\(kind)\(counts[kind]!)"
-        }
-        for (i, spec) in head.layers.enumerated() {
-            let stream = random.stream(UInt64(i))
-            switch spec {
-            case let .globalPool(pooling):
-                layers.append(GlobalPool(name: name("pool"), reduction: pooling == .max ? .max : .average))
-                features = featureShape[0]
-            case .flatten:
-                layers.append(Flatten(name: name("flatten")))
-            case .batchNorm:
-                layers.append(BatchNorm(name: name("bn"), features: features, convention: .keras))
-            case let .dense(units, relu, initializer):
-                let dense = Dense(name: name("dense"), inputs: features, outputs: units,
-                                  initializer: initializer == .heNormal ? .heNormal : .glorotUniform, random: stream)
-                layers.append(dense)
-                if relu { layers.append(ReLU(name: dense.name + ".relu")) }
-                features = units
-            case let .dropout(rate):
-                layers.append(Dropout(name: name("dropout"), rate: rate, random: stream))
-            }
-        }
-        self.layers = layers
-    }
-
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
-    public var namedTensors: [(name: String, tensor: Tensor)] { layerTensors(layers) }
-
-    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        layers.reduce(x) { $1.forward($0, context: context) }
-    }
-
-    public func backward(logitGradient: Tensor) { _ = backward(logitGradient) }
-
-    /// The gradient for the head's input (the backbone's output).
-    func backward(_ dy: Tensor) -> Tensor {
-        layers.reversed().reduce(dy) { $1.backward($0) }
     }
 }
 
