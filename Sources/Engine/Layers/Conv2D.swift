@@ -1,5 +1,5 @@
 // The 2-D convolution layer: owns the weights (and optional bias) and keeps its input for backward;
-// the arithmetic is in Convolution.swift / ConvolutionBackward.swift.
+// the arithmetic is in Kernels/Convolution/ (Convolution.swift has the entry points).
 
 /// A convolution layer over NCHW batches.
 ///

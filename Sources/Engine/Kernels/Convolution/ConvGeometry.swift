@@ -57,17 +57,17 @@ public struct ConvGeometry: Equatable, Sendable {
         }
         precondition(top >= 0 && bottom >= 0 && left >= 0 && right >= 0,
                      "ConvGeometry: padding must be non-negative, got top=\(top) bottom=\(bottom) left=\(left) right=\(right)")
-        let paddedHeight = inputHeight + top + bottom, paddedWidth = inputWidth + left + right
-        precondition(paddedHeight >= kernelHeight && paddedWidth >= kernelWidth,
+        let paddedHeight = inputHeight + top + bottom, rowWidth = inputWidth + left + right
+        precondition(paddedHeight >= kernelHeight && rowWidth >= kernelWidth,
                      "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth) larger than the padded input "
-                     + "\(paddedHeight)x\(paddedWidth)")
+                     + "\(paddedHeight)x\(rowWidth)")
         self.inChannels = inChannels; self.outChannels = outChannels
         self.inputHeight = inputHeight; self.inputWidth = inputWidth
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.strideY = strideY; self.strideX = strideX
         self.padTop = top; self.padBottom = bottom; self.padLeft = left; self.padRight = right
         self.outputHeight = (paddedHeight - kernelHeight) / strideY + 1
-        self.outputWidth = (paddedWidth - kernelWidth) / strideX + 1
+        self.outputWidth = (rowWidth - kernelWidth) / strideX + 1
     }
 
     private static func samePadding(input: Int, kernel: Int, stride: Int) -> Int {

@@ -1,21 +1,21 @@
-// Stride-1 convolutions over a zero-padded copy of the input (`PaddedImage`), read in place: with
-// output pixels indexed across the padded width, every row of the im2col matrix is one contiguous run
+// Stride-1 convolutions over a staged copy of the input (`StagedImages`: zero-padded, transformed),
+// read in place: with output pixels indexed across the padded width, every row of the im2col matrix is one contiguous run
 // of that copy, so B needs no packing and the fused BN-ReLU transform runs once per input element, not
 // once per tap. A 1x1 unpadded convolution is then a plain GEMM over the copied image.
 
-/// Forward of a stride-1 convolution (see `PaddedImage`), adding into `y` when `accumulate`.
-func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                       inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool,
-                       outputMoments: UnsafeMutablePointer<Double>? = nil) {
+/// Forward of a stride-1 convolution (see `StagedImages`), adding into `y` when `accumulate`.
+func stagedForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                   inputTransform: ConvInputTransform?, output y: ImageView, accumulate: Bool,
+                   outputMoments: UnsafeMutablePointer<Double>? = nil) {
     let k = g.patchSize, m = g.outChannels
     let packedW = packWholeA(weights, lda: k, transposed: false, m: m, k: k)
     defer { packedW.deallocate() }
     // A chunk is a row of images side by side (several only on tiny planes) or, for large batches, a
     // few rows, so a chunk's padded copy is set up once for all of them. Small batches also split a
     // row's tiles, so inference on one image still uses every thread. All of it depends on the shape.
-    let slots = PaddedImage.imagesPerRow(g, batch: x.batch)
+    let slots = StagedImages.imagesPerRow(g, batch: x.batch)
     let rows = (x.batch + slots - 1) / slots
-    let tiles = PixelTiles(plane: PaddedImage.span(g, images: slots), preferredWidth: 256)
+    let tiles = PixelTiles(plane: StagedImages.span(g, images: slots), preferredWidth: 256)
     let parts = rows >= 4 ? 1 : min(tiles.count, 4)
     let rowsPerChunk = max(1, rows / 16)
     let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk * parts
@@ -25,7 +25,7 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
     defer { moments?.finish() }
     parallelFor(chunks: chunks) { chunk in
         let firstRow = chunk / parts * rowsPerChunk, part = chunk % parts
-        let image = PaddedImage(g, images: slots)
+        let image = StagedImages(g, images: slots)
         let tile = direct ? nil : PackBuffer(count: m * tiles.width)
         defer { image.deallocate(); tile?.deallocate() }
         for row in firstRow..<min(rows, firstRow + rowsPerChunk) {
@@ -53,7 +53,7 @@ func paddedConvolution(_ g: ConvGeometry, input x: ImageView, weights: UnsafePoi
 
 /// Copies the computed wide pixels `pixels` of every output channel to the images `batch` of `y`
 /// (+ bias), dropping the garbage columns, and adds what it wrote to `moments`.
-private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, image: PaddedImage,
+private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, image: StagedImages,
                                into y: ImageView, _ batch: Range<Int>, bias: UnsafePointer<Float>?, accumulate: Bool,
                                moments: OutputMoments?, chunk: Int) {
     for co in 0..<y.channels {
@@ -90,13 +90,13 @@ private func finishInPlace(_ y: ImageView, _ n: Int, pixels: Range<Int>, bias: U
 /// Output gradients are laid out across the padded width with zeros in the dropped columns, so the
 /// garbage columns of the im2col rows contribute nothing; on tiny planes images sit side by side, so
 /// one GEMM's depth covers several of them.
-func paddedBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform: ConvInputTransform?,
+func stagedBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform: ConvInputTransform?,
                            outputGradient dy: ImageView, partials: UnsafeMutablePointer<Float>, groups: Int) {
     let k = g.patchSize, m = g.outChannels
-    let slots = PaddedImage.imagesPerRow(g, batch: x.batch)
+    let slots = StagedImages.imagesPerRow(g, batch: x.batch)
     parallelFor(chunks: groups) { group in
         let part = partials + group * k * m
-        let image = PaddedImage(g, images: slots)
+        let image = StagedImages(g, images: slots)
         let wideGradient = PackBuffer(count: m * image.span)
         wideGradient.pointer.initialize(repeating: 0, count: m * image.span)
         let zeros = PackBuffer(count: GEMMBlocking.kc)
@@ -112,7 +112,7 @@ func paddedBackwardWeights(_ g: ConvGeometry, input x: ImageView, inputTransform
             for (slot, n) in batch.enumerated() {
                 for co in 0..<m {
                     for oy in 0..<g.outputHeight {
-                        (wideGradient.pointer + co * image.span + oy * image.paddedWidth + slot * image.slotWidth)
+                        (wideGradient.pointer + co * image.span + oy * image.rowWidth + slot * image.slotWidth)
                             .update(from: dy.channel(n, co) + oy * g.outputWidth, count: g.outputWidth)
                     }
                 }

@@ -1,24 +1,24 @@
-// The zero-padded, transformed copy of a stride-1 convolution's input that the GEMM reads in place,
-// with one image or, on tiny planes, several side by side.
+// The staged input of a stride-1 convolution: a zero-padded, transformed copy the GEMM reads in
+// place, with one image or, on tiny planes, several side by side.
 
 /// Images of a stride-1 convolution's input, zero-padded, transformed, and placed side by side in
 /// `images` slots of one wide row, plus the im2col row offsets into them.
 ///
-/// Output "wide" pixel `q = oy·paddedWidth + X` reads, for im2col row `kk = (ci, ky, kx)`, the float at
+/// Output "wide" pixel `q = oy·rowWidth + X` reads, for im2col row `kk = (ci, ky, kx)`, the float at
 /// `offsets[kk] + q`; it belongs to the image in slot `X / slotWidth` at `ox = X % slotWidth`, and
 /// columns with `ox ≥ outputWidth` are garbage, dropped (forward) or met by zero output gradients
 /// (backward-weights). A window never leaves its slot, so slots do not mix.
 ///
 /// Why slots: the GEMM's panels are 16 pixels wide, and a 2x2 or 1x1 plane (DenseNet-121's last
 /// blocks at 32x32 input) would fill 4 or 1 of them per image.
-struct PaddedImage {
+struct StagedImages {
     let g: ConvGeometry
     let images: Int
     /// One image's padded width.
     let slotWidth: Int
-    let paddedWidth: Int
-    let paddedPlane: Int
-    /// Wide output pixels: `outputHeight · paddedWidth`.
+    let rowWidth: Int
+    let planeSize: Int
+    /// Wide output pixels: `outputHeight · rowWidth`.
     let span: Int
     private let storage: PackBuffer
     let offsets: UnsafeMutablePointer<Int>
@@ -29,7 +29,7 @@ struct PaddedImage {
             && max(g.padLeft, g.padRight) < g.kernelWidth
     }
 
-    /// Wide output pixels of `images` slots: `outputHeight · paddedWidth`.
+    /// Wide output pixels of `images` slots: `outputHeight · rowWidth`.
     static func span(_ g: ConvGeometry, images: Int) -> Int {
         g.outputHeight * images * (g.inputWidth + g.padLeft + g.padRight)
     }
@@ -44,31 +44,31 @@ struct PaddedImage {
         self.g = g
         self.images = images
         slotWidth = g.inputWidth + g.padLeft + g.padRight
-        paddedWidth = images * slotWidth
-        paddedPlane = paddedWidth * (g.inputHeight + g.padTop + g.padBottom)
-        span = PaddedImage.span(g, images: images)
+        rowWidth = images * slotWidth
+        planeSize = rowWidth * (g.inputHeight + g.padTop + g.padBottom)
+        span = StagedImages.span(g, images: images)
         // The last 16-wide sliver of the last row reads up to kernelWidth + 15 floats past the planes.
-        let count = g.inChannels * paddedPlane + g.kernelWidth + GEMMBlocking.nr
+        let count = g.inChannels * planeSize + g.kernelWidth + GEMMBlocking.nr
         storage = PackBuffer(count: count)
         // Zero only what `load` never writes: the border of each slot and the slack after the last plane.
-        let top = g.padTop * paddedWidth, interiorEnd = (g.padTop + g.inputHeight) * paddedWidth
+        let top = g.padTop * rowWidth, interiorEnd = (g.padTop + g.inputHeight) * rowWidth
         for ci in 0..<g.inChannels {
-            let plane = storage.pointer + ci * paddedPlane
+            let plane = storage.pointer + ci * planeSize
             plane.initialize(repeating: 0, count: top)
             for iy in 0..<g.inputHeight {
                 for slot in 0..<images {
-                    let row = plane + top + iy * paddedWidth + slot * slotWidth
+                    let row = plane + top + iy * rowWidth + slot * slotWidth
                     row.initialize(repeating: 0, count: g.padLeft)
                     (row + g.padLeft + g.inputWidth).initialize(repeating: 0, count: g.padRight)
                 }
             }
-            (plane + interiorEnd).initialize(repeating: 0, count: paddedPlane - interiorEnd)
+            (plane + interiorEnd).initialize(repeating: 0, count: planeSize - interiorEnd)
         }
-        (storage.pointer + g.inChannels * paddedPlane).initialize(repeating: 0, count: g.kernelWidth + GEMMBlocking.nr)
+        (storage.pointer + g.inChannels * planeSize).initialize(repeating: 0, count: g.kernelWidth + GEMMBlocking.nr)
         offsets = .allocate(capacity: g.patchSize)
         for kk in 0..<g.patchSize {
             let area = g.kernelHeight * g.kernelWidth, ci = kk / area, r = kk % area
-            offsets[kk] = ci * paddedPlane + (r / g.kernelWidth) * paddedWidth + r % g.kernelWidth
+            offsets[kk] = ci * planeSize + (r / g.kernelWidth) * rowWidth + r % g.kernelWidth
         }
     }
 
@@ -78,23 +78,23 @@ struct PaddedImage {
     /// zero border (written once at init, never overwritten, so the buffer serves group after group).
     /// Slots past the last image are zeroed: no stale values meet the zeros of a gradient there.
     func load(_ x: ImageView, _ batch: Range<Int>, transform: ConvInputTransform?) {
-        precondition(batch.count <= images, "PaddedImage: \(batch.count) images for \(images) slots")
+        precondition(batch.count <= images, "StagedImages: \(batch.count) images for \(images) slots")
         for ci in 0..<g.inChannels {
             let scale = transform?.scale[ci] ?? 1, shift = transform?.shift[ci] ?? 0
-            let interior = storage.pointer + ci * paddedPlane + g.padTop * paddedWidth + g.padLeft
+            let interior = storage.pointer + ci * planeSize + g.padTop * rowWidth + g.padLeft
             for slot in 0..<images {
                 let plane = interior + slot * slotWidth
                 guard slot < batch.count else {
-                    for iy in 0..<g.inputHeight { (plane + iy * paddedWidth).update(repeating: 0, count: g.inputWidth) }
+                    for iy in 0..<g.inputHeight { (plane + iy * rowWidth).update(repeating: 0, count: g.inputWidth) }
                     continue
                 }
                 let source = UnsafePointer(x.channel(batch.lowerBound + slot, ci))
-                if paddedWidth == g.inputWidth {  // one image, no left/right padding: the rows are one run
+                if rowWidth == g.inputWidth {  // one image, no left/right padding: the rows are one run
                     copyRun(source, to: plane, count: g.inputPlane, transformed: transform != nil, scale: scale, shift: shift)
                     continue
                 }
                 for iy in 0..<g.inputHeight {
-                    copyRun(source + iy * g.inputWidth, to: plane + iy * paddedWidth, count: g.inputWidth,
+                    copyRun(source + iy * g.inputWidth, to: plane + iy * rowWidth, count: g.inputWidth,
                             transformed: transform != nil, scale: scale, shift: shift)
                 }
             }
@@ -107,8 +107,8 @@ struct PaddedImage {
     func forEachValidRun(_ pixels: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
         var q = pixels.lowerBound
         while q < pixels.upperBound {
-            let oy = q / paddedWidth, x = q - oy * paddedWidth, slot = x / slotWidth, ox = x - slot * slotWidth
-            let end = min(pixels.upperBound, oy * paddedWidth + (slot + 1) * slotWidth)
+            let oy = q / rowWidth, x = q - oy * rowWidth, slot = x / slotWidth, ox = x - slot * slotWidth
+            let end = min(pixels.upperBound, oy * rowWidth + (slot + 1) * slotWidth)
             let valid = min(end - q, g.outputWidth - ox)
             if valid > 0 { body(slot, oy, ox, q, valid) }
             q = end
