@@ -17,8 +17,10 @@ final class ZstdEncoder {
     /// core is free. Measured on the 2-core build machine, level 3, float32 noise, put MB/s, while other
     /// builds kept the load average near 9: 512 MiB: 0 workers 206-225, 1 worker 166-170 (compression
     /// and hashing then take turns), 2 workers 213-294; 64 MiB: 0 workers 202-289, 2 workers 154-214
-    /// with 20% more CPU; 16 MiB: no gain. With a free core, zstd alone went 1.5-2x faster at level 3
-    /// (shared/research/swift-feasibility.md §4). Whether a core is free cannot be known cheaply (the
+    /// with 20% more CPU; 16 MiB: no gain. Compressing alone (no hashing), measured before the store
+    /// was written with alternating runs of `ZSTD_c_nbWorkers` 2 and 0 on the same machine, level 3
+    /// went 1.5-2x faster while the second core was free and 0.6-0.8x as fast while another process
+    /// held it. Whether a core is free cannot be known cheaply (the
     /// load average lags by a minute and counts our own training that just ended), so the rule is by
     /// size only: as many workers as cores (at most 4) from 64 MiB or for an unknown size.
     static func workers(forBytes bytes: Int64?,
