@@ -41,15 +41,12 @@ struct PretrainStage: Stage {
         let source = try expected.map { try DataSource.parse(location, checksum: $0.contains(":") ? $0 : "sha256:" + $0) }
             ?? DataSource.unpinned(location)
         let path = try Downloader().fetch(source, into: context.scratch.appendingPathComponent("weights").path)[0]
-        let archive = try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: path)))
-        let stateDict = try archive.engineTensors { !TorchvisionWeights.isIgnored($0) }
         let size = max(p.int("input_size"), 32)
         let shape = context.has("data", PreprocessStage.infoOutput)
             ? try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput).imageShape : [3, size, size]
         let recipe = try ModelRecipe(backbone: p, inputShape: shape, classes: 1000, stage: context.name)
-        let model = try recipe.model(seed: 0)
-        try model.loadTorchvision(stateDict)
-        context.message("imported \(stateDict.count) tensors from \(location)")
+        let model = try Self.importedModel(recipe, stateDict: Data(contentsOf: URL(fileURLWithPath: path)))
+        context.message("imported the backbone from \(location)")
         var outputs: [String: StageOutput] = [
             Self.weightsOutput: .weights(backboneTensors(of: model), metadata: [:]),
             Self.architectureOutput: try .json(recipe.backboneOnly),
@@ -60,5 +57,15 @@ struct PretrainStage: Stage {
             outputs[PinnedSource.output] = try .json(pinned)
         }
         return StageResult(outputs: outputs)
+    }
+
+    /// The model of `recipe` with the backbone of a torchvision/timm state dict saved as safetensors
+    /// (`save_file(model.state_dict())`): counters such as `num_batches_tracked` are skipped whatever
+    /// their dtype, every other tensor must be float32.
+    static func importedModel(_ recipe: ModelRecipe, stateDict file: Data) throws -> Model {
+        let stateDict = try SafeTensors.decode(file).engineTensors { !TorchvisionWeights.isIgnored($0) }
+        let model = try recipe.model(seed: 0)
+        try model.loadTorchvision(stateDict)
+        return model
     }
 }
