@@ -24,10 +24,8 @@ final class ExecutorCacheTests: XCTestCase {
         let fineTune = try XCTUnwrap(records.first { $0.stage == "finetune@frozen" })
         XCTAssertEqual(try store.lineage.metrics(ofStageRun: fineTune.id!).filter { $0.name == "val_accuracy" }.map(\.step), [1, 2])
 
-        let started = Date()
         let second = try run(store: store)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 1.0, "a run of cache hits computes nothing")
-        XCTAssertEqual(second.summary.computed, [])
+        XCTAssertEqual(second.summary.computed, [], "a run of cache hits computes nothing")
         XCTAssertEqual(second.events.finished(.hit), allStages)
         XCTAssertEqual(second.summary.stages.map(\.key), first.summary.stages.map(\.key))
         XCTAssertTrue(try store.lineage.stageRuns(ofRun: second.summary.runID).allSatisfy(\.cacheHit))
