@@ -3,6 +3,7 @@
 
 /// Pools each whole image plane to one value, by mean or by maximum.
 public final class GlobalPool: Layer {
+    /// Mean or maximum of each plane.
     public enum Reduction: Sendable { case average, max }
 
     public let name: String

@@ -3,6 +3,7 @@
 /// A classification head: layers applied to the backbone's [C, H, W] feature map, in order. The last
 /// dense layer produces logits; softmax lives in the loss (fused softmax cross-entropy).
 public struct Head: Equatable, Sendable {
+    /// How global pooling reduces each channel's plane.
     public enum Pooling: String, Equatable, Sendable { case average, max }
 
     public var layers: [HeadLayer]

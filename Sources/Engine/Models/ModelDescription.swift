@@ -4,6 +4,7 @@
 
 /// One tensor a layer owns, with its name in weight files.
 public struct TensorDescription: Equatable, Sendable {
+    /// What an optimizer may do with the tensor.
     public enum Kind: Equatable, Sendable {
         /// Learnable; `trainable` is false when its layer is frozen.
         case parameter(trainable: Bool)

@@ -3,6 +3,7 @@
 
 /// Parameter counts of a model, per layer and in total.
 public struct ModelSummary: Equatable, Sendable {
+    /// One layer of the table.
     public struct Row: Equatable, Sendable {
         public let name: String
         public let type: String

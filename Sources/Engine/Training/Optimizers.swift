@@ -32,6 +32,7 @@ public enum OptimizerStateError: Error, CustomStringConvertible {
 /// - SGD: `optimizer.P.momentum`; Adam: `optimizer.P.m` and `optimizer.P.v`, the first and second
 ///   moment estimates. A parameter gets these at its first update, so frozen ones carry none.
 public final class Optimizer {
+    /// The update rule and its hyperparameters other than the learning rate.
     public enum Rule: Equatable, Sendable {
         /// PyTorch's SGD: g = grad + weightDecay·w; v = momentum·v + g; w −= lr·v.
         case sgd(momentum: Float, weightDecay: Float)

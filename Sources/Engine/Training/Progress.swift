@@ -4,6 +4,7 @@ import Foundation
 
 /// Reports batches and epochs of a training run.
 public struct TrainingProgress {
+    /// Where and how often progress is written.
     public enum Style: Equatable, Sendable {
         /// One line rewritten in place (`\r`) after every batch.
         case live

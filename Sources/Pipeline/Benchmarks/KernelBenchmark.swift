@@ -11,6 +11,7 @@ public struct KernelBenchmark {
     /// Allocates the case's data and returns the call to time.
     let prepare: () -> () -> Void
 
+    /// One case's timing: seconds per call, GFLOP/s, images/s where images are counted.
     public struct Result: Codable {
         public let name: String
         let threads: Int

@@ -28,6 +28,7 @@ public struct ModelBenchmark {
 
     public static var names: [String] { (try? all().map(\.name)) ?? [] }
 
+    /// One case in one mode: seconds per step, images/s, GFLOP/s, peak memory.
     public struct Result: Codable {
         public let name: String
         let threads: Int

@@ -1,6 +1,7 @@
 // What can go wrong reading, decompressing or transforming a data set; each message names the file
 // or parameter and what would have been valid.
 
+/// A data set that cannot be read as its stage asks: which file or parameter, and why.
 public enum DatasetError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read.
     case unreadable(file: String, reason: String)

@@ -1,5 +1,6 @@
 // Errors of running a pipeline as a whole (a single stage's failure is recorded, not thrown).
 
+/// A run or report regeneration that cannot start: what is missing and where.
 public enum ExecutionError: Error, Equatable, CustomStringConvertible {
     /// No finished report stage for `pipeline` (in run `runID` when given) in the store's lineage.
     case noReport(pipeline: String, runID: Int64?, store: String)

@@ -2,6 +2,7 @@
 
 /// How one stage of a run ended.
 public struct StageSummary: Sendable, Equatable {
+    /// Reused from the cache, computed, failed, or skipped because something upstream failed.
     public enum State: Sendable, Equatable {
         case hit
         case computed

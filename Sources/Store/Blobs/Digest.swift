@@ -5,6 +5,7 @@ import Foundation
 
 /// An incremental digest: feed it bytes with `update`, read the hex digest once with `finalize`.
 public struct Digest: ~Copyable {
+    /// The digests libcrypto computes here; the raw value is how checksums spell them (`sha256:…`).
     public enum Algorithm: String, Sendable, CaseIterable {
         case md5, sha256
 

@@ -12,6 +12,7 @@ import Darwin
 /// never leaves the store locked. It is per open file: two `StoreLock`s in one process exclude each
 /// other like two processes would.
 public final class StoreLock {
+    /// Shared by runs and other writers; exclusive for gc, which must not sweep under a writer.
     public enum Mode: Sendable {
         case shared
         case exclusive

@@ -10,14 +10,18 @@ import GRDB
 /// its inputs; towards descendants, a consumer of a depth-d artifact is at d + 1, as are its outputs.
 /// Where several paths lead to a node, the shortest counts.
 public struct LineageGraph: Sendable, Equatable {
+    /// Towards what an artifact was computed from, or towards what was computed from it.
     public enum Direction: Sendable { case ancestors, descendants }
+    /// Whether an edge is a stage run reading an artifact or writing it.
     public enum PortRole: String, Sendable { case input, output }
 
+    /// An artifact, at its distance from the start.
     public struct ArtifactNode: Sendable, Equatable {
         public var artifact: ArtifactRecord
         public var depth: Int
     }
 
+    /// A stage run, at its distance from the start.
     public struct StageRunNode: Sendable, Equatable {
         public var stageRun: StageRunRecord
         public var depth: Int

@@ -1,5 +1,6 @@
 // What can go wrong fetching a data set's files; each message says what failed and what to do.
 
+/// A file that could not be fetched or did not verify, with what to do about it.
 public enum DownloadError: Error, CustomStringConvertible, Equatable {
     /// No connection could be made (after retries for transient failures), and no local copy helped.
     case unreachable(url: String, reason: String, advice: String)
