@@ -27,8 +27,9 @@ public struct PipelineStore: @unchecked Sendable {
             blobs = try BlobStore.open(root: root, create: create)
             lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
         case .shared(let file):
-            blobs = try file.openBlobs(create: create)
+            // The database first: a store whose database cannot be reached leaves no blob folder behind.
             lineage = try LineageDatabase(postgres: file.lineage)
+            blobs = try file.openBlobs(create: create)
         }
     }
 

@@ -20,7 +20,7 @@ enum LineageSchema {
     static func migrate(_ database: SQLDatabase) throws {
         switch database {
         case let sqlite as SQLiteDatabase:
-            try migrator.migrate(sqlite.pool)
+            try sqlite.exclusively { try migrator.migrate(sqlite.pool) }
         default:
             try database.write { db in
                 // One migrating process at a time; the lock ends with the transaction.

@@ -18,6 +18,20 @@ final class SQLiteDatabase: SQLDatabase {
         location = path
     }
 
+    /// Runs `body` while no other process runs it on this database: GRDB's migrator reads which
+    /// migrations are applied before it takes the write lock, so processes opening a new store at
+    /// once would each apply them. An flock on the database file (independent of SQLite's own fcntl
+    /// locks) serialises them; the kernel releases it if the process dies.
+    func exclusively<T>(_ body: () throws -> T) throws -> T {
+        let descriptor = open(location, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StoreError.io(operation: "open", path: location, code: errno) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.io(operation: "flock", path: location, code: errno) }
+        }
+        return try body()
+    }
+
     func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try pool.read { try body(Connection(db: $0)) }
     }
