@@ -156,6 +156,34 @@ final class SharedStoreTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b").path), "nothing created")
     }
 
+    func testARunWhoseServerDiesFailsCleanlyAndTheNextRunResumes() throws {
+        let server = try postgres()
+        let folder = try makeSmokeFolder()
+        let store = try sharedStore(in: folder, database: try freshDatabase(), machine: 0,
+                                    blobs: folder.appendingPathComponent("shared-blobs"))
+        let longer = ["-S", "variants.basic.epochs=40"]
+        let run = try startTlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, log: "doomed")
+        let deadline = Date().addingTimeInterval(240)
+        while run.isRunning && !run.output.contains("finetune@basic: epoch 3/40") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        try server.kill()
+        defer { try? server.restart() }
+        try run.finish(within: 120)
+        XCTAssertEqual(run.status, 1, run.output)
+        let errors = run.output.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        XCTAssertEqual(errors.count, 1, run.output)
+        XCTAssertTrue(errors.first?.contains("lineage database postgresql://tlab@") ?? false, run.output)
+
+        try server.restart()
+        let resumed = try tlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, environment: server.environment)
+        XCTAssertEqual(resumed.status, 0, resumed.stdout + resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("cached   pretrain"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("finetune@basic: resuming from the checkpoint after epoch"), resumed.stdout)
+        let verify = try tlab(["verify", "--store", store], in: folder, environment: server.environment)
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+    }
+
     func testPushThenPullARunsLineageRoundTripsAndRepeatsAsANoOp() throws {
         let server = try postgres()
         let folder = try makeSmokeFolder()

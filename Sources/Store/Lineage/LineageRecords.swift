@@ -27,28 +27,6 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The submitted pipeline this run worked on (`tlab worker`), nil for a plain `tlab run`.
     public var submissionID: Int64?
 
-    init(row: SQLRow) throws {
-        id = try row.get("id")
-        pipeline = try row.get("pipeline")
-        pipelineHash = try row.get("pipeline_hash")
-        seed = try row.get("seed")
-        started = try row.get("started")
-        finished = try row.get("finished")
-        status = try RunStatus.decode(row, "status")
-        toolVersion = try row.get("tool_version")
-        host = try row.get("host")
-        pid = try row.get("pid")
-        processStart = try row.get("process_start")
-        submissionID = try row.get("submission_id")
-    }
-
-    init(id: Int64?, pipeline: String, pipelineHash: String, seed: Int64?, started: Date, finished: Date?,
-         status: RunStatus, toolVersion: String, host: String, pid: Int32, processStart: Int64?, submissionID: Int64?) {
-        (self.id, self.pipeline, self.pipelineHash, self.seed, self.started, self.finished) =
-            (id, pipeline, pipelineHash, seed, started, finished)
-        (self.status, self.toolVersion, self.host, self.pid, self.processStart, self.submissionID) =
-            (status, toolVersion, host, pid, processStart, submissionID)
-    }
 }
 
 /// One execution (or cache reuse) of one stage inside a run.
@@ -75,6 +53,26 @@ public struct StageRunRecord: Codable, Sendable, Equatable {
     /// which parameter, input or version changed; nil for rows written before schema v2.
     public var material: String?
 
+}
+
+extension RunRecord {
+    init(row: SQLRow) throws {
+        id = try row.get("id")
+        pipeline = try row.get("pipeline")
+        pipelineHash = try row.get("pipeline_hash")
+        seed = try row.get("seed")
+        started = try row.get("started")
+        finished = try row.get("finished")
+        status = try RunStatus.decode(row, "status")
+        toolVersion = try row.get("tool_version")
+        host = try row.get("host")
+        pid = try row.get("pid")
+        processStart = try row.get("process_start")
+        submissionID = try row.get("submission_id")
+    }
+}
+
+extension StageRunRecord {
     init(row: SQLRow) throws {
         id = try row.get("id")
         runID = try row.get("run_id")
@@ -92,15 +90,6 @@ public struct StageRunRecord: Codable, Sendable, Equatable {
         pid = try row.get("pid")
         processStart = try row.get("process_start")
         material = try row.get("material")
-    }
-
-    init(id: Int64?, runID: Int64, key: String, stage: String, kind: String, params: String, status: RunStatus,
-         started: Date, finished: Date?, seconds: Double?, cacheHit: Bool, error: String?, host: String, pid: Int32,
-         processStart: Int64?, material: String?) {
-        (self.id, self.runID, self.key, self.stage, self.kind, self.params, self.status) =
-            (id, runID, key, stage, kind, params, status)
-        (self.started, self.finished, self.seconds, self.cacheHit, self.error) = (started, finished, seconds, cacheHit, error)
-        (self.host, self.pid, self.processStart, self.material) = (host, pid, processStart, material)
     }
 }
 

@@ -19,8 +19,8 @@ struct WorkerCommand: ParsableCommand {
             'tlab report --store ...' renders it anywhere. See docs/shared-store.md.
 
             EXAMPLES:
-              tlab run pipelines/fashion-transfer.yaml --store team.yaml --submit
               tlab worker --store team.yaml
+                (after: tlab run pipelines/fashion-transfer.yaml --store team.yaml --submit)
               TLAB_STORE=team.yaml TLAB_THREADS=1 tlab worker --quiet
 
             \\(HelpText.exitStatus)
