@@ -114,3 +114,41 @@ final class PostgresLineageClaimTests: LineageClaimTests, PostgresBacked {
         XCTAssertTrue(try makeLineageDatabase().isShared)
     }
 }
+
+/// gc on a shared store, where runs on other machines put blobs without holding this machine's lock:
+/// it spares unrecorded blobs younger than the oldest live claim or the longest stage, whatever
+/// `grace` says.
+final class SharedStoreGarbageCollectionTests: XCTestCase, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    func testABlobWrittenUnderALiveClaimIsSparedUntilTheClaimEnds() throws {
+        let recorded = try RecordedStore(root: makeScratchFolder(), lineage: makeLineageDatabase())
+        guard case .claimed(let token) = try recorded.lineage.claim("k", lease: 60) else { return XCTFail("free key") }
+        Thread.sleep(forTimeInterval: 0.3)
+        let inFlight = try recorded.store.put(testBytes(300, seed: 9)).hash
+        Thread.sleep(forTimeInterval: 0.3)
+        let policy = GCPolicy(finishedRunsPerPipeline: 0, grace: 0)
+        let during = try recorded.store.collectGarbage(lineage: recorded.lineage, policy: policy)
+        XCTAssertEqual(during.spared, [inFlight])
+        XCTAssertTrue(recorded.store.contains(inFlight))
+        try recorded.lineage.release("k", token: token)
+        let after = try recorded.store.collectGarbage(lineage: recorded.lineage, policy: policy)
+        XCTAssertEqual(after.swept, [inFlight], "an orphan once no claim could still record it")
+    }
+
+    func testUnrecordedBlobsYoungerThanTheLongestStageAreSpared() throws {
+        let recorded = try RecordedStore(root: makeScratchFolder(), lineage: makeLineageDatabase())
+        let run = try recorded.lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        let long = try recorded.lineage.startStageRun(runID: run.id!, key: "long", stage: "pretrain", kind: "pretrain", params: "{}")
+        try recorded.lineage.finishStageRun(long.id!, inputs: [:], outputs: [:], seconds: 7200)
+        let young = try recorded.store.put(testBytes(300, seed: 1)).hash
+        let old = try recorded.store.put(testBytes(300, seed: 2)).hash
+        try recorded.age(young, by: 3600)
+        try recorded.age(old, by: 3 * 3600)
+        let report = try recorded.store.collectGarbage(lineage: recorded.lineage,
+                                                       policy: GCPolicy(finishedRunsPerPipeline: 0, grace: 60))
+        XCTAssertEqual(report.spared, [young], "a stage of two hours may still record a blob written an hour ago")
+        XCTAssertEqual(report.swept, [old])
+    }
+}

@@ -94,6 +94,10 @@ extension Executor {
             // The blobs are durable (fsynced) before the one transaction that makes them visible.
             try store.lineage.finishStageRun(stageRunID, inputs: inputs.mapValues(\.hash), outputs: artifacts,
                                              metrics: result.metrics, seconds: elapsed())
+            if leases.wasLost(token) {
+                events(.message(stage: stage.name, text: "its claim lapsed while it computed (no heartbeat reached the "
+                    + "database for \(Int(options.lease)) s), so another process may have computed it too"))
+            }
             let done = summary(.computed)
             events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
             return .done(done, artifacts.mapValues(\.hash))

@@ -11,7 +11,19 @@ final class PostgresConnection {
     /// Connects with `conninfo` (a URI or key=value string, checked to hold no password); libpq
     /// takes the password, if the server wants one, from PGPASSWORD or the password file.
     init(conninfo: String) throws {
-        guard let handle = PQconnectdb(conninfo) else {
+        // An unreachable host that drops packets would otherwise hold a connect for the system's TCP
+        // timeout (minutes); PGCONNECT_TIMEOUT or the string's own connect_timeout still win.
+        var keywords = ["dbname"], values = [conninfo]
+        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+            keywords.insert("connect_timeout", at: 0)
+            values.insert("\(Self.connectTimeout)", at: 0)
+        }
+        let keywordPointers = keywords.map { UnsafePointer(strdup($0)) } + [nil]
+        let valuePointers = values.map { UnsafePointer(strdup($0)) } + [nil]
+        defer {
+            for pointer in keywordPointers + valuePointers { free(UnsafeMutablePointer(mutating: pointer)) }
+        }
+        guard let handle = PQconnectdbParams(keywordPointers, valuePointers, 1) else {
             throw PostgresError.connect(location: "PostgreSQL", message: "libpq could not allocate a connection")
         }
         let location = Self.location(of: handle)
@@ -27,6 +39,9 @@ final class PostgresConnection {
         // Timestamps are read and written as UTC text (see SQLTimestamp).
         try execute("SET TimeZone = 'UTC'", [])
     }
+
+    /// Seconds a connection attempt may take before it fails.
+    static let connectTimeout = 10
 
     deinit { PQfinish(handle) }
 
