@@ -98,14 +98,14 @@ final class SharedStoreTests: XCTestCase {
         let database = try freshDatabase()
         let blobs = folder.appendingPathComponent("shared-blobs")
         let stores = try (0..<2).map { try sharedStore(in: folder, database: database, machine: $0, blobs: blobs) }
-        let longer = ["-S", "variants.basic.epochs=40"]
+        let longer = ["-S", "variants.basic.epochs=16"]
         let submitted = try tlab(["run", "smoke.yaml", "--store", stores[0], "--submit"] + longer, in: folder,
                                  environment: try postgres().environment)
         XCTAssertEqual(submitted.status, 0, submitted.stdout + submitted.stderr)
         let workers = try (0..<2).map { index in
             try startTlab(["worker", "--store", stores[index], "--lease", "3"], in: folder, log: "worker-\(index)", machine: index)
         }
-        let marker = "finetune@basic: epoch 3/40"
+        let marker = "finetune@basic: epoch 3/16"
         let deadline = Date().addingTimeInterval(240)
         var victim: Int?
         while victim == nil && Date() < deadline && workers.allSatisfy(\.isRunning) {
@@ -161,10 +161,10 @@ final class SharedStoreTests: XCTestCase {
         let folder = try makeSmokeFolder()
         let store = try sharedStore(in: folder, database: try freshDatabase(), machine: 0,
                                     blobs: folder.appendingPathComponent("shared-blobs"))
-        let longer = ["-S", "variants.basic.epochs=40"]
+        let longer = ["-S", "variants.basic.epochs=16"]
         let run = try startTlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, log: "doomed")
         let deadline = Date().addingTimeInterval(240)
-        while run.isRunning && !run.output.contains("finetune@basic: epoch 3/40") && Date() < deadline {
+        while run.isRunning && !run.output.contains("finetune@basic: epoch 3/16") && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
         try server.kill()
