@@ -29,9 +29,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "Engine", swiftSettings: engineFlags),
         .target(name: "Store", dependencies: [
-            "CZstd", "CCrypto",
+            "CZstd", "CCrypto", "CPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Pipeline", dependencies: [
@@ -44,10 +45,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: engineFlags),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine"],
+        // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "TlabTests", dependencies: ["Store"]),
+        .testTarget(name: "TlabTests", dependencies: ["Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

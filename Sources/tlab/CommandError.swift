@@ -13,6 +13,7 @@ enum CommandError: Error, CustomStringConvertible {
     case unknownTensor(name: String, hash: String, names: [String])
     case noNumPyType(tensor: String, dtype: TensorDType)
     case runFailed(runID: Int64, stages: [String])
+    case submissionsFailed([Int64])
 
     var description: String {
         switch self {
@@ -40,6 +41,9 @@ enum CommandError: Error, CustomStringConvertible {
             return "artifact \(DisplayFormat.short(hash)) has no tensor '\(name)'; it has \(names.joined(separator: ", "))"
         case let .noNumPyType(tensor, dtype):
             return "tensor '\(tensor)' is \(dtype.rawValue), which NumPy has no type for; export to .safetensors instead"
+        case let .submissionsFailed(ids):
+            return "the runs of submission \(ids.map(String.init).joined(separator: ", ")) failed (the reason is above); "
+                + "they are closed as failed: fix the cause and submit again, or 'tlab run' them to see the error"
         case let .runFailed(runID, stages):
             return "run \(runID) failed in \(stages.joined(separator: ", ")) (the reason is above); fix it and run again: "
                 + "the stages that finished are cached"

@@ -15,7 +15,9 @@ struct TLab: ParsableCommand {
             \(HelpText.exitStatus)
 
             ENVIRONMENT:
-              TLAB_STORE  the store folder when --store is not given (default ./artifacts)
+              TLAB_STORE  the store (a folder, or a shared store's .yaml file) when --store is
+                          not given (default ./artifacts)
+              PGPASSWORD, PGPASSFILE, PG*  a shared store's PostgreSQL credentials (libpq's own)
               NO_COLOR    any non-empty value turns colour off (used on a terminal only)
 
             SHELL COMPLETION:
@@ -33,7 +35,8 @@ struct TLab: ParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
-            VerifyCommand.self, GCCommand.self, ModelCommand.self, Bench.self,
+            VerifyCommand.self, GCCommand.self, WorkerCommand.self, PushCommand.self, PullCommand.self,
+            ModelCommand.self, Bench.self,
         ]
     )
 

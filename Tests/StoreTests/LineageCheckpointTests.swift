@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 @testable import Store
 
-final class LineageCheckpointTests: XCTestCase {
+class LineageCheckpointTests: XCTestCase {
     func testTheLatestCheckpointOfAnUnfinishedRunOfTheKeyIsFound() throws {
         let lineage = try makeLineageDatabase()
         let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: 1, toolVersion: "0.1")
@@ -34,7 +34,7 @@ final class LineageCheckpointTests: XCTestCase {
     }
 
     func testGCKeepsCheckpointsOfUnfinishedRunsOnlyAndVerifyKnowsThem() throws {
-        let recorded = try RecordedStore(root: makeScratchFolder())
+        let recorded = try RecordedStore(root: makeScratchFolder(), lineage: makeLineageDatabase())
         let lineage = recorded.lineage
         let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: 1, toolVersion: "0.1")
         func checkpoint(of stage: StageRunRecord, _ bytes: Data) throws -> String {

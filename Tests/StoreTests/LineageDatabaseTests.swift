@@ -1,26 +1,28 @@
 // The lineage database as a run uses it: opening, recording stage runs, cache lookup, history queries.
 import Foundation
-import GRDB
 import XCTest
 @testable import Store
 
-final class LineageDatabaseTests: XCTestCase {
+class LineageDatabaseTests: XCTestCase {
+    static let tables = ["artifacts", "checkpoints", "claims", "metrics", "runs", "stage_inputs", "stage_outputs",
+                         "stage_runs", "submissions"]
+
     func testFreshDatabaseIsMigratedInWALModeAndReopens() throws {
         let path = try makeScratchFolder().appendingPathComponent("nested/lineage.sqlite").path
         let first = try LineageDatabase(path: path)
-        let applied = try first.pool.read { try LineageSchema.migrator.appliedMigrations($0) }
-        XCTAssertEqual(applied, ["v1", "v2"])
-        let tables = try first.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+        let migrations = "SELECT identifier FROM grdb_migrations ORDER BY identifier"
+        XCTAssertEqual(try first.database.read { try $0.column(migrations, as: String.self) }, ["v1", "v2", "v3"])
+        let tables = try first.database.read { db in
+            try db.column("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name", as: String.self)
         }
-        XCTAssertEqual(tables, ["artifacts", "checkpoints", "metrics", "runs", "stage_inputs", "stage_outputs", "stage_runs"])
-        XCTAssertEqual(try first.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }, "wal")
-        XCTAssertEqual(try first.pool.write { try Bool.fetchOne($0, sql: "PRAGMA foreign_keys") }, true)
+        XCTAssertEqual(tables, Self.tables)
+        XCTAssertEqual(try first.database.read { try $0.scalar("PRAGMA journal_mode", as: String.self) }, "wal")
+        XCTAssertEqual(try first.database.write { try $0.scalar("PRAGMA foreign_keys", as: Bool.self) }, true)
         let run = try first.startRun(pipeline: "default", pipelineHash: "p1", seed: 7, toolVersion: "0.1")
 
         let reopened = try LineageDatabase(path: path)
         XCTAssertEqual(try reopened.runs().map(\.id), [run.id])
-        XCTAssertEqual(try reopened.pool.read { try LineageSchema.migrator.appliedMigrations($0) }, ["v1", "v2"])
+        XCTAssertEqual(try reopened.database.read { try $0.column(migrations, as: String.self) }, ["v1", "v2", "v3"])
     }
 
     func testFinishedStageRunIsFoundByItsKeyWithOutputsAndMetrics() throws {

@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 @testable import Store
 
-final class LineageGraphTests: XCTestCase {
+class LineageGraphTests: XCTestCase {
     /// The stage runs and artifacts of the graph, by the names used in the assertions.
     private struct Study {
         var lineage: LineageDatabase

@@ -1,13 +1,57 @@
-// Shared setup for the lineage tests: a database in a fresh scratch folder, and artifact values.
+// Shared setup for the lineage tests: a fresh database (a SQLite file, or a PostgreSQL database for
+// test classes marked `PostgresBacked`), and artifact values.
 import Foundation
+import TestSupport
 import XCTest
 @testable import Store
 
 extension XCTestCase {
-    /// A lineage database file in a fresh directory, opened as this process.
+    /// A fresh lineage database opened as `identity`: SQLite in a scratch folder, or, in a
+    /// `PostgresBacked` class, a new database on the class's PostgreSQL server.
     func makeLineageDatabase(identity: ProcessIdentity = .current) throws -> LineageDatabase {
-        try LineageDatabase(path: makeScratchFolder().appendingPathComponent("lineage.sqlite").path,
-                            identity: identity)
+        if let connection = try PostgresFixture.freshDatabase(for: self) {
+            return try LineageDatabase(postgres: connection, identity: identity)
+        }
+        return try LineageDatabase(path: makeScratchFolder().appendingPathComponent("lineage.sqlite").path,
+                                   identity: identity)
+    }
+}
+
+/// A test class whose lineage databases live on PostgreSQL: it starts its server in `setUp()` (the
+/// class method) with `PostgresFixture.start(for: self)` and stops it in `tearDown()`.
+protocol PostgresBacked: XCTestCase {}
+
+/// One PostgreSQL server per `PostgresBacked` test class.
+enum PostgresFixture {
+    nonisolated(unsafe) private static var servers: [ObjectIdentifier: Result<PostgresServer, Error>] = [:]
+
+    static func start(for type: AnyClass) {
+        let server = Result { try PostgresServer() }
+        servers[ObjectIdentifier(type)] = server
+        setenv("PGPASSWORD", PostgresServer.processPassword, 1)
+    }
+
+    static func stop(for type: AnyClass) {
+        if case .success(let server) = servers.removeValue(forKey: ObjectIdentifier(type)) { server.stop() }
+    }
+
+    /// The class's server, or an XCTSkip naming why there is none.
+    static func server(for test: XCTestCase) throws -> PostgresServer? {
+        guard test is PostgresBacked else { return nil }
+        switch servers[ObjectIdentifier(type(of: test))] {
+        case .success(let server)?: return server
+        case .failure(PostgresServer.Failure.unavailable(let reason))?: throw XCTSkip(reason)
+        case .failure(let error)?: throw error
+        case nil: throw XCTSkip("\(type(of: test)) did not start its PostgreSQL server in setUp()")
+        }
+    }
+
+    /// A connection string to a new, empty database, or nil for a SQLite-backed test.
+    static func freshDatabase(for test: XCTestCase) throws -> String? {
+        guard let server = try server(for: test) else { return nil }
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try server.psql("CREATE DATABASE \(name) OWNER \(server.user)", database: "postgres")
+        return server.connectionString(database: name)
     }
 }
 
@@ -22,9 +66,9 @@ struct RecordedStore {
     let store: BlobStore
     let lineage: LineageDatabase
 
-    init(root: URL) throws {
+    init(root: URL, lineage: LineageDatabase? = nil) throws {
         store = try BlobStore.open(root: root)
-        lineage = try LineageDatabase(path: root.appendingPathComponent("lineage.sqlite").path)
+        self.lineage = try lineage ?? LineageDatabase(path: root.appendingPathComponent("lineage.sqlite").path)
     }
 
     /// Runs `pipeline` once with one stage `key` that writes `outputs` (port → bytes) to the store and

@@ -53,10 +53,24 @@ public struct ExecutorOptions: Sendable {
     public var exitOnInterrupt: Bool
     /// Where finished reports are written, as `<reportsDirectory>/<pipeline name>/`; nil writes none.
     public var reportsDirectory: URL?
+    /// How long a claim on a stage key lasts without renewal: a process killed while computing a
+    /// stage holds up the others at most this long (on its own host, not at all: its pid is seen
+    /// gone). Its heartbeat renews it every third of this.
+    public var lease: TimeInterval
+    /// The longest pause between two looks at a stage another process is computing; the first look
+    /// comes after a quarter second and the pause doubles up to this.
+    public var longestPoll: TimeInterval
+    /// The submitted pipeline this run works on (`tlab worker`), recorded with the run.
+    public var submissionID: Int64?
 
     public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, liveBatchProgress: Bool = false,
-                toolVersion: String = "0.1.0", exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil) {
+                toolVersion: String = "0.1.0", exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil,
+                lease: TimeInterval = 30, longestPoll: TimeInterval = 5, submissionID: Int64? = nil) {
         precondition(jobs >= 1, "jobs must be at least 1, got \(jobs)")
+        precondition(lease > 0 && longestPoll > 0, "leases and polls last some time")
+        self.lease = lease
+        self.longestPoll = longestPoll
+        self.submissionID = submissionID
         self.force = force
         self.jobs = jobs
         self.quiet = quiet

@@ -33,18 +33,27 @@ public final class Executor {
     /// Runs every stage (cache hits compute nothing) and, when `options.reportsDirectory` is set and a
     /// report stage finished, writes the report there. Throws only when the run cannot start or be
     /// recorded (store busy or unreadable); stage failures are in the summary.
+    ///
+    /// Before computing a stage the run claims its key in lineage; a key another live process has
+    /// claimed is left to it: the run goes on with other ready stages and then waits for that key's
+    /// result, which it reuses as a cache hit. So several runs of one pipeline on one store, on one
+    /// machine or many, compute each key once.
     public func run() throws -> RunSummary {
         try checkForcedNames()
         let lock = try StoreLock(root: store.root, mode: .shared)
         defer { lock.release() }
         let run = try store.lineage.startRun(pipeline: plan.name, pipelineHash: plan.runHash, seed: Int64(plan.seed),
-                                             toolVersion: options.toolVersion)
+                                             toolVersion: options.toolVersion, submissionID: options.submissionID)
         let runID = run.id!
+        let leases = LeaseKeeper(lineage: store.lineage, lease: options.lease)
+        defer { leases.stop() }
+        // The run's own lease tells other machines it is alive while it only waits.
+        _ = try leases.claim("run:\(runID)")
         events(.runStarted(runID: runID, pipeline: plan.name))
-        let interruption = options.exitOnInterrupt ? InterruptHandler(lineage: store.lineage, runID: runID) : nil
+        let interruption = options.exitOnInterrupt ? InterruptHandler(lineage: store.lineage, runID: runID, leases: leases) : nil
         defer { interruption?.uninstall() }
 
-        let summaries = schedule(runID: runID, interruption: interruption)
+        let summaries = schedule(runID: runID, leases: leases, interruption: interruption)
         let stages = plan.stages.map { summaries[$0.name]! }
         let failed = stages.contains { if case .failed = $0.state { return true } else { return false } }
         try store.lineage.finishRun(runID, status: failed ? .failed : .finished)
@@ -59,14 +68,23 @@ public final class Executor {
     }
 
     /// Starts each stage once its producers have finished, at most `options.jobs` at a time, in
-    /// plan order among those ready; a stage whose producer failed or was skipped is skipped.
-    private func schedule(runID: Int64, interruption: InterruptHandler?) -> [String: StageSummary] {
+    /// plan order among those ready; a stage whose producer failed or was skipped is skipped. A stage
+    /// whose key another process holds goes back in line and is looked at again after a pause that
+    /// doubles up to `options.longestPoll`; meanwhile the other ready stages go first.
+    private func schedule(runID: Int64, leases: LeaseKeeper, interruption: InterruptHandler?) -> [String: StageSummary] {
         let state = ScheduleState()
         var remaining = plan.stages
+        let order = Dictionary(uniqueKeysWithValues: plan.stages.enumerated().map { ($1.name, $0) })
         state.condition.lock()
-        while !remaining.isEmpty || state.running > 0 {
+        while !remaining.isEmpty || state.running > 0 || !state.requeued.isEmpty {
+            if !state.requeued.isEmpty {
+                remaining.append(contentsOf: state.requeued)
+                remaining.sort { order[$0.name]! < order[$1.name]! }
+                state.requeued.removeAll()
+            }
             var started = false
             var index = 0
+            let now = Date()
             while index < remaining.count {
                 let stage = remaining[index]
                 let producers = plan.graph.producers(of: stage.name)
@@ -78,7 +96,8 @@ public final class Executor {
                     started = true
                     continue
                 }
-                guard state.running < options.jobs, producers.allSatisfy({ state.outputs[$0] != nil }) else {
+                guard state.running < options.jobs, producers.allSatisfy({ state.outputs[$0] != nil }),
+                      (state.waits[stage.name]?.next ?? now) <= now else {
                     index += 1
                     continue
                 }
@@ -86,25 +105,54 @@ public final class Executor {
                 state.running += 1
                 started = true
                 let inputs = InputBinding.inputs(of: stage, outputs: state.outputs)
+                let attempt = { self.execute(stage, inputs: inputs, runID: runID, leases: leases, interruption: interruption) }
                 if options.jobs == 1 {
                     state.condition.unlock()
-                    let result = execute(stage, inputs: inputs, runID: runID, interruption: interruption)
+                    let result = attempt()
                     state.condition.lock()
-                    state.finish(stage.name, result)
+                    finish(stage, result, state)
                 } else {
                     DispatchQueue.global().async {
-                        let result = self.execute(stage, inputs: inputs, runID: runID, interruption: interruption)
+                        let result = attempt()
                         state.condition.lock()
-                        state.finish(stage.name, result)
+                        self.finish(stage, result, state)
                         state.condition.signal()
                         state.condition.unlock()
                     }
                 }
             }
-            if !started && state.running > 0 { state.condition.wait() }
+            guard !started else { continue }
+            // Nothing could start: wait for a running stage to end, or for the next look at a stage
+            // another process computes, whichever comes first.
+            let nextLook = remaining.compactMap { state.waits[$0.name]?.next }.min()
+            if state.running > 0 {
+                if let nextLook { _ = state.condition.wait(until: nextLook) } else { state.condition.wait() }
+            } else if let nextLook {
+                state.condition.unlock()
+                Thread.sleep(until: nextLook)
+                state.condition.lock()
+            }
         }
         state.condition.unlock()
         return state.summaries
+    }
+
+    /// Books a stage's attempt: its result, or, when another process holds its key, when to look again.
+    private func finish(_ stage: PlannedStage, _ attempt: StageAttempt, _ state: ScheduleState) {
+        state.running -= 1
+        switch attempt {
+        case let .done(summary, outputs):
+            state.summaries[stage.name] = summary
+            state.outputs[stage.name] = outputs
+            state.waits[stage.name] = nil
+        case let .claimedElsewhere(holder, key):
+            let pause = min(options.longestPoll, (state.waits[stage.name]?.pause ?? 0.125) * 2)
+            if state.waits[stage.name] == nil {
+                events(.message(stage: stage.name, text: "waiting for \(holder), which is computing it (key \(key.prefix(12)))"))
+            }
+            state.waits[stage.name] = (Date().addingTimeInterval(pause), pause)
+            state.requeued.append(stage)
+        }
     }
 
     private static func isUnsuccessful(_ summary: StageSummary) -> Bool {
@@ -133,10 +181,8 @@ private final class ScheduleState: @unchecked Sendable {
     var outputs: [String: [String: String]] = [:]
     var summaries: [String: StageSummary] = [:]
     var running = 0
-
-    func finish(_ stage: String, _ result: (StageSummary, [String: String]?)) {
-        summaries[stage] = result.0
-        outputs[stage] = result.1
-        running -= 1
-    }
+    /// Stages whose key another process holds: when to look again, and the pause before that.
+    var waits: [String: (next: Date, pause: TimeInterval)] = [:]
+    /// Stages handed back by attempts that found their key held, to go back in line.
+    var requeued: [PlannedStage] = []
 }

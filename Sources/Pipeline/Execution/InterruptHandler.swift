@@ -14,14 +14,16 @@ import Darwin
 final class InterruptHandler: @unchecked Sendable {
     private let lineage: LineageDatabase
     private let runID: Int64
+    private let leases: LeaseKeeper
     private let lock = NSLock()
     private var active = Set<Int64>()
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "tlab.interrupt")
 
-    init(lineage: LineageDatabase, runID: Int64) {
+    init(lineage: LineageDatabase, runID: Int64, leases: LeaseKeeper) {
         self.lineage = lineage
         self.runID = runID
+        self.leases = leases
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
@@ -47,6 +49,8 @@ final class InterruptHandler: @unchecked Sendable {
             try? lineage.failStageRun(id, error: "interrupted by \(name); its last checkpoint is kept for the next run")
         }
         try? lineage.finishRun(runID, status: .interrupted)
+        // Other processes waiting for our stages take them over now rather than when the leases lapse.
+        leases.stop()
         FileHandle.standardError.write(Data("\ninterrupted by \(name); rerun to resume\n".utf8))
         // `_exit`, not `exit`: the run's threads are still working, and `exit` would run the shared
         // libraries' finalisers under them (libcrypto's, mid-hash, crashed a checkpoint save).

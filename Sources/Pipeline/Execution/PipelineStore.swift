@@ -1,20 +1,36 @@
-// A store folder as `tlab` lays it out: the blob store and, beside its blobs, the lineage database.
+// A store as `tlab` uses it: a blob store and a lineage database, opened together from a folder (the
+// lineage database beside the blobs) or from a shared store's description (see StoreLocation.swift).
 import Foundation
 import Store
 
-/// The blob store at `root` and its lineage database `root/lineage.sqlite`, opened together.
+/// A blob store and its lineage database.
 public struct PipelineStore: @unchecked Sendable {
     /// The lineage database's file name inside a store folder.
     public static let lineageFile = "lineage.sqlite"
 
     public let blobs: BlobStore
     public let lineage: LineageDatabase
+    public let location: StoreLocation
 
-    /// Opens (with `create`, making if needed) the store at `root`; fails with `StoreError.notAStore`
-    /// for a folder that is not one.
+    /// Opens (with `create`, making if needed) the store folder at `root`; fails with
+    /// `StoreError.notAStore` for a folder that is not one.
     public init(root: URL, create: Bool = true) throws {
-        blobs = try BlobStore.open(root: root, create: create)
-        lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
+        try self.init(location: .folder(root), create: create)
+    }
+
+    /// Opens the store at `location`. A shared store's database must exist (its schema is created
+    /// or brought up to date); its blob folder is created only with `create`.
+    public init(location: StoreLocation, create: Bool = true) throws {
+        self.location = location
+        switch location {
+        case .folder(let root):
+            blobs = try BlobStore.open(root: root, create: create)
+            lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
+        case .shared(let file):
+            // The database first: a store whose database cannot be reached leaves no blob folder behind.
+            lineage = try LineageDatabase(postgres: file.lineage)
+            blobs = try file.openBlobs(create: create)
+        }
     }
 
     public var root: URL { blobs.root }

@@ -3,11 +3,19 @@
 import Foundation
 import Store
 
+/// How an attempt at a stage ended.
+enum StageAttempt {
+    /// The stage ended (hit, computed or failed) with these outputs (nil when it failed).
+    case done(StageSummary, [String: String]?)
+    /// Another live process holds the stage's key: look again later.
+    case claimedElsewhere(ClaimHolder, key: String)
+}
+
 extension Executor {
-    /// Runs `stage` on `inputs` within run `runID`; returns how it ended and its outputs (output
-    /// name → hash), nil when it failed. Never throws: a failure is recorded and reported.
-    func execute(_ stage: PlannedStage, inputs: [String: InputArtifact], runID: Int64,
-                 interruption: InterruptHandler?) -> (StageSummary, [String: String]?) {
+    /// Runs `stage` on `inputs` within run `runID`: a cache hit, or, once its key is claimed, a
+    /// computation. Never throws: a failure is recorded and reported.
+    func execute(_ stage: PlannedStage, inputs: [String: InputArtifact], runID: Int64, leases: LeaseKeeper,
+                 interruption: InterruptHandler?) -> StageAttempt {
         let material = KeyMaterial(stage: stage, inputs: inputs)
         let key = material.key
         let started = DispatchTime.now()
@@ -15,19 +23,12 @@ extension Executor {
         func summary(_ state: StageSummary.State) -> StageSummary {
             StageSummary(name: stage.name, kind: stage.kind, key: key.hex, state: state, seconds: elapsed())
         }
-        func fail(_ error: Error) -> (StageSummary, [String: String]?) {
+        func fail(_ error: Error) -> StageAttempt {
             let text = "\(error)"
             events(.stageFailed(stage: stage.name, error: text))
-            return (summary(.failed(error: text)), nil)
+            return .done(summary(.failed(error: text)), nil)
         }
-
-        let cache: CacheLookup
-        do {
-            cache = isForced(stage) ? .forced : try lookUp(key)
-        } catch {
-            return fail(error)
-        }
-        if case .reusable(let source) = cache {
+        func hit(_ source: StageRunDetail) -> StageAttempt {
             events(.stageStarted(stage: stage.name, keyPrefix: key.short, reason: "cached"))
             do {
                 _ = try store.lineage.recordCacheHit(runID: runID, stage: stage.name, from: source, seconds: elapsed())
@@ -36,7 +37,30 @@ extension Executor {
             }
             let result = summary(.hit)
             events(.stageFinished(stage: stage.name, outcome: .hit, seconds: result.seconds))
-            return (result, source.outputs)
+            return .done(result, source.outputs)
+        }
+
+        var cache: CacheLookup
+        let token: String
+        do {
+            cache = isForced(stage) ? .forced : try lookUp(key)
+            if case .reusable(let source) = cache { return hit(source) }
+            switch try leases.claim(key.hex) {
+            case .held(let holder): return .claimedElsewhere(holder, key: key.hex)
+            case .claimed(let claimed): token = claimed
+            }
+        } catch {
+            return fail(error)
+        }
+        defer { leases.release(key.hex, token: token) }
+        // Another process may have finished the key between the lookup and the claim.
+        if cache != .forced {
+            do {
+                cache = try lookUp(key)
+            } catch {
+                return fail(error)
+            }
+            if case .reusable(let source) = cache { return hit(source) }
         }
 
         let reasons = (try? whyRun(stage, material: material, cache: cache)) ?? ["lineage unreadable"]
@@ -70,9 +94,13 @@ extension Executor {
             // The blobs are durable (fsynced) before the one transaction that makes them visible.
             try store.lineage.finishStageRun(stageRunID, inputs: inputs.mapValues(\.hash), outputs: artifacts,
                                              metrics: result.metrics, seconds: elapsed())
+            if leases.wasLost(token) {
+                events(.message(stage: stage.name, text: "its claim lapsed while it computed (no heartbeat reached the "
+                    + "database for \(Int(options.lease)) s), so another process may have computed it too"))
+            }
             let done = summary(.computed)
             events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
-            return (done, artifacts.mapValues(\.hash))
+            return .done(done, artifacts.mapValues(\.hash))
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
             return fail(error)
@@ -80,7 +108,7 @@ extension Executor {
     }
 
     /// What the cache holds for a key.
-    enum CacheLookup {
+    enum CacheLookup: Equatable {
         case reusable(StageRunDetail)
         /// A finished run of the key exists, but output `output` (`hash`) is missing or damaged.
         case damaged(output: String, hash: String, check: BlobCheck)

@@ -1,4 +1,5 @@
-// Errors the lineage database reports about its own contents (SQLite errors pass through as GRDB's).
+// Errors the lineage database reports about its own contents (the databases' own errors pass through:
+// GRDB's for SQLite, `PostgresError` for PostgreSQL).
 
 /// A lineage request that names something the database does not hold, or holds more than once.
 public enum LineageError: Error, CustomStringConvertible, Equatable {
@@ -12,6 +13,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case noArtifactMatches(prefix: String, database: String)
     /// Several artifacts start with the prefix; `candidates` lists some of them.
     case ambiguousPrefix(prefix: String, candidates: [String])
+    /// A claim on `key` was freed and taken again while this process tried to claim it, twice over.
+    case claimContended(key: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
         case let .ambiguousPrefix(prefix, candidates):
             return "'\(prefix)' matches several artifacts; give more digits. Candidates: "
                 + candidates.joined(separator: ", ")
+        case let .claimContended(key):
+            return "the claim on stage key \(key.prefix(12)) changed hands while this process tried to take it; try again"
         }
     }
 }

@@ -1,7 +1,6 @@
 // Ancestors and descendants of an artifact, found by recursive SQL over producer and input links.
 // Each artifact's producer is the stage run that first wrote it, so cache hits never duplicate a branch.
 import Foundation
-import GRDB
 
 /// The part of the lineage reachable from one artifact, with enough structure to print as a tree.
 ///
@@ -82,7 +81,7 @@ extension LineageDatabase {
         }
         let nodesSQL = """
             WITH RECURSIVE reached(hash, depth) AS (
-                SELECT ?, 0
+                SELECT CAST(? AS TEXT), 0
                 UNION
                 \(step) WHERE reached.depth < \(Self.maxDepth)
             ),
@@ -94,39 +93,37 @@ extension LineageDatabase {
             WHERE a.produced_by IS NOT NULL AND n.depth >= \(stageDepth.fromArtifactDepth)
             GROUP BY a.produced_by
             """
-        return try pool.read { db in
-            guard try ArtifactRecord.exists(db, key: root) else {
+        return try database.read { db in
+            guard try db.row("SELECT 1 FROM artifacts WHERE hash = ?", [root]) != nil else {
                 throw LineageError.noArtifactMatches(prefix: root, database: path)
             }
             var artifactDepth: [String: Int] = [:]
             var stageRunDepth: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: nodesSQL, arguments: [root]) {
-                if let hash: String = row["hash"] {
-                    artifactDepth[hash] = row["depth"]
+            for row in try db.rows(nodesSQL, [root]) {
+                if let hash = try row.get("hash", as: String?.self) {
+                    artifactDepth[hash] = try row.get("depth")
                 } else {
-                    stageRunDepth[row["stage_run_id"]] = row["depth"]
+                    stageRunDepth[try row.get("stage_run_id")] = try row.get("depth")
                 }
             }
-            let hashList = try jsonArray(Array(artifactDepth.keys))
-            let idList = try jsonArray(Array(stageRunDepth.keys))
-            let artifacts = try ArtifactRecord.fetchAll(db, sql: """
-                SELECT * FROM artifacts WHERE hash IN (SELECT value FROM json_each(?))
-                """, arguments: [hashList])
-            let stageRuns = try StageRunRecord.fetchAll(db, sql: """
-                SELECT * FROM stage_runs WHERE id IN (SELECT value FROM json_each(?))
-                """, arguments: [idList])
-            let edges = try Row.fetchAll(db, sql: """
+            let hashList = try jsonList(Array(artifactDepth.keys))
+            let idList = try jsonList(Array(stageRunDepth.keys))
+            let hashes = db.dialect.list(.text), ids = db.dialect.list(.integer)
+            let artifacts = try db.rows("SELECT * FROM artifacts WHERE hash IN (\(hashes))", [hashList])
+                .map(ArtifactRecord.init)
+            let stageRuns = try db.rows("SELECT * FROM stage_runs WHERE id IN (\(ids))", [idList])
+                .map(StageRunRecord.init)
+            let edges = try db.rows("""
                 SELECT stage_run_id, name, artifact_hash, 'input' AS role FROM stage_inputs
-                WHERE stage_run_id IN (SELECT value FROM json_each(?1))
-                  AND artifact_hash IN (SELECT value FROM json_each(?2))
+                WHERE stage_run_id IN (\(ids)) AND artifact_hash IN (\(hashes))
                 UNION ALL
                 SELECT stage_run_id, name, artifact_hash, 'output' FROM stage_outputs
-                WHERE stage_run_id IN (SELECT value FROM json_each(?1))
-                  AND artifact_hash IN (SELECT value FROM json_each(?2))
+                WHERE stage_run_id IN (\(ids)) AND artifact_hash IN (\(hashes))
                 ORDER BY stage_run_id, role, name
-                """, arguments: [idList, hashList]).map { row in
-                LineageGraph.Edge(stageRunID: row["stage_run_id"], port: row["name"],
-                                  artifactHash: row["artifact_hash"], role: LineageGraph.PortRole(rawValue: row["role"])!)
+                """, [idList, hashList, idList, hashList]).map { row in
+                LineageGraph.Edge(stageRunID: try row.get("stage_run_id"), port: try row.get("name"),
+                                  artifactHash: try row.get("artifact_hash"),
+                                  role: LineageGraph.PortRole(rawValue: try row.get("role"))!)
             }
             return LineageGraph(
                 root: root, direction: direction,

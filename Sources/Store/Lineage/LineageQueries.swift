@@ -1,20 +1,18 @@
 // Read queries over the lineage database: cache lookup, runs and stage runs, metrics, artifact lookup.
 // The recursive ancestor/descendant queries are in LineageGraph.swift.
 import Foundation
-import GRDB
 
 extension LineageDatabase {
     /// The cache lookup: the newest finished stage run of `key` whose outputs are all still in the store
     /// (none removed by gc or quarantine), with its outputs. The caller still checks that the blobs are
     /// present and intact before reusing them.
     public func cachedStageRun(key: String) throws -> StageRunDetail? {
-        try pool.read { db in
-            let record = try StageRunRecord.fetchOne(db, sql: """
+        try database.read { db in
+            try db.row("""
                 SELECT * FROM stage_runs s
                 WHERE s.key = ? AND \(Self.isReusable)
                 ORDER BY s.id DESC LIMIT 1
-                """, arguments: [key])
-            return try record.map { try detail(db, $0) }
+                """, [key]).map { try detail(db, StageRunRecord(row: $0)) }
         }
     }
 
@@ -30,49 +28,47 @@ extension LineageDatabase {
     /// that must run again is compared with to say why.
     /// - Parameter pipeline: restricts the search to runs of this pipeline.
     public func latestStageRun(stage: String, pipeline: String? = nil) throws -> StageRunDetail? {
-        try pool.read { db in
-            let record = try StageRunRecord.fetchOne(db, sql: """
+        try database.read { db in
+            try db.row("""
                 SELECT s.* FROM stage_runs s JOIN runs r ON r.id = s.run_id
-                WHERE s.stage = ? AND s.status = 'finished' AND (? IS NULL OR r.pipeline = ?)
+                WHERE s.stage = ? AND s.status = 'finished' AND (CAST(? AS TEXT) IS NULL OR r.pipeline = ?)
                 ORDER BY s.id DESC LIMIT 1
-                """, arguments: [stage, pipeline, pipeline])
-            return try record.map { try detail(db, $0) }
+                """, [stage, pipeline, pipeline]).map { try detail(db, StageRunRecord(row: $0)) }
         }
     }
 
     /// One stage run with its inputs and outputs, or nil if there is none with this id.
     public func stageRun(id: Int64) throws -> StageRunDetail? {
-        try pool.read { db in
-            try StageRunRecord.fetchOne(db, key: id).map { try detail(db, $0) }
+        try database.read { db in
+            try db.row("SELECT * FROM stage_runs WHERE id = ?", [id]).map { try detail(db, StageRunRecord(row: $0)) }
         }
     }
 
     /// Runs, newest first.
     public func runs(limit: Int? = nil) throws -> [RunRecord] {
-        try pool.read { db in
-            // LIMIT -1 is SQLite's "no limit".
-            try RunRecord.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
+        try database.read { db in
+            try db.rows("SELECT * FROM runs ORDER BY id DESC" + (limit.map { " LIMIT \($0)" } ?? "")).map(RunRecord.init)
         }
     }
 
     public func run(id: Int64) throws -> RunRecord? {
-        try pool.read { db in try RunRecord.fetchOne(db, key: id) }
+        try database.read { db in try db.row("SELECT * FROM runs WHERE id = ?", [id]).map(RunRecord.init) }
     }
 
     /// The stage runs of a run, in the order they started.
     public func stageRuns(ofRun runID: Int64) throws -> [StageRunRecord] {
-        try pool.read { db in
-            try StageRunRecord.fetchAll(db, sql: "SELECT * FROM stage_runs WHERE run_id = ? ORDER BY id",
-                                        arguments: [runID])
+        try database.read { db in
+            try db.rows("SELECT * FROM stage_runs WHERE run_id = ? ORDER BY id", [runID]).map(StageRunRecord.init)
         }
     }
 
     /// The curve points a stage run recorded, by metric name then step.
     public func metrics(ofStageRun stageRunID: Int64) throws -> [MetricPoint] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, step, value FROM metrics WHERE stage_run_id = ? ORDER BY name, step",
-                             arguments: [stageRunID]).map { row in
-                MetricPoint(name: row["name"], step: row["step"], value: (row["value"] as Double?) ?? .nan)
+        try database.read { db in
+            try db.rows("SELECT name, step, value FROM metrics WHERE stage_run_id = ? ORDER BY name, step",
+                        [stageRunID]).map { row in
+                MetricPoint(name: try row.get("name"), step: try row.get("step"),
+                            value: try row.get("value", as: Double?.self) ?? .nan)
             }
         }
     }
@@ -83,11 +79,11 @@ extension LineageDatabase {
         guard (1...64).contains(hex.count), hex.allSatisfy({ $0.isHexDigit }) else {
             throw LineageError.invalidHashPrefix(prefix)
         }
-        // GLOB (unlike LIKE) is case-sensitive and can use the primary-key index; the prefix is plain
-        // hex, so it holds no GLOB metacharacters.
-        let matches = try pool.read { db in
-            try ArtifactRecord.fetchAll(db, sql: "SELECT * FROM artifacts WHERE hash GLOB ? ORDER BY hash LIMIT 10",
-                                        arguments: [hex + "*"])
+        // The prefix is plain hex, so it holds no LIKE metacharacters; hashes are lowercase, so
+        // SQLite's case-insensitive LIKE and PostgreSQL's case-sensitive one agree.
+        let matches = try database.read { db in
+            try db.rows("SELECT * FROM artifacts WHERE hash LIKE ? ORDER BY hash LIMIT 10", [hex + "%"])
+                .map(ArtifactRecord.init)
         }
         guard let first = matches.first else { throw LineageError.noArtifactMatches(prefix: prefix, database: path) }
         guard matches.count == 1 else {
@@ -98,28 +94,23 @@ extension LineageDatabase {
 
     /// Every artifact hash that a stage run of these runs read or wrote.
     public func artifactHashes(referencedByRuns runIDs: [Int64]) throws -> Set<String> {
-        let idList = try jsonArray(runIDs)
-        return try pool.read { db in
-            Set(try String.fetchAll(db, sql: """
+        let ids = try jsonList(runIDs)
+        return try database.read { db in
+            let runs = db.dialect.list(.integer)
+            return Set(try db.column("""
                 SELECT artifact_hash FROM stage_inputs i JOIN stage_runs s ON s.id = i.stage_run_id
-                WHERE s.run_id IN (SELECT value FROM json_each(?))
+                WHERE s.run_id IN (\(runs))
                 UNION
                 SELECT artifact_hash FROM stage_outputs o JOIN stage_runs s ON s.id = o.stage_run_id
-                WHERE s.run_id IN (SELECT value FROM json_each(?))
-                """, arguments: [idList, idList]))
+                WHERE s.run_id IN (\(runs))
+                """, [ids, ids], as: String.self))
         }
     }
 
-    /// A JSON array for `json_each(?)`, which takes a list of any length as a single SQL argument.
-    func jsonArray<T: Encodable>(_ values: [T]) throws -> String {
-        String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
-    }
-
-    func detail(_ db: Database, _ record: StageRunRecord) throws -> StageRunDetail {
+    func detail(_ db: SQLConnection, _ record: StageRunRecord) throws -> StageRunDetail {
         func ports(_ table: String) throws -> [String: String] {
-            let rows = try Row.fetchAll(db, sql: "SELECT name, artifact_hash FROM \(table) WHERE stage_run_id = ?",
-                                        arguments: [record.id])
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as String, $0["artifact_hash"] as String) })
+            let rows = try db.rows("SELECT name, artifact_hash FROM \(table) WHERE stage_run_id = ?", [record.id])
+            return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.get("name"), try $0.get("artifact_hash")) })
         }
         return StageRunDetail(record: record, inputs: try ports("stage_inputs"), outputs: try ports("stage_outputs"))
     }

@@ -1,18 +1,15 @@
-// The rows of the lineage database as Swift values: runs, stage runs, artifacts and metric points.
-// Column names are spelled out in CodingKeys so the Swift names and the SQL schema can differ in case.
+// The rows of the lineage database as Swift values: runs, stage runs, artifacts and metric points,
+// each read from a result row by its column names (`init(row:)`), the same in SQLite and PostgreSQL.
 import Foundation
-import GRDB
 
 /// Where a run or a stage run stands. `interrupted` is set by someone else than the owner: the process
 /// that started it died (or vanished with its host) before it could finish or fail.
-public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case running, finished, failed, interrupted
 }
 
 /// One `tlab run` of one pipeline file.
-public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "runs"
-
+public struct RunRecord: Codable, Sendable, Equatable {
     public var id: Int64?
     public var pipeline: String
     /// SHA-256 of the pipeline file, and of its `-S` overrides when there were any, so two runs of
@@ -27,19 +24,13 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var pid: Int32
     /// The owner's start time in clock ticks since boot (Linux), to tell a reused pid from the owner.
     public var processStart: Int64?
+    /// The submitted pipeline this run worked on (`tlab worker`), nil for a plain `tlab run`.
+    public var submissionID: Int64?
 
-    enum CodingKeys: String, CodingKey {
-        case id, pipeline, seed, started, finished, status, host, pid
-        case pipelineHash = "pipeline_hash", toolVersion = "tool_version", processStart = "process_start"
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One execution (or cache reuse) of one stage inside a run.
-public struct StageRunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "stage_runs"
-
+public struct StageRunRecord: Codable, Sendable, Equatable {
     public var id: Int64?
     public var runID: Int64
     /// The stage's cache key: SHA-256 over kind, version, params and input hashes.
@@ -62,18 +53,58 @@ public struct StageRunRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     /// which parameter, input or version changed; nil for rows written before schema v2.
     public var material: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, key, stage, kind, params, status, started, finished, seconds, error, host, pid, material
-        case runID = "run_id", cacheHit = "cache_hit", processStart = "process_start"
-    }
+}
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+extension RunRecord {
+    init(row: SQLRow) throws {
+        id = try row.get("id")
+        pipeline = try row.get("pipeline")
+        pipelineHash = try row.get("pipeline_hash")
+        seed = try row.get("seed")
+        started = try row.get("started")
+        finished = try row.get("finished")
+        status = try RunStatus.decode(row, "status")
+        toolVersion = try row.get("tool_version")
+        host = try row.get("host")
+        pid = try row.get("pid")
+        processStart = try row.get("process_start")
+        submissionID = try row.get("submission_id")
+    }
+}
+
+extension StageRunRecord {
+    init(row: SQLRow) throws {
+        id = try row.get("id")
+        runID = try row.get("run_id")
+        key = try row.get("key")
+        stage = try row.get("stage")
+        kind = try row.get("kind")
+        params = try row.get("params")
+        status = try RunStatus.decode(row, "status")
+        started = try row.get("started")
+        finished = try row.get("finished")
+        seconds = try row.get("seconds")
+        cacheHit = try row.get("cache_hit")
+        error = try row.get("error")
+        host = try row.get("host")
+        pid = try row.get("pid")
+        processStart = try row.get("process_start")
+        material = try row.get("material")
+    }
+}
+
+extension RunStatus {
+    static func decode(_ row: SQLRow, _ column: String) throws -> RunStatus {
+        let text: String = try row.get(column)
+        guard let status = RunStatus(rawValue: text) else {
+            throw SQLError.column(name: column, problem: "holds '\(text)', not a run status")
+        }
+        return status
+    }
 }
 
 /// A blob the lineage knows about, named by the SHA-256 of its uncompressed bytes.
-public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "artifacts"
-
+public struct ArtifactRecord: Codable, Sendable, Equatable {
     public var hash: String
     public var mediaType: MediaType
     public var rawBytes: Int64
@@ -85,10 +116,18 @@ public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     /// When gc deleted the blob or verify quarantined it; nil while the blob is meant to be in the store.
     public var removed: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case hash, created, removed
-        case mediaType = "media_type", rawBytes = "raw_bytes", storedBytes = "stored_bytes"
-        case producedBy = "produced_by"
+    init(row: SQLRow) throws {
+        hash = try row.get("hash")
+        let type: String = try row.get("media_type")
+        guard let mediaType = MediaType(rawValue: type) else {
+            throw SQLError.column(name: "media_type", problem: "holds '\(type)', not a media type this tool knows")
+        }
+        self.mediaType = mediaType
+        rawBytes = try row.get("raw_bytes")
+        storedBytes = try row.get("stored_bytes")
+        created = try row.get("created")
+        producedBy = try row.get("produced_by")
+        removed = try row.get("removed")
     }
 
     /// An artifact about to be recorded as a stage output (producer and sweep state are the database's).

@@ -52,6 +52,9 @@ extension BlobStore {
         let lock = try StoreLock(root: root, mode: dryRun ? .shared : .exclusive)
         defer { lock.release() }
         let now = Date()
+        // On a shared store, runs elsewhere put blobs without this lock and record them when their
+        // stage ends: spare unrecorded blobs for as long as a stage can take and any claim has lasted.
+        let grace = lineage.isShared ? max(policy.grace, try lineage.inFlightWindow(now: now)) : policy.grace
         let keptRuns = try lineage.keptRunIDs(finishedRunsPerPipeline: policy.finishedRunsPerPipeline,
                                               pinned: policy.pinnedRuns)
         var marked = try lineage.artifactHashes(referencedByRuns: keptRuns)
@@ -72,7 +75,7 @@ extension BlobStore {
                 continue
             }
             let modified = attributes[.modificationDate] as? Date ?? now
-            if now.timeIntervalSince(modified) < policy.grace {
+            if now.timeIntervalSince(modified) < grace {
                 report.spared.append(hash)
             } else {
                 report.swept.append(hash)
@@ -84,7 +87,7 @@ extension BlobStore {
         // time), never rows whose blobs are gone (damage verify would report).
         try lineage.markRemoved(report.swept, at: now)
         for hash in report.swept { try remove(hash) }
-        report.removedTemporaries = try removeStaleTemporaries(olderThan: policy.grace)
+        report.removedTemporaries = try removeStaleTemporaries(olderThan: grace)
         return report
     }
 }

@@ -12,7 +12,9 @@ struct GCCommand: ParsableCommand {
             still in progress, --pin'ned runs, and by default the newest outputs of every stage key, so a gc \
             never makes a later run recompute anything. Everything else older than --grace seconds is \
             deleted: orphans of runs that died, superseded outputs. Refuses to run while another tlab \
-            process uses the store.
+            process uses the store. On a shared store, where runs on other machines hold no lock here, \
+            unreferenced blobs younger than the longest recorded stage or the oldest live claim are \
+            spared whatever --grace says.
 
             EXAMPLES:
               tlab gc --dry-run

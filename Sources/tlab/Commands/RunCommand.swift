@@ -16,17 +16,24 @@ struct RunCommand: ParsableCommand {
             killed or interrupted loses at most the stage in progress, and training resumes from its \
             last epoch checkpoint when run again. The report goes to reports/<pipeline>/.
 
+            Several runs may share one store, on one machine or many (a shared store, see \
+            docs/shared-store.md): each stage key is claimed before it computes, and a run that \
+            finds a key claimed goes on with other stages, then reuses that key's result. With \
+            --submit the pipeline is only recorded in the store, for 'tlab worker' processes to run.
+
             EXAMPLES:
               tlab run
               tlab run pipelines/smoke.yaml -S finetune.lr=3e-4 -S variants.frozen.epochs=3
               tlab run --dry-run
               tlab run --force finetune --jobs 2 > run.log
+              tlab run --store team.yaml --submit      (then: tlab worker --store team.yaml)
 
             \(HelpText.exitStatus)
             """)
 
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var claimOptions: ClaimOptions
 
     @Flag(help: "Show what would run and why, run nothing (like 'tlab status').")
     var dryRun = false
@@ -40,6 +47,9 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Print only computed and failed stages and where the report is.")
     var quiet = false
+
+    @Flag(help: "Record the pipeline (file and -S overrides) in the store for 'tlab worker' to run; compute nothing.")
+    var submit = false
 
     @Option(help: ArgumentHelp("Folder the report goes into, as <dir>/<pipeline>/.", valueName: "dir"),
             completion: .directory)
@@ -58,6 +68,7 @@ struct RunCommand: ParsableCommand {
             return
         }
         let store = try storeOptions.openOrCreate()
+        if submit { return try Self.submit(plan, pipelineOptions, to: store, named: storeOptions.value) }
         // On a terminal, one stage at a time, the trainer shows batches itself as a live line (on
         // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose
         // unlabelled lines would interleave, epoch summaries come as plain lines naming their stage.
@@ -65,7 +76,8 @@ struct RunCommand: ParsableCommand {
         let printer = RunEventPrinter(quiet: quiet, printsEpochs: !trainerShows)
         let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, liveBatchProgress: trainerShows,
                                       toolVersion: TLab.toolVersion, exitOnInterrupt: true,
-                                      reportsDirectory: URL(fileURLWithPath: reports))
+                                      reportsDirectory: URL(fileURLWithPath: reports), lease: claimOptions.lease,
+                                      longestPoll: claimOptions.longestPoll)
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
         let summary = try executor.run()
         let failed = summary.stages.filter { if case .failed = $0.state { return true } else { return false } }
@@ -77,6 +89,14 @@ struct RunCommand: ParsableCommand {
         if let markdown = summary.reportFiles.first(where: { $0.hasSuffix("/" + ReportWriter.markdownFile) }) {
             print("report: \(DisplayFormat.path(URL(fileURLWithPath: markdown)))")
         }
+    }
+
+    /// Records `plan` for workers: the file's text and the overrides, from which any worker rebuilds it.
+    static func submit(_ plan: PipelinePlan, _ options: PipelineOptions, to store: PipelineStore, named: String) throws {
+        let text = try String(contentsOfFile: options.pipeline, encoding: .utf8)
+        let submission = try store.lineage.submit(pipeline: plan.name, pipelineHash: plan.runHash, file: options.pipeline,
+                                                  fileText: text, overrides: options.overrides)
+        print("submitted \(plan.name) as submission \(submission.id); run it with: tlab worker --store \(named)")
     }
 
     /// Fails with the plan's own message (nearest name, every stage) when a `--force` names no stage.

@@ -1,5 +1,5 @@
-// The `--store` option every store command shares, and opening the store it names (its blobs and
-// the lineage database inside it).
+// The `--store` option every store command shares, and opening the store it names: a folder (its
+// blobs and the lineage database inside it) or a shared store's YAML file (see docs/shared-store.md).
 import ArgumentParser
 import Foundation
 import Pipeline
@@ -7,35 +7,44 @@ import Store
 
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Artifact store folder (default: $TLAB_STORE, else ./artifacts).", valueName: "path"),
-        completion: .directory)
+        "Artifact store: a folder, or a shared store's .yaml file (default: $TLAB_STORE, else ./artifacts).",
+        valueName: "path"),
+        completion: .file())
     var store: String?
 
-    /// The folder named by `--store`, else `TLAB_STORE`, else `./artifacts`.
-    var root: URL {
+    /// The value of `--store`, else `TLAB_STORE`, else `artifacts`.
+    var value: String {
         let environment = ProcessInfo.processInfo.environment["TLAB_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-        return URL(fileURLWithPath: store ?? environment ?? "artifacts")
+        return store ?? environment ?? "artifacts"
     }
+
+    func location() throws -> StoreLocation { try StoreLocation.resolve(value) }
 
     /// Opens a store that must already exist: reading commands never create one where the user
     /// mistyped a path.
     func openExisting() throws -> PipelineStore {
+        try Self.open(location(), create: false)
+    }
+
+    /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
+    func openOrCreate() throws -> PipelineStore {
+        try Self.open(location(), create: true)
+    }
+
+    static func open(_ location: StoreLocation, create: Bool) throws -> PipelineStore {
         do {
-            return try PipelineStore(root: root, create: false)
+            return try PipelineStore(location: location, create: create)
         } catch let StoreError.notAStore(path, reason) {
             throw CommandError.notAStore(path: path, reason: reason)
         }
     }
 
-    /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
-    func openOrCreate() throws -> PipelineStore {
-        try PipelineStore(root: root, create: true)
-    }
-
     /// Calls `body` with the store for a preview (`status`, `run --dry-run`): the existing one, or,
-    /// where there is none yet, an empty one in a temporary folder, removed afterwards. A preview
-    /// then shows every stage as never run without leaving a store behind.
+    /// where there is no store folder yet, an empty one in a temporary folder, removed afterwards. A
+    /// preview then shows every stage as never run without leaving a store behind.
     func withStoreForPreview<T>(_ body: (PipelineStore) throws -> T) throws -> T {
+        let location = try location()
+        guard case .folder(let root) = location else { return try body(openExisting()) }
         let contents = try? FileManager.default.contentsOfDirectory(atPath: root.path)
         guard contents?.isEmpty ?? true else { return try body(openExisting()) }
         let scratch = FileManager.default.temporaryDirectory
@@ -43,4 +52,19 @@ struct StoreOptions: ParsableArguments {
         defer { try? FileManager.default.removeItem(at: scratch) }
         return try body(PipelineStore(root: scratch, create: true))
     }
+}
+
+/// How long claims last and how often a waiting run looks again: `tlab run` and `tlab worker`.
+struct ClaimOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Seconds a stage claim lasts unless renewed: a killed process holds up others at most this long.",
+        valueName: "seconds"))
+    var lease: Double = 30
+
+    func validate() throws {
+        if !(lease >= 1 && lease <= 3600) { throw ValidationError("--lease must be 1 to 3600 seconds, not \(lease)") }
+    }
+
+    /// A quarter of the lease at most, so a lapsed claim is taken up soon after it lapses.
+    var longestPoll: TimeInterval { min(5, lease / 4) }
 }

@@ -1,0 +1,134 @@
+// Where a store is: a folder (blobs and lineage.sqlite inside, the default), or a shared store named by
+// a small YAML file: lineage in PostgreSQL, blobs in a folder on a shared filesystem (or, with the
+// S3 remote, a bucket), a local cache in front of remote blobs.
+import Foundation
+import Store
+import Yams
+
+/// What `--store` / `TLAB_STORE` names.
+public enum StoreLocation: Sendable, Equatable {
+    /// A store folder, created on first use.
+    case folder(URL)
+    /// A shared store described by a YAML file (see `SharedStoreFile`).
+    case shared(SharedStoreFile)
+
+    /// A path to an existing `.yaml`/`.yml` file is a shared store's description; anything else is a folder.
+    public static func resolve(_ value: String) throws -> StoreLocation {
+        let url = URL(fileURLWithPath: (value as NSString).expandingTildeInPath)
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        guard ["yaml", "yml"].contains(url.pathExtension.lowercased()) else { return .folder(url) }
+        guard exists, !isDirectory.boolValue else { throw StoreLocationError.missingFile(path: value) }
+        return .shared(try SharedStoreFile(contentsOf: url))
+    }
+
+    /// How messages name the store: the folder, or the YAML file.
+    public var name: String {
+        switch self {
+        case .folder(let url): return url.path
+        case .shared(let file): return file.file
+        }
+    }
+}
+
+/// A shared store's description:
+///
+/// ```yaml
+/// lineage: postgresql://tlab@db.example.org:5432/tlab   # libpq URI or key=value string, no password
+/// blobs: /mnt/team/tlab-blobs                          # a folder on a shared filesystem (s3:// later)
+/// cache: ~/.cache/tlab                                 # optional: the local cache of remote blobs
+/// ```
+///
+/// Relative folders are relative to the file. Passwords come only from libpq's environment
+/// (PGPASSWORD, ~/.pgpass or PGPASSFILE): a `lineage` holding one is refused.
+public struct SharedStoreFile: Sendable, Equatable {
+    /// The YAML file, as given.
+    public var file: String
+    public var lineage: String
+    /// The `blobs:` value: a folder path (absolute after reading) or a URL such as `s3://bucket/prefix`.
+    public var blobs: String
+    public var cache: URL?
+
+    static let keys = ["lineage", "blobs", "cache"]
+
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw StoreLocationError.missingFile(path: url.path)
+        }
+        try self.init(yaml: text, file: url.path)
+    }
+
+    public init(yaml: String, file: String) throws {
+        let parsed: Any?
+        do {
+            parsed = try Yams.load(yaml: yaml)
+        } catch {
+            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(error))")
+        }
+        guard let mapping = parsed as? [String: Any] else {
+            throw StoreLocationError.invalid(file: file, problem: "it must be a mapping with keys \(Self.keys.joined(separator: ", "))")
+        }
+        for key in mapping.keys.sorted() where !Self.keys.contains(key) {
+            let hint = nearestName(to: key, in: Self.keys).map { "; did you mean '\($0)'?" } ?? ""
+            throw StoreLocationError.invalid(file: file, problem: "unknown key '\(key)' (valid: \(Self.keys.joined(separator: ", ")))\(hint)")
+        }
+        func text(_ key: String, required: Bool) throws -> String? {
+            guard let value = mapping[key] else {
+                guard !required else { throw StoreLocationError.invalid(file: file, problem: "'\(key)' is missing") }
+                return nil
+            }
+            guard let string = value as? String, !string.isEmpty else {
+                throw StoreLocationError.invalid(file: file, problem: "'\(key)' must be a non-empty string")
+            }
+            return string
+        }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func folder(_ path: String) -> URL {
+            let expanded = (path as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL
+                : directory.appendingPathComponent(expanded).standardizedFileURL
+        }
+        self.file = file
+        lineage = try text("lineage", required: true)!
+        guard lineage.hasPrefix("postgresql://") || lineage.hasPrefix("postgres://") || lineage.contains("=") else {
+            throw StoreLocationError.invalid(file: file, problem: "'lineage' must name a PostgreSQL database "
+                + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(lineage)'")
+        }
+        let blobs = try text("blobs", required: true)!
+        self.blobs = blobs.contains("://") ? blobs : folder(blobs).path
+        cache = try text("cache", required: false).map(folder)
+    }
+
+    /// The blob store `blobs:` names. The one place a `blobs:` value becomes a `BlobStore`: a folder
+    /// on a shared filesystem is a blob store of its own; a remote URL needs a remote tier (with
+    /// `cache` as its local folder), which this build does not have yet.
+    func openBlobs(create: Bool) throws -> BlobStore {
+        if let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) {
+            throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme)
+        }
+        return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
+    }
+}
+
+/// A `--store` value that cannot be used, naming the file and what to change.
+public enum StoreLocationError: Error, CustomStringConvertible, Equatable {
+    case missingFile(path: String)
+    case invalid(file: String, problem: String)
+    case unsupportedBlobs(file: String, scheme: String)
+
+    public var description: String {
+        switch self {
+        case let .missingFile(path):
+            return "no shared store file at \(path); a .yaml --store names a file with 'lineage:' and 'blobs:' "
+                + "(see docs/shared-store.md), any other value a store folder"
+        case let .invalid(file, problem):
+            return "\(file): \(problem); see docs/shared-store.md for the format"
+        case let .unsupportedBlobs(file, scheme):
+            return "\(file): blobs in \(scheme):// storage are not supported by this build yet; "
+                + "put 'blobs:' on a folder of a shared filesystem"
+        }
+    }
+}

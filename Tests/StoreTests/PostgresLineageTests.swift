@@ -1,0 +1,154 @@
+// The lineage tests again on a PostgreSQL server each class starts (initdb + pg_ctl, see
+// TestSupport/PostgresServer.swift), and what only a server can get wrong: credentials, addresses,
+// a server that dies mid-transaction. Skipped, saying why, only where PostgreSQL is not installed.
+import Foundation
+import TestSupport
+import XCTest
+@testable import Store
+
+final class PostgresLineageDatabaseTests: LineageDatabaseTests, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    override func testFreshDatabaseIsMigratedInWALModeAndReopens() throws {
+        let first = try makeLineageDatabase()
+        XCTAssertTrue(first.isShared)
+        XCTAssertFalse(first.path.contains(PostgresServer.processPassword))
+        let migrations = "SELECT name FROM schema_migrations ORDER BY name"
+        XCTAssertEqual(try first.database.read { try $0.column(migrations, as: String.self) }, ["v1", "v2", "v3"])
+        let tables = try first.database.read { db in
+            try db.column("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'schema_migrations' ORDER BY tablename",
+                          as: String.self)
+        }
+        XCTAssertEqual(tables, Self.tables)
+        let run = try first.startRun(pipeline: "default", pipelineHash: "p1", seed: 7, toolVersion: "0.1")
+        let reopened = try LineageDatabase(postgres: first.path)
+        XCTAssertEqual(try reopened.runs().map(\.id), [run.id])
+        let started = try XCTUnwrap(reopened.run(id: run.id!)?.started)
+        XCTAssertEqual(started.timeIntervalSince1970, run.started.timeIntervalSince1970, accuracy: 0.0005,
+                       "timestamps round-trip to the millisecond")
+    }
+
+    func testAPasswordInTheConnectionStringIsRefused() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        for connection in ["postgresql://tlab:secret-pw@127.0.0.1:\(server.port)/tlab",
+                           "host=127.0.0.1 port=\(server.port) user=tlab password=secret-pw dbname=tlab"] {
+            XCTAssertThrowsError(try LineageDatabase(postgres: connection)) { error in
+                XCTAssertEqual(error as? PostgresError, .passwordInConnectionString)
+                XCTAssertFalse("\(error)".contains("secret-pw"))
+                XCTAssertTrue("\(error)".contains("PGPASSWORD"), "\(error)")
+            }
+        }
+    }
+
+    func testBadConditionsAreOneLineErrorsNamingWhatFailed() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        func failure(_ connection: String) -> String {
+            do {
+                _ = try LineageDatabase(postgres: connection)
+                return "connected"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let nobody = failure("postgresql://tlab@127.0.0.1:\(try freePort())/tlab")
+        XCTAssertTrue(nobody.hasPrefix("cannot connect to the lineage database postgresql://tlab@127.0.0.1:"), nobody)
+        XCTAssertTrue(nobody.contains("refused"), nobody)
+        let noDatabase = failure(server.connectionString(database: "no_such_db"))
+        XCTAssertTrue(noDatabase.contains(#"database "no_such_db" does not exist"#), noDatabase)
+        let wrongUser = failure(server.connectionString(user: "intruder"))
+        XCTAssertTrue(wrongUser.contains("password authentication failed"), wrongUser)
+        for message in [nobody, noDatabase, wrongUser] {
+            XCTAssertFalse(message.contains("\n"), message)
+            XCTAssertFalse(message.contains(PostgresServer.processPassword))
+        }
+    }
+
+    func testAServerKilledMidRunFailsTheWriteWholeAndTheNextConnectionResumes() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        let lineage = try makeLineageDatabase()
+        let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        let stage = try lineage.startStageRun(runID: run.id!, key: "k", stage: "s", kind: "evaluate", params: "{}")
+        try server.kill()
+        XCTAssertThrowsError(try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["o": artifact("o")], seconds: 1)) {
+            XCTAssertTrue("\($0)".contains("lineage database postgresql://tlab@127.0.0.1:\(server.port)/"), "\($0)")
+            XCTAssertFalse("\($0)".contains("\n"))
+        }
+        try server.restart()
+        XCTAssertEqual(try lineage.stageRun(id: stage.id!)?.record.status, .running, "nothing half-recorded")
+        XCTAssertThrowsError(try lineage.artifact(hashPrefix: artifact("o").hash))
+        try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["o": artifact("o")], seconds: 1)
+        XCTAssertEqual(try lineage.cachedStageRun(key: "k")?.outputs, ["o": artifact("o").hash])
+    }
+}
+
+final class PostgresLineageGraphTests: LineageGraphTests, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    /// Declared here so test discovery (which lists a class only for test methods of its own) runs
+    /// the inherited tests too; it checks they are on PostgreSQL.
+    func testTheInheritedTestsRunOnPostgreSQL() throws {
+        XCTAssertTrue(try makeLineageDatabase().isShared)
+    }
+}
+
+final class PostgresLineageCheckpointTests: LineageCheckpointTests, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    /// Declared here so test discovery (which lists a class only for test methods of its own) runs
+    /// the inherited tests too; it checks they are on PostgreSQL.
+    func testTheInheritedTestsRunOnPostgreSQL() throws {
+        XCTAssertTrue(try makeLineageDatabase().isShared)
+    }
+}
+
+final class PostgresLineageClaimTests: LineageClaimTests, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    /// Declared here so test discovery (which lists a class only for test methods of its own) runs
+    /// the inherited tests too; it checks they are on PostgreSQL.
+    func testTheInheritedTestsRunOnPostgreSQL() throws {
+        XCTAssertTrue(try makeLineageDatabase().isShared)
+    }
+}
+
+/// gc on a shared store, where runs on other machines put blobs without holding this machine's lock:
+/// it spares unrecorded blobs younger than the oldest live claim or the longest stage, whatever
+/// `grace` says.
+final class SharedStoreGarbageCollectionTests: XCTestCase, PostgresBacked {
+    override class func setUp() { super.setUp(); PostgresFixture.start(for: self) }
+    override class func tearDown() { PostgresFixture.stop(for: self); super.tearDown() }
+
+    func testABlobWrittenUnderALiveClaimIsSparedUntilTheClaimEnds() throws {
+        let recorded = try RecordedStore(root: makeScratchFolder(), lineage: makeLineageDatabase())
+        guard case .claimed(let token) = try recorded.lineage.claim("k", lease: 60) else { return XCTFail("free key") }
+        Thread.sleep(forTimeInterval: 0.3)
+        let inFlight = try recorded.store.put(testBytes(300, seed: 9)).hash
+        Thread.sleep(forTimeInterval: 0.3)
+        let policy = GCPolicy(finishedRunsPerPipeline: 0, grace: 0)
+        let during = try recorded.store.collectGarbage(lineage: recorded.lineage, policy: policy)
+        XCTAssertEqual(during.spared, [inFlight])
+        XCTAssertTrue(recorded.store.contains(inFlight))
+        try recorded.lineage.release("k", token: token)
+        let after = try recorded.store.collectGarbage(lineage: recorded.lineage, policy: policy)
+        XCTAssertEqual(after.swept, [inFlight], "an orphan once no claim could still record it")
+    }
+
+    func testUnrecordedBlobsYoungerThanTheLongestStageAreSpared() throws {
+        let recorded = try RecordedStore(root: makeScratchFolder(), lineage: makeLineageDatabase())
+        let run = try recorded.lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        let long = try recorded.lineage.startStageRun(runID: run.id!, key: "long", stage: "pretrain", kind: "pretrain", params: "{}")
+        try recorded.lineage.finishStageRun(long.id!, inputs: [:], outputs: [:], seconds: 7200)
+        let young = try recorded.store.put(testBytes(300, seed: 1)).hash
+        let old = try recorded.store.put(testBytes(300, seed: 2)).hash
+        try recorded.age(young, by: 3600)
+        try recorded.age(old, by: 3 * 3600)
+        let report = try recorded.store.collectGarbage(lineage: recorded.lineage,
+                                                       policy: GCPolicy(finishedRunsPerPipeline: 0, grace: 60))
+        XCTAssertEqual(report.spared, [young], "a stage of two hours may still record a blob written an hour ago")
+        XCTAssertEqual(report.swept, [old])
+    }
+}
