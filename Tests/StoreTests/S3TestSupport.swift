@@ -111,20 +111,27 @@ final class MotoServer {
         """
 }
 
-/// A proxy in front of an upstream port that drops the connection of every request whose request line
-/// contains `failing` (after taking the start of its body, as a server dying mid-upload would), and
-/// forwards the rest. Each request line it sees is appended to `log`.
+/// A proxy in front of an upstream port that forwards requests, except those whose request line
+/// contains `matching`: in `.drop` mode it drops their connection after taking the start of the body
+/// (a server dying mid-upload); in `.cutFirstResponse` mode it forwards the first such request but
+/// relays only the first 40,000 bytes of its answer (a download cut short), and later ones whole.
+/// Each request line it sees is appended to `log`.
 final class FaultyProxy {
+    enum Mode: String {
+        case drop
+        case cutFirstResponse = "cut"
+    }
+
     let port: Int
     let log: URL
     private let process: Process
 
-    init(upstream: Int, failing: String, log: URL, test: XCTestCase) throws {
+    init(upstream: Int, matching: String, mode: Mode = .drop, log: URL, test: XCTestCase) throws {
         port = try freeLoopbackPort()
         self.log = log
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, String(port), String(upstream), failing, log.path]
+        process.arguments = ["python3", "-c", Self.script, String(port), String(upstream), matching, mode.rawValue, log.path]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let process = self.process
@@ -144,8 +151,9 @@ final class FaultyProxy {
 
     private static let script = """
         import socket, sys, threading
-        port, upstream, failing, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
+        port, upstream, matching, mode, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4], sys.argv[5]
         lock = threading.Lock()
+        cuts = []
         def head(f):
             lines = []
             while True:
@@ -167,20 +175,32 @@ final class FaultyProxy {
                 for line in lines[1:]:
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
-                if failing in lines[0]:
+                matched = matching in lines[0]
+                if matched and mode == "drop":
                     reader.read(min(length, 4096))
                     client.shutdown(socket.SHUT_RDWR)
                     return
+                limit = None
+                with lock:
+                    if matched and mode == "cut" and not cuts:
+                        cuts.append(1)
+                        limit = 40000
                 body = reader.read(length) if length else b""
                 kept = [l for l in lines[1:-1] if not l.lower().startswith(b"connection:")]
                 request = lines[0] + b"".join(kept) + b"Connection: close\\r\\n\\r\\n" + body
                 with socket.create_connection(("127.0.0.1", upstream)) as server:
                     server.sendall(request)
-                    while True:
+                    sent = 0
+                    while limit is None or sent < limit:
                         data = server.recv(1 << 16)
                         if not data:
                             break
+                        if limit is not None:
+                            data = data[:limit - sent]
                         client.sendall(data)
+                        sent += len(data)
+                    if limit is not None:
+                        client.shutdown(socket.SHUT_RDWR)
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))
