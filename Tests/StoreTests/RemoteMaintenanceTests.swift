@@ -22,7 +22,7 @@ final class RemoteMaintenanceTests: XCTestCase {
         try client.putObject(key(damaged), data: bytes)
 
         let listed = try recorded.store.verify(against: recorded.lineage)
-        XCTAssertEqual(listed.remote, "s3://tlab-test/blobs")
+        XCTAssertEqual(listed.remote, "s3://\(moto.bucket)/blobs")
         XCTAssertEqual(listed.remoteListed, 3)
         XCTAssertEqual(listed.missing, [gone], "recorded, but not in the bucket (the cache copy does not count)")
         XCTAssertEqual(listed.orphaned, [orphan])

@@ -14,7 +14,7 @@ final class S3FailureTests: XCTestCase {
             guard let error = error as? S3Error, case .transport = error.reason else { return XCTFail("\(error)") }
             XCTAssertEqual(error.attempts, 3)
             let text = error.description
-            XCTAssertTrue(text.hasPrefix("S3 PUT s3://tlab-test/blobs/ab/cd.zst at \(dead.absoluteString) failed (3 attempts"), text)
+            XCTAssertTrue(text.hasPrefix("S3 PUT s3://\(moto.bucket)/blobs/ab/cd.zst at \(dead.absoluteString) failed (3 attempts"), text)
             XCTAssertTrue(text.contains("AWS_ENDPOINT_URL"), text)
             XCTAssertFalse(text.contains("\n"))
         }
@@ -83,7 +83,7 @@ final class S3FailureTests: XCTestCase {
         let moto = try MotoServer.start(for: self)
         let data = testBytes(200_000)
         try moto.client().putObject("blobs/ab/cd.zst", data: data)
-        let proxy = try FaultyProxy(upstream: moto.port, matching: "GET /tlab-test/blobs", mode: .cutFirstResponse,
+        let proxy = try FaultyProxy(upstream: moto.port, matching: "GET /\(moto.bucket)/blobs", mode: .cutFirstResponse,
                                     log: try scratchFile(), test: self)
         let client = moto.client(moto.configuration(endpoint: proxy.endpoint))
         var pieces = Data()

@@ -1,5 +1,6 @@
 // A real S3 endpoint for the tests: moto's server on a free loopback port, with authentication on so
-// botocore checks every request's SigV4 signature, and a fault-injecting proxy in front of it.
+// botocore checks every request's SigV4 signature, a fresh bucket per test, and a fault-injecting
+// proxy to put in front of it.
 import Foundation
 import XCTest
 @testable import Store
@@ -7,19 +8,17 @@ import XCTest
 import Glibc
 #endif
 
-/// `python3 -m moto.server` started for one test and stopped at its end.
-final class MotoServer {
+/// moto's S3 server (`python3 -m moto.server`), started once per test process for each setting of
+/// `checkSignatures` and stopped when the tests end; each test gets a fresh bucket on it (see `start`).
+final class MotoServer: @unchecked Sendable {
     let port: Int
-    let bucket = "tlab-test"
     let accessKeyID: String
     let secretAccessKey: String
     private let process: Process
 
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
-
     /// Starts moto; with `checkSignatures`, with IAM authentication (`INITIAL_NO_AUTH_ACTION_COUNT`):
     /// the first four requests, made by `setupScript`, create a user with full access, its access key
-    /// and the test bucket; every later request must carry a valid signature of that key, which moto
+    /// and a bucket; every later request must carry a valid signature of that key, which moto
     /// recomputes with botocore. Parts may be as small as 64 KiB.
     ///
     /// moto 5 recomputes the signature from the percent-decoded URL, so it rejects every correctly
@@ -29,7 +28,7 @@ final class MotoServer {
         let port = try freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = ["python3", "-c", diesWithParent, "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         if checkSignatures { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "4" }
         environment["S3_UPLOAD_PART_MIN_SIZE"] = String(64 << 10)
@@ -41,7 +40,7 @@ final class MotoServer {
         self.port = port
         do {
             try waitForListener(port: port, timeout: 60)
-            let output = try runPython(Self.setupScript, arguments: ["http://127.0.0.1:\(port)", bucket])
+            let output = try runPython(Self.setupScript, arguments: ["http://127.0.0.1:\(port)", "tlab-setup"])
             let keys = try JSONSerialization.jsonObject(with: output) as! [String: String]
             accessKeyID = keys["id"]!
             secretAccessKey = keys["secret"]!
@@ -51,18 +50,35 @@ final class MotoServer {
         }
     }
 
-    /// Starts a server for the running test and stops it in its teardown; skips the test when python3
-    /// or moto is not installed.
-    static func start(for test: XCTestCase, checkSignatures: Bool = true) throws -> MotoServer {
-        guard (try? runPython("import moto.server, boto3")) != nil else {
-            throw XCTSkip("python3 with moto[server] is not installed (scripts/setup installs it)")
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var servers: [Bool: MotoServer] = [:]
+    nonisolated(unsafe) private static var bucketCount = 0
+
+    /// A fresh bucket on the shared server for the running test; skips the test when python3 or moto
+    /// is not installed.
+    static func start(for test: XCTestCase, checkSignatures: Bool = true) throws -> MotoBucket {
+        let (server, number): (MotoServer, Int) = try lock.withLock {
+            if servers[checkSignatures] == nil {
+                guard (try? runPython("import moto.server, boto3")) != nil else {
+                    throw XCTSkip("python3 with moto[server] is not installed (scripts/setup installs it)")
+                }
+                if servers.isEmpty { XCTestObservationCenter.shared.addTestObserver(StopServersAtEnd()) }
+                servers[checkSignatures] = try MotoServer(checkSignatures: checkSignatures)
+            }
+            bucketCount += 1
+            return (servers[checkSignatures]!, bucketCount)
         }
-        let server = try MotoServer(checkSignatures: checkSignatures)
-        test.addTeardownBlock { server.stop() }
-        return server
+        let bucket = MotoBucket(server: server, bucket: "tlab-test-\(number)")
+        try bucket.client().createBucket()
+        return bucket
     }
 
-    func stop() { Self.stop(process) }
+    fileprivate static func stopAll() {
+        lock.withLock {
+            servers.values.forEach { stop($0.process) }
+            servers = [:]
+        }
+    }
 
     private static func stop(_ process: Process) {
         guard process.isRunning else { return }
@@ -72,6 +88,43 @@ final class MotoServer {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
+
+    private static let setupScript = """
+        import boto3, json, sys
+        url, bucket = sys.argv[1], sys.argv[2]
+        kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam = boto3.client("iam", **kw)
+        iam.create_user(UserName="tlab")
+        key = iam.create_access_key(UserName="tlab")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="tlab", PolicyName="all", PolicyDocument=json.dumps(policy))
+        boto3.client("s3", **kw).create_bucket(Bucket=bucket)
+        print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+        """
+}
+
+/// Stops the shared servers once every test has run.
+private final class StopServersAtEnd: NSObject, XCTestObservation {
+    func testBundleDidFinish(_ testBundle: Bundle) { MotoServer.stopAll() }
+}
+
+/// Runs `python3 …` (the arguments after `-c` this) with SIGTERM as its parent-death signal, so a
+/// server started by a test process that crashes does not outlive it.
+private let diesWithParent = """
+    import ctypes, os, signal, sys
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    os.execvp(sys.executable, [sys.executable] + sys.argv[1:])
+    """
+
+/// One test's bucket on a shared moto server.
+struct MotoBucket {
+    let server: MotoServer
+    let bucket: String
+
+    var port: Int { server.port }
+    var accessKeyID: String { server.accessKeyID }
+    var secretAccessKey: String { server.secretAccessKey }
+    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     var credentials: S3Credentials { S3Credentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey) }
 
@@ -97,18 +150,6 @@ final class MotoServer {
          "AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_MAX_ATTEMPTS": "2"]
     }
 
-    private static let setupScript = """
-        import boto3, json, sys
-        url, bucket = sys.argv[1], sys.argv[2]
-        kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
-        iam = boto3.client("iam", **kw)
-        iam.create_user(UserName="tlab")
-        key = iam.create_access_key(UserName="tlab")["AccessKey"]
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        iam.put_user_policy(UserName="tlab", PolicyName="all", PolicyDocument=json.dumps(policy))
-        boto3.client("s3", **kw).create_bucket(Bucket=bucket)
-        print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
-        """
 }
 
 /// A proxy in front of an upstream port that forwards requests, except those whose request line
@@ -150,7 +191,8 @@ final class FaultyProxy {
     }
 
     private static let script = """
-        import socket, sys, threading
+        import ctypes, signal, socket, sys, threading
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
         port, upstream, matching, mode, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4], sys.argv[5]
         lock = threading.Lock()
         cuts = []

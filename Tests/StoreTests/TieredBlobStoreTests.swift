@@ -78,7 +78,7 @@ final class TieredBlobStoreTests: XCTestCase {
         XCTAssertThrowsError(try reader.read(hash)) { error in
             guard case let StoreError.corrupt(corruptHash, path, reason)? = error as? StoreError else { return XCTFail("\(error)") }
             XCTAssertEqual(corruptHash, hash)
-            XCTAssertEqual(path, "s3://tlab-test/\(key)")
+            XCTAssertEqual(path, "s3://\(moto.bucket)/\(key)")
             XCTAssertTrue(reason.contains("the remote copy was deleted"), reason)
         }
         XCTAssertFalse(reader.contains(hash), "a copy that failed its check never enters the cache")
@@ -131,11 +131,11 @@ final class TieredBlobStoreTests: XCTestCase {
         let dead = moto.configuration(endpoint: URL(string: "http://127.0.0.1:\(try freeLoopbackPort())")!)
         let store = try BlobStore.open(root: makeScratchFolder(), remote: try moto.remote(configuration: dead))
         XCTAssertThrowsError(try store.put(testBytes(1000))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("S3 HEAD s3://tlab-test/blobs/"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("S3 HEAD s3://\(moto.bucket)/blobs/"), "\(error)")
         }
         let absent = Digest.sha256Hex(Data("absent".utf8))
         XCTAssertThrowsError(try store.read(absent)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("S3 GET s3://tlab-test/blobs/"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("S3 GET s3://\(moto.bucket)/blobs/"), "\(error)")
         }
         if case .corrupt(let reason) = store.verify(absent) {
             XCTAssertTrue(reason.contains("127.0.0.1"), reason)

@@ -53,14 +53,6 @@ public final class S3Client: Sendable {
         return response.headers["etag"] ?? ""
     }
 
-    /// Stores the file at `file` as object `key` in one request, streaming it; returns its ETag.
-    @discardableResult
-    public func putObject(_ key: String, file: URL) throws -> String {
-        let hash = configuration.signPayload ? try Self.sha256(ofFileAt: file) : SigV4Signer.unsignedPayload
-        let response = try perform(Call(operation: "PUT", method: "PUT", key: key, body: .file(file), payloadHash: hash))
-        return response.headers["etag"] ?? ""
-    }
-
     /// The object's size, ETag and modification time, or nil if there is no such object (or bucket:
     /// a HEAD answer has no body to tell the two apart).
     public func headObject(_ key: String) throws -> ObjectInfo? {
@@ -130,6 +122,18 @@ public final class S3Client: Sendable {
     /// Deletes object `key`; deleting a key that is not there succeeds (as in S3).
     public func deleteObject(_ key: String) throws {
         _ = try perform(Call(operation: "DELETE", method: "DELETE", key: key, expect: [200, 204]))
+    }
+
+    /// Creates the bucket, in the configured region. The store never creates buckets; this is for
+    /// setting up tests and benchmarks.
+    public func createBucket() throws {
+        var call = Call(operation: "CREATE BUCKET", method: "PUT", key: nil)
+        if configuration.region != "us-east-1" {
+            let body = Data("<CreateBucketConfiguration><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>".utf8)
+            call.body = .data(body)
+            call.payloadHash = payloadHash(of: body)
+        }
+        try perform(call)
     }
 
     // MARK: Listing
@@ -274,19 +278,5 @@ public final class S3Client: Sendable {
         }
         let modified = headers["last-modified"].flatMap(S3Time.parseHTTPDate) ?? Date()
         return ObjectInfo(size: size, etag: headers["etag"] ?? "", lastModified: modified)
-    }
-
-    static func sha256(ofFileAt url: URL) throws -> String {
-        let file = try PosixFile.openFile(url.path, flags: O_RDONLY)
-        defer { file.closeFile() }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
-        var digest = Digest()
-        while true {
-            let n = try file.readSome(into: buffer)
-            if n == 0 { break }
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-        }
-        return digest.finalize()
     }
 }

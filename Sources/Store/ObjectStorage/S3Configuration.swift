@@ -99,6 +99,8 @@ public struct S3Configuration: Sendable {
     /// Files larger than this go up as a multipart upload in parts of this size (S3 requires at
     /// least 5 MiB per part but the last, and at most 10,000 parts).
     public var partSize: Int
+    /// Parts uploading at once; each is held in memory while it goes.
+    public var partsInFlight: Int
     /// A request fails when the connection stays silent this long.
     public var idleTimeout: TimeInterval
     /// Sign the SHA-256 of every body (the server then rejects a body changed in transit) rather
@@ -106,14 +108,15 @@ public struct S3Configuration: Sendable {
     public var signPayload: Bool
 
     public init(endpoint: URL, region: String, credentials: S3Credentials, addressing: Addressing = .path,
-                retry: S3RetryPolicy = S3RetryPolicy(), partSize: Int = 16 << 20, idleTimeout: TimeInterval = 60,
-                signPayload: Bool = true) {
+                retry: S3RetryPolicy = S3RetryPolicy(), partSize: Int = 16 << 20, partsInFlight: Int = 4,
+                idleTimeout: TimeInterval = 60, signPayload: Bool = true) {
         self.endpoint = endpoint
         self.region = region
         self.credentials = credentials
         self.addressing = addressing
         self.retry = retry
         self.partSize = partSize
+        self.partsInFlight = partsInFlight
         self.idleTimeout = idleTimeout
         self.signPayload = signPayload
     }

@@ -1,5 +1,5 @@
-// Multipart uploads: large files go up in parts read one at a time (memory stays at one part), each
-// part retried on its own; an upload that finally fails is aborted so its parts do not linger.
+// Multipart uploads: large files go up in parts, a few at a time, each retried on its own; memory
+// stays at the parts in flight. An upload that finally fails is aborted so its parts do not linger.
 import Foundation
 
 extension S3Client {
@@ -11,35 +11,92 @@ extension S3Client {
     }
 
     /// Stores the file at `file` (of `size` bytes) as object `key`: in one PUT up to the part size,
-    /// as a multipart upload above it. Returns once the object exists whole; if a multipart upload
-    /// fails it is aborted (best effort: with the server gone the abort fails too, and
-    /// `abortPendingUploads(olderThan:)` or a bucket lifecycle rule removes the parts later).
+    /// as a multipart upload above it, with `configuration.partsInFlight` parts uploading at once.
+    /// Returns once the object exists whole; if a multipart upload fails it is aborted (best effort:
+    /// with the server gone the abort fails too, and `pendingUploads` plus `abortMultipartUpload`, as
+    /// gc does, or a bucket lifecycle rule remove the parts later).
     @discardableResult
     public func uploadFile(_ file: URL, size: Int64, as key: String) throws -> String {
-        let partSize = Int64(configuration.partSize)
-        guard size > partSize else { return try putObject(key, file: file) }
-
+        // S3 allows 10,000 parts: larger objects need larger parts.
+        let partSize = max(Int64(configuration.partSize), (size + 9_999) / 10_000)
         let source = try PosixFile.openFile(file.path, flags: O_RDONLY)
         defer { source.closeFile() }
-        let uploadID = try createMultipartUpload(key)
-        do {
-            var parts: [(number: Int, etag: String)] = []
-            var offset: Int64 = 0
-            while offset < size {
-                let count = Int(min(partSize, size - offset))
-                var part = Data(count: count)
-                let read = try part.withUnsafeMutableBytes { try source.readFully(into: $0) }
-                guard read == count else {
-                    throw StoreError.io(operation: "read (file shrank during upload)", path: file.path, code: EIO)
-                }
-                let number = parts.count + 1
-                parts.append((number, try uploadPart(key, uploadID: uploadID, number: number, data: part)))
-                offset += Int64(count)
+        func readPart(_ count: Int) throws -> Data {
+            var part = Data(count: count)
+            let read = try part.withUnsafeMutableBytes { try source.readFully(into: $0) }
+            guard read == count else {
+                throw StoreError.io(operation: "read (the file shrank during the upload)", path: file.path, code: EIO)
             }
+            return part
+        }
+        guard size > partSize else { return try putObject(key, data: readPart(Int(size))) }
+
+        let uploadID = try createMultipartUpload(key)
+        let uploads = PartUploads(slots: max(1, configuration.partsInFlight))
+        var number = 0
+        var offset: Int64 = 0
+        while offset < size && !uploads.failed {
+            let count = Int(min(partSize, size - offset))
+            number += 1
+            let part: Data
+            do { part = try readPart(count) } catch {
+                uploads.fail(error)
+                break
+            }
+            uploads.start(number) { [self, number] in try uploadPart(key, uploadID: uploadID, number: number, data: part) }
+            offset += Int64(count)
+        }
+        do {
+            let parts = try uploads.finish()
             return try completeMultipartUpload(key, uploadID: uploadID, parts: parts, size: size)
         } catch {
             try? abortMultipartUpload(key, uploadID: uploadID)
             throw error
+        }
+    }
+
+    /// Parts uploading on a concurrent queue, at most `slots` at once (each holds its part in memory).
+    /// The first failure stops new parts from starting.
+    private final class PartUploads: @unchecked Sendable {
+        private let slots: DispatchSemaphore
+        private let group = DispatchGroup()
+        private let queue = DispatchQueue(label: "tlab.s3.parts", attributes: .concurrent)
+        private let lock = NSLock()
+        private var etags: [Int: String] = [:]
+        private var error: Error?
+
+        init(slots: Int) { self.slots = DispatchSemaphore(value: slots) }
+
+        var failed: Bool { lock.withLock { error != nil } }
+
+        func fail(_ error: Error) { lock.withLock { if self.error == nil { self.error = error } } }
+
+        /// Waits for a free slot, then uploads part `number` with `upload` on the queue.
+        func start(_ number: Int, _ upload: @escaping @Sendable () throws -> String) {
+            slots.wait()
+            group.enter()
+            queue.async {
+                defer {
+                    self.slots.signal()
+                    self.group.leave()
+                }
+                guard !self.failed else { return }
+                do {
+                    let etag = try upload()
+                    self.lock.withLock { self.etags[number] = etag }
+                } catch {
+                    self.fail(error)
+                }
+            }
+        }
+
+        /// Waits for every started part; the parts in order, or the first error.
+        func finish() throws -> [(number: Int, etag: String)] {
+            group.wait()
+            return try lock.withLock {
+                if let error { throw error }
+                return etags.sorted { $0.key < $1.key }.map { (number: $0.key, etag: $0.value) }
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 // Blocking HTTP exchanges over one URLSession (FoundationNetworking, libcurl underneath): bodies go up
-// from memory or straight from a file, and come down into memory or to a consumer as they arrive.
+// from memory, and come down into memory or to a consumer as they arrive.
 //
 // Why URLSession rather than a small HTTP/1.1 client over sockets: it brings HTTPS with the system's
-// certificate store (AWS S3 needs TLS), proxies and connection reuse, and the package already links
-// it (Pipeline's downloads). Measured on loopback, a 256 MiB PUT from a file went as fast as `curl -T`
-// (0.9-1.8 s against 0.5-0.9 s, load average 16 from parallel builds) with 48 MB resident: the file
-// streams, it is not read into memory. No retry or signing lives here; `S3Client` does both.
+// certificate store (AWS S3 needs TLS), proxies and connection reuse, and the package already links it
+// (Pipeline's downloads). Its cost, measured on loopback against a server that only reads (236 MiB, load
+// average 5): a PUT from memory 0.56-1.27 s, `curl -T` 0.14-0.33 s, and a PUT from a file (uploadTask
+// fromFile) 2.9-5.6 s; so bodies go from memory, large files as multipart parts a few at a time. Even
+// the slowest of these is above moto's ceiling (see docs/s3-blobs.md) and a single S3 connection's.
+// No retry or signing lives here; `S3Client` does both.
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -15,7 +17,6 @@ final class S3Transport: @unchecked Sendable {
     enum Body {
         case none
         case data(Data)
-        case file(URL)
     }
 
     struct Response {
@@ -61,7 +62,6 @@ final class S3Transport: @unchecked Sendable {
         switch body {
         case .none: task = session.dataTask(with: request)
         case .data(let data): task = session.uploadTask(with: request, from: data)
-        case .file(let url): task = session.uploadTask(with: request, fromFile: url)
         }
         let exchange = Exchange(streamStatuses: streamStatuses, consumer: consumer)
         dispatcher.register(exchange, for: task)

@@ -31,18 +31,18 @@ struct BenchStore: ParsableCommand {
         let result = try StoreBenchmark.run(byteCount: sizeMib << 20, level: level, runs: runs,
                                             scratch: URL(fileURLWithPath: dir))
         print("store: \(sizeMib) MiB float32 tensor, zstd level \(level), \(runs) runs, ratio \(String(format: "%.3f", result.compressionRatio))")
-        print("put:        \(summary(result.putMBps))")
+        print("put:        \(Self.summary(result.putMBps))")
         print("            CPU s all threads: \(cpu(result.putCPUSeconds)); calling thread: \(cpu(result.putCallerCPUSeconds))")
-        print("get+verify: \(summary(result.readMBps))")
+        print("get+verify: \(Self.summary(result.readMBps))")
         print("            CPU s all threads: \(cpu(result.readCPUSeconds)); calling thread: \(cpu(result.readCallerCPUSeconds))")
-        print("sha-256:    \(summary(result.hashMBps))")
+        print("sha-256:    \(Self.summary(result.hashMBps))")
     }
 
     private func cpu(_ seconds: [Double]) -> String {
         seconds.map { String(format: "%.2f", $0) }.joined(separator: ", ")
     }
 
-    private func summary(_ values: [Double]) -> String {
+    static func summary(_ values: [Double]) -> String {
         let sorted = values.sorted()
         let median = sorted[sorted.count / 2]
         let all = values.map { String(format: "%.0f", $0) }.joined(separator: ", ")
