@@ -144,6 +144,17 @@ final class TieredBlobStoreTests: XCTestCase {
         }
     }
 
+    func testADamagedCacheCopyIsReplacedFromTheRemoteWhenVerified() throws {
+        let store = try BlobStore.open(root: makeScratchFolder(), remote: try FolderBlobRemote(folder: makeScratchFolder()))
+        let data = testBytes(20_000)
+        let hash = try store.put(data).hash
+        try flipByte(at: 100, of: store.path(of: hash))
+        XCTAssertThrowsError(try store.read(hash), "a read still reports the damage it streamed")
+        XCTAssertEqual(store.verify(hash), .intact, "verify (a cache lookup) fetched the remote copy")
+        XCTAssertEqual(try store.read(hash), data)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.quarantinePath).count, 1)
+    }
+
     func testABlobNowhereIsMissingNamingBothPlaces() throws {
         let remote = try FolderBlobRemote(folder: makeScratchFolder())
         let store = try BlobStore.open(root: makeScratchFolder(), remote: remote)

@@ -127,9 +127,12 @@ extension BlobStore {
     /// Re-reads blob `hash` and reports whether it is there and decompresses to bytes with its hash.
     /// A blob that cannot be read at all (an I/O error) counts as corrupt, with the error as reason:
     /// either way it cannot serve as a cached output. With a remote, a blob not in the cache is
-    /// downloaded (see `read`).
+    /// downloaded (see `read`), and a damaged copy in the cache is quarantined and replaced by the
+    /// remote one if that verifies.
     public func verify(_ hash: String) -> BlobCheck {
-        blobCheck { try read(hash) { _ in } }
+        let check = blobCheck { try read(hash) { _ in } }
+        guard remote != nil, case .corrupt = check, contains(hash), (try? quarantine(hash)) != nil else { return check }
+        return blobCheck { try fetch(hash) }
     }
 
     /// Like `verify`, for the copy in the folder only: never downloads.

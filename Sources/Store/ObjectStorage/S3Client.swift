@@ -182,6 +182,8 @@ public final class S3Client: Sendable {
         var payloadHash = S3Client.emptySHA256
         /// Statuses that mean success.
         var expect: Set<Int> = [200]
+        /// How long the server may stay silent, if not `configuration.idleTimeout`.
+        var timeout: TimeInterval?
     }
 
     static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -254,6 +256,7 @@ public final class S3Client: Sendable {
                                                      payloadHash: call.payloadHash), at: Date())
         var request = URLRequest(url: URL(string: "\(endpoint.scheme!)://\(authority)\(path)\(query.isEmpty ? "" : "?" + query)")!)
         request.httpMethod = call.method
+        request.timeoutInterval = call.timeout ?? configuration.idleTimeout
         for (name, value) in headers + signed.headers { request.setValue(value, forHTTPHeaderField: name) }
         // Objects are zstd frames we verify ourselves; libcurl must hand them over byte for byte.
         request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")

@@ -128,10 +128,13 @@ extension S3Client {
                                         size: Int64? = nil) throws -> String {
         let list = parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(Self.xmlEscaped($0.etag))</ETag></Part>" }
         let body = Data("<CompleteMultipartUpload>\(list.joined())</CompleteMultipartUpload>".utf8)
+        // Joining takes a while for large objects ("several minutes", says the S3 reference; moto
+        // took over a minute for 1 GiB on a busy machine): wait well beyond the usual idle time.
         let call = Call(operation: "COMPLETE MULTIPART UPLOAD", method: "POST", key: key,
                         query: [(name: "uploadId", value: uploadID)],
                         headers: [(name: "content-type", value: "application/xml")],
-                        body: .data(body), payloadHash: payloadHash(of: body))
+                        body: .data(body), payloadHash: payloadHash(of: body),
+                        timeout: max(configuration.idleTimeout, 900))
         do {
             let response = try perform(call, validate: { response in
                 // S3 may answer 200 and then report a failure in the body.
