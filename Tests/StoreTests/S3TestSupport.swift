@@ -253,22 +253,13 @@ final class FaultyProxy {
         """
 }
 
-/// A loopback port nothing listens on at the moment of asking.
+/// A loopback port nothing listens on at the moment of asking (python3 binds and closes it).
 func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw XCTSkip("cannot create a socket") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
+    let output = try runPython("import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    guard let port = Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw TestServerError(message: "python3 found no free loopback port")
     }
-    guard bound else { throw XCTSkip("cannot bind a loopback socket") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return port
 }
 
 /// Waits until something accepts connections on the loopback `port`, for at most `timeout` seconds.

@@ -21,28 +21,15 @@ struct BenchS3: ParsableCommand {
     @Argument(help: "Where the blobs go: s3://bucket or s3://bucket/prefix.")
     var location: String
 
-    @Option(help: "Tensor size in MiB.")
-    var sizeMib: Int = 1024
-
-    @Option(help: "zstd compression level.")
-    var level: Int = 3
-
-    @Option(help: "How many put + read rounds to time.")
-    var runs: Int = 3
+    @OptionGroup var tensor: TensorBenchmarkOptions
 
     @Option(help: "Multipart part size in MiB (objects above it go up in parts).")
     var partMib: Int = 16
-
-    @Option(help: "Folder for the scratch cache (removed afterwards); use the disk the real cache is on.")
-    var dir: String = FileManager.default.temporaryDirectory.path
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
-        guard sizeMib > 0 else { throw ValidationError("--size-mib must be positive, got \(sizeMib)") }
-        guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
-        guard (1...19).contains(level) else { throw ValidationError("--level must be 1...19, got \(level)") }
         guard partMib >= 5 else { throw ValidationError("--part-mib must be at least 5 (S3's smallest part), got \(partMib)") }
     }
 
@@ -51,8 +38,9 @@ struct BenchS3: ParsableCommand {
         var settings = try S3Configuration.fromEnvironment(bucket: place.bucket)
         settings.partSize = partMib << 20
         let remote = S3BlobRemote(location: place, configuration: settings)
+        let (sizeMib, level, runs) = (tensor.sizeMib, tensor.level, tensor.runs)
         let result = try StoreBenchmark.run(byteCount: sizeMib << 20, level: level, runs: runs,
-                                            scratch: URL(fileURLWithPath: dir), remote: remote)
+                                            scratch: URL(fileURLWithPath: tensor.dir), remote: remote)
         if json {
             let fields: [String: Any] = [
                 "rawBytes": result.rawBytes, "storedBytes": result.storedBytes,
