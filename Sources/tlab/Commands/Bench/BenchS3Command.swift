@@ -26,17 +26,22 @@ struct BenchS3: ParsableCommand {
     @Option(help: "Multipart part size in MiB (objects above it go up in parts).")
     var partMib: Int = 16
 
+    @Option(help: "Parts uploading at once (each held in memory while it goes).")
+    var partsInFlight: Int = 4
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
         guard partMib >= 5 else { throw ValidationError("--part-mib must be at least 5 (S3's smallest part), got \(partMib)") }
+        guard partsInFlight >= 1 else { throw ValidationError("--parts-in-flight must be positive, got \(partsInFlight)") }
     }
 
     func run() throws {
         let place = try S3Location(url: location)
         var settings = try S3Configuration.fromEnvironment(bucket: place.bucket)
         settings.partSize = partMib << 20
+        settings.partsInFlight = partsInFlight
         let remote = S3BlobRemote(location: place, configuration: settings)
         let (sizeMib, level, runs) = (tensor.sizeMib, tensor.level, tensor.runs)
         let result = try StoreBenchmark.run(byteCount: sizeMib << 20, level: level, runs: runs,
@@ -52,7 +57,7 @@ struct BenchS3: ParsableCommand {
             return
         }
         print("s3: \(sizeMib) MiB float32 tensor via \(place), zstd level \(level), \(runs) runs, "
-              + "\(result.storedBytes) bytes stored, parts of \(partMib) MiB")
+              + "\(result.storedBytes) bytes stored, parts of \(partMib) MiB, \(partsInFlight) in flight")
         print("put:        \(BenchStore.summary(result.putMBps))")
         print("get+verify: \(BenchStore.summary(result.readMBps))")
     }
