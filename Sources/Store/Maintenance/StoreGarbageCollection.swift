@@ -86,7 +86,7 @@ extension BlobStore {
         let (keptRuns, marked) = try mark()
         var report = GCReport(dryRun: dryRun, keptRuns: keptRuns, kept: 0, swept: [], sweptBytes: 0,
                               spared: [], removedTemporaries: 0)
-        var sweptVersions: [String: String] = [:]
+        var listed: [String: RemoteBlob] = [:]
         var cacheSwept: [String] = []
         for hash in try allHashes() {
             if marked.contains(hash) {
@@ -116,7 +116,7 @@ extension BlobStore {
                 } else {
                     report.swept.append(blob.hash)
                     report.sweptBytes += blob.storedBytes
-                    sweptVersions[blob.hash] = blob.version
+                    listed[blob.hash] = blob
                 }
             }
         } else {
@@ -127,8 +127,10 @@ extension BlobStore {
         // time), never rows whose blobs are gone (damage verify would report).
         try markRemoved(report.swept, now)
         if let remote {
-            // Only the copy that was listed: one uploaded again since (a put reusing the blob) stays.
-            for hash in report.swept { try remote.delete(hash, ifVersion: sweptVersions[hash]) }
+            // Only the copy that was listed: one uploaded again since (a put reusing the blob) stays,
+            // and its row is revived when the run that uploaded it records it.
+            report.swept = try report.swept.filter { try remote.delete($0, ifVersion: listed[$0]?.version) }
+            report.sweptBytes = report.swept.reduce(0) { $0 + (listed[$1]?.storedBytes ?? 0) }
             report.removedTemporaries += try remote.removeAbandonedUploads(olderThan: policy.remoteGrace)
         }
         for hash in Set(cacheSwept).union(report.swept) { try remove(hash) }

@@ -102,8 +102,9 @@ extension S3Client {
 
     /// Starts a multipart upload of object `key`; returns its upload id.
     public func createMultipartUpload(_ key: String) throws -> String {
+        // An empty body rather than none, so the POST carries Content-Length: 0, which S3 requires.
         let response = try perform(Call(operation: "CREATE MULTIPART UPLOAD", method: "POST", key: key,
-                                        query: [(name: "uploads", value: "")]))
+                                        query: [(name: "uploads", value: "")], body: .data(Data())))
         guard let uploadID = XMLElement.parse(response.body)?["UploadId"], !uploadID.isEmpty else {
             throw malformed("CREATE MULTIPART UPLOAD", key: key, "no UploadId in the answer")
         }
