@@ -86,4 +86,11 @@ print("|---|--:|--:|--:|--:|")
 for name, prefix in [("tlab tiered store (put: hash+compress+fsync+upload; get: download+fsync+verify)", "ours"),
                      ("curl, one PUT / one GET", "curl"), ("boto3 upload_file / download_file", "boto3")]:
     print(f"| {name} | {cell(prefix + '_put')} | {cell(prefix + '_get')} |")
+# Each round's time over the reference run right after it, in the same session.
+def ratio(direction, reference):
+    values = sorted(r[f"ours_{direction}"] / r[f"{reference}_{direction}"] for r in rows)
+    return f"{statistics.median(values):.2f} ({values[0]:.2f}..{values[-1]:.2f})"
+print("\n| paired ratio, tlab time ÷ reference time | put | get |\n|---|--:|--:|")
+for reference in ["curl", "boto3"]:
+    print(f"| ÷ {reference} | {ratio('put', reference)} | {ratio('get', reference)} |")
 EOF
