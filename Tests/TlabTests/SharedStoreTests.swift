@@ -150,8 +150,8 @@ final class SharedStoreTests: XCTestCase {
         XCTAssertTrue(try attempt("lineage: \(server.connectionString(database: "nope"))\n" + blobs)
             .contains(#"database "nope" does not exist"#))
         XCTAssertTrue(try attempt("lineage: postgresql://tlab:hunter2@127.0.0.1/tlab\n" + blobs).contains("PGPASSWORD"))
-        XCTAssertTrue(try attempt("lineage: \(server.connectionString())\nblobs: s3://bucket/team\n")
-            .contains("bad.yaml: blobs in s3:// storage are not supported by this build yet"))
+        XCTAssertTrue(try attempt("lineage: \(server.connectionString())\nblobs: gs://bucket/team\n")
+            .contains("bad.yaml: 'blobs:' in gs:// storage is not supported; give an s3://bucket/prefix"))
         XCTAssertTrue(try attempt("lineage: \(server.connectionString())\nblob: /tmp/x\n").contains("did you mean 'blobs'?"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b").path), "nothing created")
     }
@@ -261,13 +261,15 @@ final class SharedStoreTests: XCTestCase {
 
     /// Starts `tlab arguments` in `folder` (on machine `machine` when there are namespaces), with
     /// the server's password in its environment, its output going to `<log>.log`.
-    func startTlab(_ arguments: [String], in folder: URL, log: String, machine: Int? = nil) throws -> RunningTlab {
+    func startTlab(_ arguments: [String], in folder: URL, log: String, machine: Int? = nil,
+                   environment extra: [String: String] = [:]) throws -> RunningTlab {
         let tlabPath = productsDirectory.appendingPathComponent("tlab").path
         var argv = [tlabPath] + arguments
         if let machine, let network = Self.network { argv = network.command(machine, argv) }
         var environment = ProcessInfo.processInfo.environment.filter { $0.key != "TLAB_STORE" }
         if case .success(let server)? = Self.server { environment.merge(server.environment) { $1 } }
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         return try RunningTlab(argv, in: folder, log: folder.appendingPathComponent("\(log).log"), environment: environment)
     }
 }

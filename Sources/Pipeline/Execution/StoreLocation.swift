@@ -1,6 +1,6 @@
 // Where a store is: a folder (blobs and lineage.sqlite inside, the default), or a shared store named by
-// a small YAML file: lineage in PostgreSQL, blobs in a folder on a shared filesystem (or, with the
-// S3 remote, a bucket), a local cache in front of remote blobs.
+// a small YAML file: lineage in PostgreSQL, blobs in an S3-compatible bucket (behind a local cache)
+// or in a folder on a shared filesystem.
 import Foundation
 import Store
 import Yams
@@ -35,7 +35,7 @@ public enum StoreLocation: Sendable, Equatable {
 ///
 /// ```yaml
 /// lineage: postgresql://tlab@db.example.org:5432/tlab   # libpq URI or key=value string, no password
-/// blobs: /mnt/team/tlab-blobs                          # a folder on a shared filesystem (s3:// later)
+/// blobs: s3://tlab-artifacts/team-a                    # a bucket and prefix, or a shared folder
 /// cache: ~/.cache/tlab                                 # optional: the local cache of remote blobs
 /// ```
 ///
@@ -103,13 +103,26 @@ public struct SharedStoreFile: Sendable, Equatable {
     }
 
     /// The blob store `blobs:` names. The one place a `blobs:` value becomes a `BlobStore`: a folder
-    /// on a shared filesystem is a blob store of its own; a remote URL needs a remote tier (with
-    /// `cache` as its local folder), which this build does not have yet.
+    /// on a shared filesystem is a blob store of its own; an `s3://bucket/prefix` is a remote tier
+    /// behind a local cache folder (`cache`, else one per bucket and prefix under `~/.cache/tlab`),
+    /// with credentials and endpoint from the standard AWS environment variables.
     func openBlobs(create: Bool) throws -> BlobStore {
-        if let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) {
-            throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme)
+        guard let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) else {
+            return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
         }
-        return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
+        guard scheme == "s3" else { throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme) }
+        let remote = try S3BlobRemote(url: blobs)
+        // The cache is this machine's: it is created whatever `create` says, as a read needs it too.
+        return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote)
+    }
+
+    /// `~/.cache/tlab/<first 16 hex digits of the SHA-256 of the blobs URL>` (XDG_CACHE_HOME respected):
+    /// one cache per remote, so gc of one store never evicts what another store's lineage names.
+    static func defaultCache(for remote: String) -> URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("tlab").appendingPathComponent(String(Digest.sha256Hex(Data(remote.utf8)).prefix(16)))
     }
 }
 
@@ -127,8 +140,8 @@ public enum StoreLocationError: Error, CustomStringConvertible, Equatable {
         case let .invalid(file, problem):
             return "\(file): \(problem); see docs/shared-store.md for the format"
         case let .unsupportedBlobs(file, scheme):
-            return "\(file): blobs in \(scheme):// storage are not supported by this build yet; "
-                + "put 'blobs:' on a folder of a shared filesystem"
+            return "\(file): 'blobs:' in \(scheme):// storage is not supported; "
+                + "give an s3://bucket/prefix or a folder of a shared filesystem"
         }
     }
 }

@@ -20,20 +20,23 @@ extension BlobStore {
     /// at a time, never after this returns) so it overlaps decompression; if it throws, the read stops
     /// and rethrows that error. The hash is checked after the last piece:
     /// if this throws `StoreError.corrupt`, the consumer has already seen bytes that are wrong and must
-    /// discard everything it received. Returns the number of bytes delivered.
+    /// discard everything it received. Returns the number of bytes delivered. With a remote, a blob
+    /// not in the cache is downloaded and read in the same pass, and enters the cache if it verifies.
     @discardableResult
     public func read(_ hash: String, chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         try withoutActuallyEscaping(chunk) { chunk in
-            try decompress(hash, delivery: VerifyingDelivery(consumer: chunk))
+            try withLocalCopy(of: hash) { path in
+                try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: chunk))
+            }
         }
     }
 
-    /// Decompresses on this thread into a ring of buffers that `delivery` hands on and hashes on its
-    /// own thread; checks the frame ends exactly at the end of the file and the digest matches.
-    private func decompress(_ hash: String, delivery: VerifyingDelivery) throws -> Int64 {
-        let file = try openBlob(hash)
+    /// Decompresses the blob file at `path` on this thread into a ring of buffers that `delivery` hands
+    /// on and hashes on its own thread; checks the frame ends exactly at the end of the file and the
+    /// digest is `hash`.
+    func decompress(_ hash: String, at path: String, delivery: VerifyingDelivery) throws -> Int64 {
+        let file = try openBlob(hash, at: path)
         defer { file.closeFile() }
-        let path = file.path
         func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
 
         let decoder = try ZstdDecoder()
@@ -123,10 +126,30 @@ extension BlobStore {
 
     /// Re-reads blob `hash` and reports whether it is there and decompresses to bytes with its hash.
     /// A blob that cannot be read at all (an I/O error) counts as corrupt, with the error as reason:
-    /// either way it cannot serve as a cached output.
+    /// either way it cannot serve as a cached output. With a remote, a blob not in the cache is
+    /// downloaded (see `read`), and a damaged copy in the cache is quarantined and replaced by the
+    /// remote one if that verifies.
     public func verify(_ hash: String) -> BlobCheck {
+        let check = blobCheck { try read(hash) { _ in } }
+        guard remote != nil, case .corrupt = check, contains(hash), (try? quarantine(hash)) != nil else { return check }
+        return blobCheck { try fetch(hash) }
+    }
+
+    /// Like `verify`, for the copy in the folder only: never downloads.
+    public func verifyCached(_ hash: String) -> BlobCheck {
+        blobCheck { try checkFile(hash, at: try blobPath(hash)) }
+    }
+
+    /// Reads the blob file at `path` through, checking it holds blob `hash`.
+    func checkFile(_ hash: String, at path: String) throws {
+        _ = try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: { _ in }))
+    }
+
+    /// The outcome of a check that throws `StoreError.missing` or `.corrupt` (or any other error,
+    /// which counts as corrupt).
+    func blobCheck(_ check: () throws -> Void) -> BlobCheck {
         do {
-            try read(hash) { _ in }
+            try check()
             return .intact
         } catch StoreError.missing {
             return .missing
@@ -138,9 +161,11 @@ extension BlobStore {
     }
 
     /// The sizes of stored blob `hash`. The raw size comes from the zstd frame header; for a blob put
-    /// without a declared size the header has none, and the blob is decompressed to count it.
+    /// without a declared size the header has none, and the blob is decompressed to count it. With a
+    /// remote, a blob not in the cache is downloaded (and verified) first.
     public func info(_ hash: String) throws -> BlobInfo {
         let path = try blobPath(hash)
+        if remote != nil && !PosixFile.exists(path) { try fetch(hash) }
         var status = stat()
         guard stat(path, &status) == 0 else { throw StoreError.missing(hash: hash, path: path) }
         let raw = try storedContentSize(hash) ?? read(hash) { _ in }
@@ -158,9 +183,10 @@ extension BlobStore {
         return ZstdDecoder.contentSize(ofFrameStart: UnsafeRawBufferPointer(rebasing: header[..<n])).map(Int64.init)
     }
 
-    /// Opens blob `hash` for reading; no file there is `StoreError.missing`.
-    private func openBlob(_ hash: String) throws -> PosixFile {
-        let path = try blobPath(hash)
+    /// Opens blob `hash` (at `path`, by default its place in the folder) for reading; no file there is
+    /// `StoreError.missing`.
+    private func openBlob(_ hash: String, at path: String? = nil) throws -> PosixFile {
+        let path = try path ?? blobPath(hash)
         do {
             return try PosixFile.openFile(path, flags: O_RDONLY)
         } catch StoreError.io(_, _, ENOENT) {

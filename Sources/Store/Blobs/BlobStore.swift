@@ -28,18 +28,24 @@ public struct BlobInfo: Equatable, Hashable, Sendable {
 /// Layout of `root`: `blobs/` (fan-out by the first two hex digits), `tmp/` (puts in progress or
 /// left by a crash), `quarantine/` (blobs found corrupt), `lock` (see `StoreLock`). Other files, such
 /// as the lineage database, may live beside them.
+///
+/// With a `remote`, the folder is a cache in front of it (see BlobStoreRemote.swift): a put returns
+/// once the blob is in the remote, and a read of a blob not in the folder downloads it first.
 public final class BlobStore: Sendable {
     public let root: URL
     /// zstd level used when a put does not name one.
     public let defaultLevel: Int
+    /// Where blobs live when the folder is only a cache (S3, a shared folder); nil for a local store.
+    public let remote: (any BlobRemote)?
 
     let blobsPath: String
     let tmpPath: String
     let quarantinePath: String
 
-    private init(root: URL, defaultLevel: Int) {
+    private init(root: URL, defaultLevel: Int, remote: (any BlobRemote)?) {
         self.root = root
         self.defaultLevel = defaultLevel
+        self.remote = remote
         blobsPath = root.appendingPathComponent("blobs").path
         tmpPath = root.appendingPathComponent("tmp").path
         quarantinePath = root.appendingPathComponent("quarantine").path
@@ -48,9 +54,10 @@ public final class BlobStore: Sendable {
     /// Opens the store at `root`. A folder is a store when it holds `blobs/`. With `create`, a missing
     /// folder, or one holding only hidden files (such as `.gitkeep`), is made into a store; any other
     /// folder without `blobs/` is refused with `StoreError.notAStore`, so a mistyped path never gets
-    /// blob folders scattered into it.
-    public static func open(root: URL, create: Bool = true, defaultLevel: Int = 3) throws -> BlobStore {
-        let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel)
+    /// blob folders scattered into it. With `remote`, `root` is the local cache of that remote tier.
+    public static func open(root: URL, create: Bool = true, defaultLevel: Int = 3,
+                            remote: (any BlobRemote)? = nil) throws -> BlobStore {
+        let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel, remote: remote)
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         let rootPath = store.root.path
@@ -92,7 +99,8 @@ public final class BlobStore: Sendable {
     /// Stores the bytes `body` writes. Pass `rawBytes` when the size is known: it goes into the zstd
     /// frame header (so `zstd -l` and `info` show it) and a different written count is an error. Without
     /// it the frame header carries no content size; everything else works the same. If `body` throws,
-    /// nothing is stored and the error is rethrown.
+    /// nothing is stored and the error is rethrown. With a remote, the blob is uploaded (unless a fresh
+    /// copy is there) before it goes into the cache, and the put fails if the upload does.
     @discardableResult
     public func put(rawBytes: Int64? = nil, level: Int? = nil,
                     _ body: (BlobWriter) throws -> Void) throws -> BlobInfo {
@@ -110,6 +118,7 @@ public final class BlobStore: Sendable {
             try file.sync()
             file.closeFile()
             closed = true
+            if let remote { try publish(tempPath, as: hash, storedBytes: writer.storedBytes, to: remote) }
             let stored = try commit(tempPath, as: hash, storedBytes: writer.storedBytes)
             return BlobInfo(hash: hash, rawBytes: writer.bytesWritten, storedBytes: stored)
         } catch {
@@ -141,7 +150,8 @@ public final class BlobStore: Sendable {
     /// and a put is how a recomputed stage repairs it. rename(2) replaces atomically, so concurrent puts
     /// of the same content (at any level) each leave a whole blob, and readers holding the old file open
     /// keep reading it. The new file's modification time is now, so a gc grace period counts from this put.
-    private func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
+    @discardableResult
+    func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
         let target = try blobPath(hash)
         let fanOut = (target as NSString).deletingLastPathComponent
         // A gc removing an emptied fan-out folder between mkdir and rename makes rename fail with
@@ -171,7 +181,7 @@ public final class BlobStore: Sendable {
 
     func blobPath(_ hash: String) throws -> String {
         guard Self.isValidHash(hash) else { throw StoreError.invalidHash(hash) }
-        return "\(blobsPath)/\(hash.prefix(2))/\(hash.dropFirst(2)).zst"
+        return "\(blobsPath)/\(remoteBlobName(hash))"
     }
 
     /// Where the blob `hash` lives (whether or not it is there).
@@ -179,13 +189,15 @@ public final class BlobStore: Sendable {
         URL(fileURLWithPath: try blobPath(hash))
     }
 
-    /// Whether a blob file for `hash` exists (without checking its content; see `verify`).
+    /// Whether a blob file for `hash` exists in the folder (the cache, for a store with a remote),
+    /// without checking its content; see `verify`.
     public func contains(_ hash: String) -> Bool {
         guard let path = try? blobPath(hash) else { return false }
         return PosixFile.exists(path)
     }
 
-    /// The ids of all blobs in the store, sorted. Files in `blobs/` that are not named like blobs are ignored.
+    /// The ids of all blobs in the folder (the cache, for a store with a remote), sorted. Files in
+    /// `blobs/` that are not named like blobs are ignored.
     public func allHashes() throws -> [String] {
         let fm = FileManager.default
         var hashes: [String] = []

@@ -24,6 +24,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case io(operation: String, path: String, code: Int32)
     /// Another process holds the store lock in a mode that excludes the one asked for.
     case busy(root: String)
+    /// A remote-tier operation on a store that has no remote tier.
+    case noRemote(root: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(operation) \(path) failed: \(String(cString: strerror(code))) (errno \(code))"
         case let .busy(root):
             return "another tlab process is using the store at \(root); wait for it to finish and try again"
+        case let .noRemote(root):
+            return "the store at \(root) keeps its blobs in its own folder, not in S3 or a shared folder; this needs a store with a remote tier"
         }
     }
 }

@@ -31,7 +31,11 @@ public enum StoreBenchmark {
     /// `scratch`, deleting the blob between runs so every put writes it anew. The data is normal-ish
     /// (sum of uniforms, σ≈0.05, like trained weights), not zeros that zstd would make look fast. The
     /// read-back is compared with the original once, outside the timings. The store is removed at the end.
-    public static func run(byteCount: Int, level: Int, runs: Int, scratch: URL) throws -> Result {
+    /// With `remote`, the store is a cache in front of it: a put includes the upload, and the cache copy
+    /// is dropped before the read, so get+verify includes the download; the blob is deleted from the
+    /// remote after each run.
+    public static func run(byteCount: Int, level: Int, runs: Int, scratch: URL,
+                           remote: (any BlobRemote)? = nil) throws -> Result {
         let count = byteCount / 4
         let source = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
         let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: count * 4, alignment: 64)
@@ -42,7 +46,7 @@ public enum StoreBenchmark {
 
         let root = scratch.appendingPathComponent("tlab-bench-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let store = try BlobStore.open(root: root, defaultLevel: level)
+        let store = try BlobStore.open(root: root, defaultLevel: level, remote: remote)
         let tensor = [TensorSource(name: "weights", dtype: .f32, shape: [count], bytes: UnsafeRawBufferPointer(source))]
 
         var putSeconds: [Double] = [], putCPU: [Double] = [], putCaller: [Double] = []
@@ -62,6 +66,7 @@ public enum StoreBenchmark {
             putCPU.append(processCPUSeconds() - cpuStart)
             putCaller.append(threadCPUSeconds() - callerStart)
             stored = info.storedBytes
+            if remote != nil { try store.remove(info.hash) }
 
             start = DispatchTime.now()
             cpuStart = processCPUSeconds()
@@ -74,7 +79,7 @@ public enum StoreBenchmark {
                 throw StoreError.corrupt(hash: info.hash, path: try store.path(of: info.hash).path,
                                          reason: "benchmark read-back differs from what was put")
             }
-            try store.remove(info.hash)
+            if remote != nil { try store.removeFromRemote(info.hash) } else { try store.remove(info.hash) }
         }
         let raw = try SafeTensors.header(for: tensor).fileBytes
         return Result(rawBytes: raw, storedBytes: stored, putSeconds: putSeconds, readSeconds: readSeconds,

@@ -14,7 +14,8 @@ struct GCCommand: ParsableCommand {
             deleted: orphans of runs that died, superseded outputs. Refuses to run while another tlab \
             process uses the store. On a shared store, where runs on other machines hold no lock here, \
             unreferenced blobs younger than the longest recorded stage or the oldest live claim are \
-            spared whatever --grace says.
+            spared whatever --grace says. With blobs in a bucket, the counts are of objects in the bucket \
+            (spared for --remote-grace), and unreferenced copies in this machine's cache are evicted.
 
             EXAMPLES:
               tlab gc --dry-run
@@ -40,9 +41,15 @@ struct GCCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Spare unreferenced blobs younger than this many seconds.", valueName: "seconds"))
     var grace: Double = 3600
 
+    @Option(name: .customLong("remote-grace"), help: ArgumentHelp(
+        "With blobs in a bucket: spare unreferenced objects modified less than this many seconds ago "
+            + "(longer than any stage takes on any machine).", valueName: "seconds"))
+    var remoteGrace: Double = 7 * 86_400
+
     func validate() throws {
         if keepRuns < 0 { throw ValidationError("--keep-runs must be 0 or more, not \(keepRuns)") }
         if grace < 0 { throw ValidationError("--grace must be 0 or more seconds, not \(grace)") }
+        if remoteGrace < 0 { throw ValidationError("--remote-grace must be 0 or more seconds, not \(remoteGrace)") }
     }
 
     struct Summary: Encodable {
@@ -53,16 +60,20 @@ struct GCCommand: ParsableCommand {
         let sweptBytes: Int64
         let spared: [String]
         let removedTemporaries: Int
+        /// The bucket swept, with the unreferenced copies deleted from this machine's cache.
+        let remote: String?
+        let evictedFromCache: [String]
     }
 
     func run() throws {
         let store = try storeOptions.openExisting()
         let policy = GCPolicy(finishedRunsPerPipeline: keepRuns, keepCacheEntries: !onlyKeptRuns,
-                              pinnedRuns: Set(pin), grace: grace)
+                              pinnedRuns: Set(pin), grace: grace, remoteGrace: remoteGrace)
         let report = try store.blobs.collectGarbage(lineage: store.lineage, policy: policy, dryRun: dryRun)
         let summary = Summary(dryRun: report.dryRun, keptRuns: report.keptRuns, kept: report.kept, swept: report.swept,
                               sweptBytes: report.sweptBytes, spared: report.spared,
-                              removedTemporaries: report.removedTemporaries)
+                              removedTemporaries: report.removedTemporaries, remote: report.remote,
+                              evictedFromCache: report.evictedFromCache)
         if output.json { return try JSONOutput.print(summary) }
         print(Self.render(summary), terminator: "")
     }
@@ -75,6 +86,10 @@ struct GCCommand: ParsableCommand {
         if !s.spared.isEmpty { out += "; spared \(s.spared.count) younger than the grace period" }
         if s.removedTemporaries > 0 { out += "; removed \(s.removedTemporaries) stale temporary files" }
         out += "\n"
+        if let remote = s.remote {
+            out += "(counts are of objects in \(remote); \(s.dryRun ? "would evict" : "evicted") "
+                + "\(s.evictedFromCache.count) unreferenced copies from this machine's cache)\n"
+        }
         for hash in s.swept { out += "\(s.dryRun ? "would delete" : "deleted")  \(hash)\n" }
         return out
     }

@@ -14,9 +14,16 @@ struct VerifyCommand: ParsableCommand {
             1 when there is damage. With --quarantine, corrupt blobs are moved to quarantine/ and forgotten, \
             so the next run recomputes them.
 
+            On a shared store with blobs in S3-compatible storage, the local folder is this machine's \
+            cache: its copies are re-hashed, and the bucket is listed, so every recorded blob must be \
+            there. --remote-content also downloads every object in the bucket and re-hashes it; with \
+            --quarantine a corrupt object is then deleted from the bucket (its bytes kept in the cache's \
+            quarantine/) and its artifact forgotten, so the next run recomputes and uploads it again.
+
             EXAMPLES:
               tlab verify
               tlab verify --quarantine && tlab run
+              tlab verify --store team.yaml --remote-content
 
             \(HelpText.exitStatus)
             """)
@@ -27,10 +34,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Move corrupt blobs to quarantine/ so the next run recomputes them.")
     var quarantine = false
 
+    @Flag(help: "With blobs in a bucket: download and re-hash every object, not only list them.")
+    var remoteContent = false
+
     struct Corrupt: Encodable {
         let hash: String
         let reason: String
         let quarantinedTo: String?
+        /// The copy in the bucket rather than the local one.
+        let inRemote: Bool
+        /// Taken out of the store (quarantined, or deleted from the bucket) by this verify.
+        let removed: Bool
     }
 
     struct Summary: Encodable {
@@ -40,15 +54,24 @@ struct VerifyCommand: ParsableCommand {
         let missing: [String]
         let orphaned: [String]
         let damaged: Bool
+        /// The bucket checked, with how many objects were listed and how many re-hashed.
+        let remote: String?
+        let remoteListed: Int
+        let remoteChecked: Int
     }
 
     func run() throws {
         let store = try storeOptions.openExisting()
-        let report = try store.blobs.verify(against: store.lineage, quarantineCorrupt: quarantine)
+        let report = try store.blobs.verify(against: store.lineage, quarantineCorrupt: quarantine,
+                                            remoteContent: remoteContent)
         let summary = Summary(
             checked: report.checked, intact: report.intact,
-            corrupt: report.corrupt.map { Corrupt(hash: $0.hash, reason: $0.reason, quarantinedTo: $0.quarantinedTo?.path) },
-            missing: report.missing, orphaned: report.orphaned, damaged: report.isDamaged)
+            corrupt: report.corrupt.map {
+                Corrupt(hash: $0.hash, reason: $0.reason, quarantinedTo: $0.quarantinedTo?.path, inRemote: $0.inRemote,
+                        removed: $0.quarantinedTo != nil || ($0.inRemote && report.removedFromStore.contains($0.hash)))
+            },
+            missing: report.missing, orphaned: report.orphaned, damaged: report.isDamaged,
+            remote: report.remote, remoteListed: report.remoteListed, remoteChecked: report.remoteChecked)
         if output.json {
             try JSONOutput.print(summary)
         } else {
@@ -61,9 +84,13 @@ struct VerifyCommand: ParsableCommand {
         let terminal = Terminal.standardOutput
         var out = "\(s.checked) blobs checked: \(s.intact) intact, \(s.corrupt.count) corrupt, "
             + "\(s.missing.count) missing, \(s.orphaned.count) orphaned\n"
+        if let remote = s.remote {
+            out += "\(remote): \(s.remoteListed) objects listed, \(s.remoteChecked) downloaded and re-hashed\n"
+        }
         for c in s.corrupt {
-            out += terminal.paint("corrupt", .red) + "  \(c.hash): \(c.reason)"
-                + (c.quarantinedTo.map { "; moved to \($0)" } ?? "") + "\n"
+            let removal = !c.removed ? "" : c.inRemote ? "; deleted from the bucket" : "; moved to \(c.quarantinedTo ?? "")"
+            out += terminal.paint("corrupt", .red) + "  \(c.hash)\(c.inRemote ? " (in the bucket)" : ""): \(c.reason)"
+                + removal + "\n"
         }
         for hash in s.missing {
             out += terminal.paint("missing", .red) + "  \(hash): recorded in the lineage, no blob file\n"
@@ -72,7 +99,7 @@ struct VerifyCommand: ParsableCommand {
             out += terminal.paint("orphan", .yellow) + "   \(hash): no artifact row names it ('tlab gc' sweeps it)\n"
         }
         if s.damaged {
-            let quarantined = s.corrupt.allSatisfy { $0.quarantinedTo != nil }
+            let quarantined = s.corrupt.allSatisfy(\.removed)
             out += quarantined && s.missing.isEmpty
                 ? "Damage quarantined; the next run recomputes what it needs.\n"
                 : "Damage found: 'tlab verify --quarantine' sets corrupt blobs aside so the next run recomputes them.\n"

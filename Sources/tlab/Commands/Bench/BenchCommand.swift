@@ -7,9 +7,10 @@ struct Bench: ParsableCommand {
         discussion: """
             EXAMPLES:
               tlab bench store --size-mib 1024 --runs 3
+              tlab bench s3 s3://bench/blobs --size-mib 1024 --runs 3
               tlab bench kernels --runs 5 --json
               tlab bench models --case densenet-121-155x155 --threads 2 --json
             """,
-        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self]
+        subcommands: [BenchStore.self, BenchS3.self, BenchKernels.self, BenchModels.self]
     )
 }
