@@ -1,5 +1,6 @@
-// How long lineage takes to record a stage, on PostgreSQL (a durable server: fsync on) and on SQLite:
-// what a run pays per stage besides computing. Prints the figures the README quotes.
+// Recording many stages on PostgreSQL (a durable server: fsync on) and on SQLite, as runs record
+// them; it prints how long each took, the figure the README quotes (a measurement, not asserted: a
+// loaded machine may be slow without anything being wrong).
 import Foundation
 import TestSupport
 import XCTest
@@ -35,7 +36,7 @@ final class LineageRecordingSpeedTests: XCTestCase {
         return times.sorted()
     }
 
-    func testRecordingAStageTakesMillisecondsOnBothDatabases() throws {
+    func testSixtyStagesRecordAndReadBackOnBothDatabases() throws {
         let server: PostgresServer
         do {
             server = try PostgresServer(durable: true)
@@ -49,7 +50,7 @@ final class LineageRecordingSpeedTests: XCTestCase {
         for (name, times) in [("PostgreSQL (loopback, fsync on)", postgres), ("SQLite (WAL)", sqlite)] {
             print(String(format: "lineage per stage on %@: median %.1f ms (%.1f..%.1f) over %d stages",
                          name, times[times.count / 2], times.first!, times.last!, times.count))
-            XCTAssertLessThan(times[times.count / 2], 100, "\(name): recording should not add a tenth of a second per stage")
+            XCTAssertEqual(times.count, 60, name)
         }
     }
 }
