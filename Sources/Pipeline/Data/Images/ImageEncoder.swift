@@ -1,0 +1,132 @@
+// PNG and JPEG encoding through libpng and libjpeg-turbo, in every layout the decoder reads: what test
+// fixtures, `tlab sample-images` and `tlab bench images` write.
+import CJPEG
+import CPNG
+import Foundation
+
+/// Writes images as PNG or JPEG files.
+public enum ImageEncoder {
+    /// How a PNG stores an RGB image.
+    public enum PNGLayout: String, CaseIterable, Sendable {
+        /// 8-bit luma (ITU-R 601: 0.299 R + 0.587 G + 0.114 B, as Pillow's "L").
+        case gray8
+        /// 16-bit luma (the 8-bit value × 257).
+        case gray16
+        /// 8-bit luma and alpha.
+        case grayAlpha8
+        case rgb8
+        /// 16-bit RGB (each 8-bit value × 257).
+        case rgb16
+        /// 8-bit RGB with an alpha channel that varies across the image.
+        case rgba8
+        /// Up to 256 colours through a palette (fails on images with more distinct colours).
+        case palette
+    }
+
+    public enum EncodingError: Error, CustomStringConvertible {
+        case library(String)
+        case tooManyColours(Int)
+
+        public var description: String {
+            switch self {
+            case .library(let message): return "cannot encode the image: \(message)"
+            case .tooManyColours(let n): return "a palette PNG holds at most 256 colours; the image has \(n)"
+            }
+        }
+    }
+
+    /// The image as a PNG in `layout`; `interlaced` writes Adam7.
+    public static func png(_ image: DecodedImage, layout: PNGLayout = .rgb8, interlaced: Bool = false) throws -> Data {
+        let (w, h) = (image.width, image.height)
+        var samples: [UInt8] = []
+        var colorType = PNG_COLOR_TYPE_RGB, depth: Int32 = 8, channels = 3
+        var palette: [UInt8] = []
+        func luma(_ x: Int, _ y: Int) -> UInt8 {
+            let r = Int(image[x, y, 0]), g = Int(image[x, y, 1]), b = Int(image[x, y, 2])
+            return UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
+        }
+        func sixteen(_ value: UInt8) -> [UInt8] { [value, value] }  // v × 257, big-endian
+        samples.reserveCapacity(w * h * 6)
+        switch layout {
+        case .gray8, .gray16, .grayAlpha8:
+            colorType = layout == .grayAlpha8 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY
+            depth = layout == .gray16 ? 16 : 8
+            channels = layout == .grayAlpha8 ? 2 : 1
+            for y in 0..<h {
+                for x in 0..<w {
+                    let l = luma(x, y)
+                    samples += layout == .gray16 ? sixteen(l) : [l]
+                    if layout == .grayAlpha8 { samples.append(UInt8(truncatingIfNeeded: x * 255 / max(w - 1, 1))) }
+                }
+            }
+        case .rgb8, .rgb16, .rgba8:
+            colorType = layout == .rgba8 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB
+            depth = layout == .rgb16 ? 16 : 8
+            channels = layout == .rgba8 ? 4 : 3
+            for y in 0..<h {
+                for x in 0..<w {
+                    for c in 0..<3 { samples += layout == .rgb16 ? sixteen(image[x, y, c]) : [image[x, y, c]] }
+                    if layout == .rgba8 { samples.append(UInt8(truncatingIfNeeded: (x + y) * 255 / max(w + h - 2, 1))) }
+                }
+            }
+        case .palette:
+            colorType = PNG_COLOR_TYPE_PALETTE
+            channels = 1
+            var index: [UInt32: UInt8] = [:]
+            for y in 0..<h {
+                for x in 0..<w {
+                    let key = UInt32(image[x, y, 0]) << 16 | UInt32(image[x, y, 1]) << 8 | UInt32(image[x, y, 2])
+                    if let i = index[key] {
+                        samples.append(i)
+                        continue
+                    }
+                    guard index.count < 256 else { throw EncodingError.tooManyColours(index.count + 1) }
+                    let i = UInt8(index.count)
+                    index[key] = i
+                    palette += [image[x, y, 0], image[x, y, 1], image[x, y, 2]]
+                    samples.append(i)
+                }
+            }
+        }
+        let rowBytes = w * channels * Int(depth) / 8
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var message = [CChar](repeating: 0, count: Int(TLAB_PNG_MESSAGE_LENGTH))
+        let status = tlab_png_encode(samples, rowBytes, Int32(w), Int32(h), colorType, depth, palette,
+                                     Int32(palette.count / 3), interlaced ? 1 : 0, &output, &size, &message)
+        guard status == TLAB_PNG_OK, let output else { throw EncodingError.library(String(cString: message)) }
+        defer { free(output) }
+        return Data(bytes: output, count: size)
+    }
+
+    /// The image as a baseline JPEG of `quality` (1…100), grayscale (luma only) if asked, with an EXIF
+    /// block holding `orientation` unless it is nil.
+    public static func jpeg(_ image: DecodedImage, quality: Int = 90, grayscale: Bool = false,
+                            orientation: ExifOrientation? = nil) throws -> Data {
+        var gray: [UInt8] = []
+        if grayscale {
+            gray.reserveCapacity(image.width * image.height)
+            for y in 0..<image.height {
+                for x in 0..<image.width {
+                    let r = Int(image[x, y, 0]), g = Int(image[x, y, 1]), b = Int(image[x, y, 2])
+                    gray.append(UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000))
+                }
+            }
+        }
+        let exif = orientation?.tiffBlock ?? []
+        var output: UnsafeMutablePointer<UInt8>?
+        var size: UInt = 0
+        var message = [CChar](repeating: 0, count: Int(JMSG_LENGTH_MAX))
+        let status: Int32 = grayscale
+            ? tlab_jpeg_encode(gray, Int32(image.width), Int32(image.height), 1, Int32(quality), exif, exif.count,
+                               &output, &size, &message)
+            : tlab_jpeg_encode(image.pixels, Int32(image.width), Int32(image.height), 3, Int32(quality), exif, exif.count,
+                               &output, &size, &message)
+        guard status == TLAB_JPEG_OK, let output else {
+            if let output { free(output) }
+            throw EncodingError.library(String(cString: message))
+        }
+        defer { free(output) }
+        return Data(bytes: output, count: Int(size))
+    }
+}
