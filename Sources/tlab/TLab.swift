@@ -33,7 +33,7 @@ struct TLab: ParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
-            VerifyCommand.self, GCCommand.self, ModelCommand.self, Bench.self,
+            VerifyCommand.self, GCCommand.self, ModelCommand.self, SampleImagesCommand.self, Bench.self,
         ]
     )
 

@@ -29,10 +29,13 @@ final class ExecutorDataSourceTests: XCTestCase {
                                            FashionMNIST.trainImages, FashionMNIST.trainLabels].sorted())
         XCTAssertTrue(events.all.contains(.message(stage: "prep", text: "target task: 18 train, 2 validation, 40 test images; source task: 54 train")))
         let prepared = try outputs(of: "prep", inRun: summary.runID, store: store)
-        let target = try store.blobs.readTensors(XCTUnwrap(prepared["target"]))
-        XCTAssertEqual(target["train_images"]?.shape, [18, 1, 28, 28])
-        XCTAssertEqual(target["train_images"]?.dtype, .u8)
-        XCTAssertEqual(Set(try XCTUnwrap(target["test_labels"]).int32Values()), [0, 1])
+        let target = try ShardManifest.decode(store.blobs.read(XCTUnwrap(prepared["target"])))
+        XCTAssertEqual([target.dtype] + target.shape.map(String.init), ["U8", "1", "28", "28"])
+        XCTAssertEqual(target.splits["train"]?.count, 18)
+        let firstShard = try store.blobs.readTensors(XCTUnwrap(target.splits["train"]?.shards.first?.hash))
+        XCTAssertEqual(firstShard["images"]?.shape, [18, 1, 28, 28], "18 small images make one shard")
+        let testLabels = try store.blobs.readTensors(XCTUnwrap(target.splits["test"]?.labels))
+        XCTAssertEqual(Set(try XCTUnwrap(testLabels["labels"]).int32Values()), [0, 1])
     }
 
     func testTheStudysPipelineCanBeDryRunWithoutTheNetwork() throws {
