@@ -10,7 +10,7 @@ final class ExecutorDataSourceTests: XCTestCase {
     func testFashionMNISTFromAMirrorIsVerifiedAndCutIntoTasks() throws {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: DataSource.fashionMNISTDebianDirectory),
                           "needs Debian's dataset-fashion-mnist package")
-        let mirror = try serve(DataSource.fashionMNISTDebianDirectory)
+        let mirror = try serveFolder(DataSource.fashionMNISTDebianDirectory)
         let yaml = """
             name: fashion-prep
             stages:
@@ -44,27 +44,6 @@ final class ExecutorDataSourceTests: XCTestCase {
         XCTAssertEqual(previews.map(\.name), plan.stages.map(\.name))
         XCTAssertEqual(previews.filter { $0.reasons == ["never run"] }.map(\.name), ["data", "pretrain"])
         XCTAssertFalse(previews.contains(where: \.cached))
-    }
-
-    /// A base URL on 127.0.0.1 serving the files of `directory` (Python's http.server), stopped when
-    /// the test ends.
-    private func serve(_ directory: String) throws -> String {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
-        let stdout = Pipe()
-        server.standardOutput = stdout
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        addTeardownBlock { server.terminate(); server.waitUntilExit() }
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
-        let port = try XCTUnwrap(words.firstIndex(of: "port").flatMap { Int(words[$0 + 1]) }, "no port in '\(String(decoding: line, as: UTF8.self))'")
-        return "http://127.0.0.1:\(port)/"
     }
 }
 

@@ -21,12 +21,6 @@ struct PreparedDataInfo: Codable, Equatable {
     var imageShape: [Int] { [channels, height, width] }
 }
 
-/// A file of an image folder that could not be decoded, and why.
-struct SkippedImage: Codable, Equatable {
-    var file: String
-    var reason: String
-}
-
 /// The splits of a prepared task, in the order preprocess writes them.
 enum TaskSplit {
     static let train = "train"

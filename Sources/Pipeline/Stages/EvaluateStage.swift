@@ -14,6 +14,8 @@ struct EvaluationResult: Codable, Equatable {
     var precision: [Double]
     var recall: [Double]
     var machine: Machine
+    /// Image-folder files the data set left out as unreadable (absent when none were).
+    var skippedImages: [SkippedImage]?
 }
 
 struct EvaluateStage: Stage {
@@ -33,7 +35,7 @@ struct EvaluateStage: Stage {
         let result = EvaluationResult(
             summary: try context.json(FineTuneSummary.self, "model", FineTuneStage.summaryOutput), classNames: info.targetClasses,
             accuracy: evaluation.accuracy, loss: evaluation.meanLoss, confusion: evaluation.confusion,
-            precision: evaluation.precision, recall: evaluation.recall, machine: .current)
+            precision: evaluation.precision, recall: evaluation.recall, machine: .current, skippedImages: info.skippedImages)
         context.message(String(format: "test accuracy %.2f%%, loss %.4f on %d images", 100 * evaluation.accuracy,
                                evaluation.meanLoss, evaluation.count))
         return StageResult(outputs: [Self.evaluationOutput: try .json(result)], metrics: [

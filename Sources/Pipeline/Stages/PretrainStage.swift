@@ -18,7 +18,8 @@ struct PretrainStage: Stage {
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
         guard context.has("data", PreprocessStage.sourceOutput) else {
             throw StageError.missingInput(stage: context.name, input: "data/\(PreprocessStage.sourceOutput)",
-                                          available: context.outputNames(of: "data").map { "data/\($0)" } + ["(set source_classes in the preprocess stage)"])
+                                          available: context.outputNames(of: "data").filter { !ShardManifest.isPart($0) }.map { "data/\($0)" }
+                                            + ["(set source_classes in the preprocess stage)"])
         }
         let source = try context.shards("data", PreprocessStage.sourceOutput)
         let recipe = try ModelRecipe(backbone: context.parameters, inputShape: info.imageShape,

@@ -67,7 +67,7 @@ final class StageContext {
     func hash(_ port: String, _ output: String, from producer: String? = nil) throws -> String {
         let name = InputBinding.name(port: port, producer: producer, output: output)
         guard let input = inputs[name] else {
-            throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.sorted())
+            throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.filter { !ShardManifest.isPart($0) }.sorted())
         }
         return input.hash
     }

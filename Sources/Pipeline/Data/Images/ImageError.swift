@@ -33,6 +33,18 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(file): \(reason)" }
 }
 
+/// A file of an image folder that could not be decoded and was left out (`skip_bad_images`), and why.
+public struct SkippedImage: Codable, Equatable, Sendable {
+    /// Relative to the image folder.
+    public var file: String
+    public var reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+}
+
 /// The image formats an image folder may hold.
 public enum ImageFormat: String, Sendable, Codable {
     case png = "PNG"

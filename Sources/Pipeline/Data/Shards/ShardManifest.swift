@@ -64,6 +64,14 @@ struct ShardManifest: Codable, Equatable {
         return blobs
     }
 
+    /// Whether stage output `name` is one of the blobs a manifest names (`target.train.00003`,
+    /// `target.test.labels`, `images.shard.00000`) rather than an artifact in its own right: left
+    /// out of listings of what a stage provides.
+    static func isPart(_ name: String) -> Bool {
+        guard let last = name.split(separator: ".").last, name.contains(".") else { return false }
+        return last == Substring(labelsTensor) || (last.count == 5 && last.allSatisfy(\.isNumber))
+    }
+
     private static func shardNumber(_ index: Int) -> String {
         let digits = String(index)
         return String(repeating: "0", count: max(0, 5 - digits.count)) + digits

@@ -160,6 +160,7 @@ private final class Unpacking: @unchecked Sendable {
                 }
                 try file.write(UnsafeRawBufferPointer(rebasing: buffer![..<bytes]), at: written * exampleBytes)
                 written += shard.count
+                releaseFreedMemory()
                 condition.lock()
                 available = written
                 condition.broadcast()
