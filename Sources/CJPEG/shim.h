@@ -151,12 +151,13 @@ static int tlab_jpeg_decode(const unsigned char *data, unsigned long size, unsig
     return TLAB_JPEG_OK;
 }
 
-/// Encodes 8-bit pixels (`components` 1 = grayscale or 3 = RGB, rows of width × components bytes) as
-/// a baseline JPEG of `quality` (1...100), with `exif` (a TIFF block, without the "Exif\0\0" prefix,
-/// which is added) as an APP1 marker when `exif_size` > 0. On success `*output` is a malloc'd buffer
-/// of `*output_size` bytes the caller frees.
+/// Encodes 8-bit pixels (`components` 1 = grayscale, 3 = RGB or 4 = CMYK stored as Adobe writes it,
+/// 255 meaning no ink; rows of width × components bytes) as a JPEG of `quality` (1...100), baseline
+/// or `progressive`, with `exif` (a TIFF block, without the "Exif\0\0" prefix, which is added) as an
+/// APP1 marker when `exif_size` > 0. On success `*output` is a malloc'd buffer of `*output_size`
+/// bytes the caller frees.
 static int tlab_jpeg_encode(const unsigned char *pixels, int width, int height, int components, int quality,
-                            const unsigned char *exif, size_t exif_size,
+                            int progressive, const unsigned char *exif, size_t exif_size,
                             unsigned char **output, unsigned long *output_size, char *message) {
     struct jpeg_compress_struct cinfo;
     tlab_jpeg_error error;
@@ -178,9 +179,10 @@ static int tlab_jpeg_encode(const unsigned char *pixels, int width, int height, 
     cinfo.image_width = (JDIMENSION)width;
     cinfo.image_height = (JDIMENSION)height;
     cinfo.input_components = components;
-    cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 4 ? JCS_CMYK : JCS_RGB;
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
     jpeg_start_compress(&cinfo, TRUE);
     if (exif_size > 0) {
         marker = (unsigned char *)malloc(exif_size + 6);

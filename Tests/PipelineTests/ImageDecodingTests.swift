@@ -61,11 +61,23 @@ final class ImageDecodingTests: XCTestCase {
         let error = zip(pixels(decoded), pixels(image)).map { abs(Int($0) - Int($1)) }
         // Quality 100 still halves the chroma resolution (4:2:0), which this noisy image feels.
         XCTAssertLessThan(Double(error.reduce(0, +)) / Double(error.count), 6.0)
-        let gray = try ImageDecoder.decode(try ImageEncoder.jpeg(image, quality: 95, grayscale: true), name: "g.jpg")
+        let gray = try ImageDecoder.decode(try ImageEncoder.jpeg(image, quality: 95, layout: .grayscale), name: "g.jpg")
         for i in 0 ..< gray.width * gray.height {
             XCTAssertEqual(gray.pixels[3 * i], gray.pixels[3 * i + 1])
             XCTAssertEqual(gray.pixels[3 * i], gray.pixels[3 * i + 2])
         }
+    }
+
+    func testProgressiveAndAdobeCMYKJPEGsDecodeToTheirRGB() throws {
+        let image = SampleImageFolder.upright(of: 3, width: 40, height: 30, random: .init(seed: 2))
+        let baseline = pixels(try ImageDecoder.decode(try ImageEncoder.jpeg(image, quality: 95), name: "b.jpg"))
+        let progressive = try ImageEncoder.jpeg(image, quality: 95, progressive: true)
+        XCTAssertTrue(progressive.range(of: Data([0xFF, 0xC2])) != nil, "an SOF2 (progressive) frame")
+        XCTAssertEqual(pixels(try ImageDecoder.decode(progressive, name: "p.jpg")), baseline, "the same coefficients")
+        let cmyk = try ImageDecoder.decode(try ImageEncoder.jpeg(image, quality: 100, layout: .cmyk), name: "cmyk.jpg")
+        let error = zip(pixels(cmyk), pixels(image)).map { abs(Int($0) - Int($1)) }
+        // CMYK JPEGs keep full-resolution channels (no 4:2:0), so they come back closer than RGB ones.
+        XCTAssertLessThan(Double(error.reduce(0, +)) / Double(error.count), 2.0)
     }
 
     func testTheEightOrientationsTurnTheStoredImageUpright() throws {

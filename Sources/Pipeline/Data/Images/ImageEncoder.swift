@@ -41,10 +41,6 @@ public enum ImageEncoder {
         var samples: [UInt8] = []
         var colorType = PNG_COLOR_TYPE_RGB, depth: Int32 = 8, channels = 3
         var palette: [UInt8] = []
-        func luma(_ x: Int, _ y: Int) -> UInt8 {
-            let r = Int(image[x, y, 0]), g = Int(image[x, y, 1]), b = Int(image[x, y, 2])
-            return UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
-        }
         func sixteen(_ value: UInt8) -> [UInt8] { [value, value] }  // v × 257, big-endian
         samples.reserveCapacity(w * h * 6)
         switch layout {
@@ -54,7 +50,7 @@ public enum ImageEncoder {
             channels = layout == .grayAlpha8 ? 2 : 1
             for y in 0..<h {
                 for x in 0..<w {
-                    let l = luma(x, y)
+                    let l = luma(image, x, y)
                     samples += layout == .gray16 ? sixteen(l) : [l]
                     if layout == .grayAlpha8 { samples.append(UInt8(truncatingIfNeeded: x * 255 / max(w - 1, 1))) }
                 }
@@ -99,34 +95,49 @@ public enum ImageEncoder {
         return Data(bytes: output, count: size)
     }
 
-    /// The image as a baseline JPEG of `quality` (1…100), grayscale (luma only) if asked, with an EXIF
-    /// block holding `orientation` unless it is nil.
-    public static func jpeg(_ image: DecodedImage, quality: Int = 90, grayscale: Bool = false,
+    /// How a JPEG stores an RGB image.
+    public enum JPEGLayout: Sendable {
+        case rgb
+        /// Luma only (ITU-R 601).
+        case grayscale
+        /// Four channels, as Adobe writes CMYK (inverted: 255 is no ink), holding R, G, B and 255.
+        case cmyk
+    }
+
+    /// The image as a JPEG of `quality` (1…100), baseline or `progressive`, with an EXIF block holding
+    /// `orientation` unless it is nil.
+    public static func jpeg(_ image: DecodedImage, quality: Int = 90, layout: JPEGLayout = .rgb, progressive: Bool = false,
                             orientation: ExifOrientation? = nil) throws -> Data {
-        var gray: [UInt8] = []
-        if grayscale {
-            gray.reserveCapacity(image.width * image.height)
-            for y in 0..<image.height {
-                for x in 0..<image.width {
-                    let r = Int(image[x, y, 0]), g = Int(image[x, y, 1]), b = Int(image[x, y, 2])
-                    gray.append(UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000))
-                }
-            }
+        var samples: [UInt8] = []
+        let components: Int32
+        switch layout {
+        case .rgb:
+            components = 3
+            samples = Array(UnsafeBufferPointer(start: image.pixels, count: image.width * image.height * 3))
+        case .grayscale:
+            components = 1
+            for y in 0..<image.height { for x in 0..<image.width { samples.append(luma(image, x, y)) } }
+        case .cmyk:
+            components = 4
+            for i in 0 ..< image.width * image.height { samples += [image.pixels[3 * i], image.pixels[3 * i + 1], image.pixels[3 * i + 2], 255] }
         }
         let exif = orientation?.tiffBlock ?? []
         var output: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         var message = [CChar](repeating: 0, count: Int(JMSG_LENGTH_MAX))
-        let status: Int32 = grayscale
-            ? tlab_jpeg_encode(gray, Int32(image.width), Int32(image.height), 1, Int32(quality), exif, exif.count,
-                               &output, &size, &message)
-            : tlab_jpeg_encode(image.pixels, Int32(image.width), Int32(image.height), 3, Int32(quality), exif, exif.count,
-                               &output, &size, &message)
+        let status = tlab_jpeg_encode(samples, Int32(image.width), Int32(image.height), components, Int32(quality),
+                                      progressive ? 1 : 0, exif, exif.count, &output, &size, &message)
         guard status == TLAB_JPEG_OK, let output else {
             if let output { free(output) }
             throw EncodingError.library(String(cString: message))
         }
         defer { free(output) }
         return Data(bytes: output, count: Int(size))
+    }
+
+    /// ITU-R 601 luma, as Pillow's "L": 0.299 R + 0.587 G + 0.114 B, rounded.
+    static func luma(_ image: DecodedImage, _ x: Int, _ y: Int) -> UInt8 {
+        let r = Int(image[x, y, 0]), g = Int(image[x, y, 1]), b = Int(image[x, y, 2])
+        return UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
     }
 }

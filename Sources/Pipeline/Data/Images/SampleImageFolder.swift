@@ -80,7 +80,7 @@ public enum SampleImageFolder {
     static func encode(_ image: DecodedImage, as kind: Kind, orientation: ExifOrientation) throws -> Data {
         switch kind {
         case .rgbJPEG: return try ImageEncoder.jpeg(image, quality: 92)
-        case .grayJPEG: return try ImageEncoder.jpeg(image, quality: 92, grayscale: true)
+        case .grayJPEG: return try ImageEncoder.jpeg(image, quality: 92, layout: .grayscale)
         case .rotatedJPEG:
             // 6 and 8 undo each other; the others undo themselves.
             let inverse = ExifOrientation(orientation.value == 6 ? 8 : orientation.value == 8 ? 6 : orientation.value)

@@ -9,7 +9,8 @@ struct Bench: ParsableCommand {
               tlab bench store --size-mib 1024 --runs 3
               tlab bench kernels --runs 5 --json
               tlab bench models --case densenet-121-155x155 --threads 2 --json
+              tlab bench images /tmp/tlab-image-corpus --write-corpus
             """,
-        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self]
+        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self, BenchImages.self]
     )
 }
