@@ -1,8 +1,9 @@
 // Reading one split of a sharded data set as the engine's examples, in bounded memory. A background
-// thread decompresses the shards in order (each verified against its hash) into a scratch file on
-// local disk; a batch is gathered from that file with pread, so any order the trainer asks for — a
-// seeded permutation over the whole split — is served from the page cache, not from resident memory,
-// and a consumer reading in order starts before the last shard is unpacked.
+// thread decompresses the shards in order (each verified against its hash) into memory when the
+// split fits the data-memory limit, else into a scratch file on local disk, where a batch is
+// gathered with pread: any order the trainer asks for — a seeded permutation over the whole split —
+// is then served from the page cache, not from resident memory. Either way the bytes, and so the
+// batches, are the same, and a consumer reading in order starts before the last shard is unpacked.
 import Engine
 import Foundation
 import Store
@@ -19,8 +20,18 @@ final class ShardedExamples: ExampleSource {
     private let elementType: TensorDType
     private let unpacking: Unpacking
 
-    /// Opens split `split` of `manifest`; unpacking starts at once into a file in `scratch`.
-    /// `normalization` applies to uint8 images and must be nil for float features.
+    /// The most bytes of examples a split is unpacked into memory for: `TLAB_DATA_MEMORY_MIB` MiB if
+    /// set (0 puts every split on disk), else 512 MiB. Larger splits go to a scratch file.
+    static var memoryLimit: Int {
+        (ProcessInfo.processInfo.environment["TLAB_DATA_MEMORY_MIB"].flatMap(Int.init).map { max(0, $0) } ?? 512) << 20
+    }
+
+    /// Whether the examples are held in memory (rather than in a scratch file).
+    var inMemory: Bool { unpacking.inMemory }
+
+    /// Opens split `split` of `manifest`; unpacking starts at once, into memory or a file in
+    /// `scratch` (see `memoryLimit`). `normalization` applies to uint8 images and must be nil for
+    /// float features.
     init(_ manifest: ShardManifest, split: String, blobs: BlobStore, scratch: URL,
          normalization: Normalization?) throws {
         let part = try manifest.split(split)
@@ -40,7 +51,8 @@ final class ShardedExamples: ExampleSource {
             throw DatasetError.shapeMismatch("split \(split) lists \(count) examples but its labels blob holds \(labels.count)")
         }
         unpacking = try Unpacking(shards: part.shards, tensor: manifest.tensor, shape: manifest.shape,
-                                  exampleBytes: exampleBytes, blobs: blobs, scratch: scratch)
+                                  exampleBytes: exampleBytes, blobs: blobs,
+                                  scratch: count * exampleBytes <= Self.memoryLimit ? nil : scratch)
     }
 
     deinit { unpacking.cancel() }
@@ -50,7 +62,7 @@ final class ShardedExamples: ExampleSource {
         precondition(indices.allSatisfy { $0 >= 0 && $0 < count }, "gather: an index outside 0..<\(count)")
         try unpacking.waitFor(last + 1)
         let size = exampleShape.reduce(1, *)
-        // Runs of consecutive indices (a whole batch, when reading in order) are one pread each.
+        // Runs of consecutive indices (a whole batch, when reading in order) are one read each.
         var b = 0
         var staging: UnsafeMutableRawPointer?
         defer { staging?.deallocate() }
@@ -78,11 +90,13 @@ final class ShardedExamples: ExampleSource {
     }
 }
 
-/// The scratch file and the thread filling it, shard after shard. Shared by the source and the
-/// thread, so the thread never keeps the source alive.
+/// Where the examples are unpacked to, and the thread filling it, shard after shard. Shared by the
+/// source and the thread, so the thread never keeps the source alive.
 private final class Unpacking: @unchecked Sendable {
     private let condition = NSCondition()
-    private let file: ScratchFile
+    /// One of the two.
+    private let file: ScratchFile?
+    private let memory: UnsafeMutableRawBufferPointer?
     private let exampleBytes: Int
     /// Examples written and verified so far; guarded by `condition`.
     private var available = 0
@@ -90,14 +104,25 @@ private final class Unpacking: @unchecked Sendable {
     private var cancelled = false
     private var finished = false
 
+    /// Unpacks into a file in `scratch`, or into memory when it is nil.
     init(shards: [ShardManifest.Shard], tensor: String, shape: [Int], exampleBytes: Int, blobs: BlobStore,
-         scratch: URL) throws {
+         scratch: URL?) throws {
         self.exampleBytes = exampleBytes
-        file = try ScratchFile(in: scratch, role: "a data set being read")
+        if let scratch {
+            file = try ScratchFile(in: scratch, role: "a data set being read")
+            memory = nil
+        } else {
+            file = nil
+            memory = .allocate(byteCount: max(1, shards.reduce(0) { $0 + $1.count } * exampleBytes), alignment: 64)
+        }
         let thread = Thread { [self] in self.unpack(shards, tensor: tensor, shape: shape, blobs: blobs) }
         thread.name = "tlab-unpack"
         thread.start()
     }
+
+    deinit { memory?.deallocate() }
+
+    var inMemory: Bool { memory != nil }
 
     func cancel() {
         condition.lock()
@@ -106,7 +131,7 @@ private final class Unpacking: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until examples `0..<count` are on disk; rethrows the unpacking's failure.
+    /// Blocks until examples `0..<count` are unpacked; rethrows the unpacking's failure.
     func waitFor(_ count: Int) throws {
         condition.lock()
         defer { condition.unlock() }
@@ -118,13 +143,17 @@ private final class Unpacking: @unchecked Sendable {
 
     /// Reads `count` examples from `first` into `target`.
     func read(examples first: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
-        try file.read(into: UnsafeMutableRawBufferPointer(start: target, count: count * exampleBytes), at: first * exampleBytes)
+        if let memory {
+            target.copyMemory(from: memory.baseAddress! + first * exampleBytes, byteCount: count * exampleBytes)
+        } else {
+            try file!.read(into: UnsafeMutableRawBufferPointer(start: target, count: count * exampleBytes), at: first * exampleBytes)
+        }
     }
 
     private func unpack(_ shards: [ShardManifest.Shard], tensor: String, shape: [Int], blobs: BlobStore) {
         var buffer: UnsafeMutableRawBufferPointer?
         defer {
-            buffer?.deallocate()
+            if memory == nil { buffer?.deallocate() }
             condition.lock()
             finished = true
             condition.broadcast()
@@ -138,7 +167,10 @@ private final class Unpacking: @unchecked Sendable {
                 condition.unlock()
                 if stop { return }
                 let bytes = shard.count * exampleBytes
-                if (buffer?.count ?? 0) < bytes {
+                if let memory {
+                    // Straight into place: the shard's tensor lands where its examples belong.
+                    buffer = UnsafeMutableRawBufferPointer(rebasing: memory[written * exampleBytes ..< written * exampleBytes + bytes])
+                } else if (buffer?.count ?? 0) < bytes {
                     buffer?.deallocate()
                     buffer = .allocate(byteCount: max(bytes, 1), alignment: 64)
                 }
@@ -158,7 +190,7 @@ private final class Unpacking: @unchecked Sendable {
                 } catch {
                     throw DatasetError.badLayout(file: "data set shard \(shard.hash)", detail: "\(error); run tlab verify")
                 }
-                try file.write(UnsafeRawBufferPointer(rebasing: buffer![..<bytes]), at: written * exampleBytes)
+                try file?.write(UnsafeRawBufferPointer(rebasing: buffer![..<bytes]), at: written * exampleBytes)
                 written += shard.count
                 releaseFreedMemory()
                 condition.lock()

@@ -11,6 +11,6 @@ struct Bench: ParsableCommand {
               tlab bench models --case densenet-121-155x155 --threads 2 --json
               tlab bench images /tmp/tlab-image-corpus --write-corpus
             """,
-        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self, BenchImages.self]
+        subcommands: [BenchStore.self, BenchKernels.self, BenchModels.self, BenchImages.self, BenchStreaming.self]
     )
 }
