@@ -33,15 +33,17 @@ final class ShardTests: XCTestCase {
         let batches = stride(from: 0, to: 37, by: 8).map { Array(order[$0 ..< min($0 + 8, 37)]) }
         let expected = try batches.map { try inMemory.batch($0) }
         // One image is 432 bytes: shards of 1, 5 and all 37 images.
-        for shardBytes in [432, 5 * 432 + 100, 1 << 20] {
+        // Unpacked into memory or, with no memory allowed, into a scratch file read with pread.
+        for (shardBytes, memoryLimit) in [(432, 0), (5 * 432 + 100, 0), (1 << 20, 0), (5 * 432 + 100, 1 << 20)] {
             let manifest = try write(set, shardBytes: shardBytes, blobs: blobs)
             XCTAssertEqual(manifest.splits["train"]?.shards.count, (37 + shardBytes / 432 - 1) / (shardBytes / 432))
             let source = try ShardedExamples(manifest, split: "train", blobs: blobs,
                                              scratch: URL(fileURLWithPath: try makeTemporaryDirectory(self)),
-                                             normalization: normalization)
+                                             normalization: normalization, memoryLimit: memoryLimit)
+            XCTAssertEqual(source.inMemory, memoryLimit > 0)
             for (indices, want) in zip(batches, expected) {
                 let got = try source.batch(indices)
-                XCTAssertEqual(got.inputs.array, want.inputs.array, "shards of \(shardBytes) bytes")
+                XCTAssertEqual(got.inputs.array, want.inputs.array, "shards of \(shardBytes) bytes, memory \(memoryLimit)")
                 XCTAssertEqual(got.labels, want.labels)
             }
             XCTAssertEqual(try source.batch(Array(0..<37)).inputs.array, inMemory.inputs.array, "in order, one read")
@@ -57,7 +59,7 @@ final class ShardTests: XCTestCase {
         let manifest = try writer.finish()
         XCTAssertEqual(manifest.splits["test"]?.shards.map(\.count), [3, 3, 1])
         let source = try ShardedExamples(manifest, split: "test", blobs: blobs,
-                                         scratch: URL(fileURLWithPath: try makeTemporaryDirectory(self)), normalization: nil)
+                                         scratch: URL(fileURLWithPath: try makeTemporaryDirectory(self)), normalization: nil, memoryLimit: 0)
         let (inputs, labels) = try source.batch([6, 0, 3])
         XCTAssertEqual(labels, [1, 0, 1])
         let expected: [Float] = [6, 0, 3].flatMap { (i: Int) -> [Float] in Array(features[i * 18 ..< i * 18 + 18]) }
@@ -78,7 +80,7 @@ final class ShardTests: XCTestCase {
                                          toPath: path)
         let source = try ShardedExamples(manifest, split: "train", blobs: blobs,
                                          scratch: URL(fileURLWithPath: try makeTemporaryDirectory(self)),
-                                         normalization: .unitRange)
+                                         normalization: .unitRange, memoryLimit: 0)
         XCTAssertNoThrow(try source.batch([0, 1, 2, 3]), "the first shard is intact")
         XCTAssertThrowsError(try source.batch([9])) { error in
             XCTAssertTrue("\(error)".contains(damaged), "\(error)")

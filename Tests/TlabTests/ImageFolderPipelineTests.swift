@@ -62,7 +62,8 @@ final class ImageFolderPipelineTests: XCTestCase {
 
     func testManyShardsTrainInBoundedMemoryToTheWeightsOfOneShard() throws {
         // 12,000 synthetic 32×32 images: the target task's float images alone would be 74 MB, its
-        // features 31 MB more. Shards of 1 MiB, read without prefetch, against one shard with it.
+        // features 31 MB more. Shards of 1 MiB, unpacked to scratch files (no data held in memory) and
+        // read without prefetch, against one shard unpacked into memory and prefetched.
         func yaml(_ shardMiB: Int) -> String {
             """
             name: sharded
@@ -83,7 +84,7 @@ final class ImageFolderPipelineTests: XCTestCase {
         let folder = try makeScratchFolder()
         try yaml(1).write(to: folder.appendingPathComponent("small.yaml"), atomically: true, encoding: .utf8)
         try yaml(64).write(to: folder.appendingPathComponent("large.yaml"), atomically: true, encoding: .utf8)
-        let timed = try tlabPeakMemory(["run", "small.yaml", "--store", "small", "--quiet"], in: folder, environment: ["TLAB_PREFETCH": "0"])
+        let timed = try tlabPeakMemory(["run", "small.yaml", "--store", "small", "--quiet"], in: folder, environment: ["TLAB_PREFETCH": "0", "TLAB_DATA_MEMORY_MIB": "0"])
         XCTAssertEqual(timed.result.status, 0, timed.result.stderr)
         let large = try tlab(["run", "large.yaml", "--store", "large", "--quiet"], in: folder)
         XCTAssertEqual(large.status, 0, large.stderr)

@@ -38,52 +38,32 @@ public enum ImageEncoder {
     /// The image as a PNG in `layout`; `interlaced` writes Adam7.
     public static func png(_ image: DecodedImage, layout: PNGLayout = .rgb8, interlaced: Bool = false) throws -> Data {
         let (w, h) = (image.width, image.height)
-        var samples: [UInt8] = []
-        var colorType = PNG_COLOR_TYPE_RGB, depth: Int32 = 8, channels = 3
-        var palette: [UInt8] = []
-        func sixteen(_ value: UInt8) -> [UInt8] { [value, value] }  // v × 257, big-endian
-        samples.reserveCapacity(w * h * 6)
+        // Each pixel's samples as the PNG stores them (16-bit ones big-endian: v × 257 is [v, v]).
+        let colorType: Int32, depth: Int32, channels: Int, pixel: (Int, Int) -> [UInt8]
+        let ramp = { (x: Int, y: Int) in UInt8(truncatingIfNeeded: (x + y) * 255 / max(w + h - 2, 1)) }
+        var palette: [UInt8] = [], index: [UInt32: UInt8] = [:]
         switch layout {
-        case .gray8, .gray16, .grayAlpha8:
-            colorType = layout == .grayAlpha8 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY
-            depth = layout == .gray16 ? 16 : 8
-            channels = layout == .grayAlpha8 ? 2 : 1
-            for y in 0..<h {
-                for x in 0..<w {
-                    let l = luma(image, x, y)
-                    samples += layout == .gray16 ? sixteen(l) : [l]
-                    if layout == .grayAlpha8 { samples.append(UInt8(truncatingIfNeeded: x * 255 / max(w - 1, 1))) }
-                }
-            }
-        case .rgb8, .rgb16, .rgba8:
-            colorType = layout == .rgba8 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB
-            depth = layout == .rgb16 ? 16 : 8
-            channels = layout == .rgba8 ? 4 : 3
-            for y in 0..<h {
-                for x in 0..<w {
-                    for c in 0..<3 { samples += layout == .rgb16 ? sixteen(image[x, y, c]) : [image[x, y, c]] }
-                    if layout == .rgba8 { samples.append(UInt8(truncatingIfNeeded: (x + y) * 255 / max(w + h - 2, 1))) }
-                }
-            }
+        case .gray8: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_GRAY, 8, 1, { [luma(image, $0, $1)] })
+        case .gray16: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_GRAY, 16, 1, { [luma(image, $0, $1), luma(image, $0, $1)] })
+        case .grayAlpha8: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_GRAY_ALPHA, 8, 2, { [luma(image, $0, $1), ramp($0, $1)] })
+        case .rgb8: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_RGB, 8, 3, { x, y in (0..<3).map { image[x, y, $0] } })
+        case .rgb16: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_RGB, 16, 3, { x, y in (0..<3).flatMap { [image[x, y, $0], image[x, y, $0]] } })
+        case .rgba8: (colorType, depth, channels, pixel) = (PNG_COLOR_TYPE_RGB_ALPHA, 8, 4, { x, y in (0..<3).map { image[x, y, $0] } + [ramp(x, y)] })
         case .palette:
-            colorType = PNG_COLOR_TYPE_PALETTE
-            channels = 1
-            var index: [UInt32: UInt8] = [:]
-            for y in 0..<h {
-                for x in 0..<w {
-                    let key = UInt32(image[x, y, 0]) << 16 | UInt32(image[x, y, 1]) << 8 | UInt32(image[x, y, 2])
-                    if let i = index[key] {
-                        samples.append(i)
-                        continue
-                    }
-                    guard index.count < 256 else { throw EncodingError.tooManyColours(index.count + 1) }
-                    let i = UInt8(index.count)
-                    index[key] = i
-                    palette += [image[x, y, 0], image[x, y, 1], image[x, y, 2]]
-                    samples.append(i)
-                }
+            (colorType, depth, channels) = (PNG_COLOR_TYPE_PALETTE, 8, 1)
+            pixel = { x, y in
+                let key = UInt32(image[x, y, 0]) << 16 | UInt32(image[x, y, 1]) << 8 | UInt32(image[x, y, 2])
+                if let i = index[key] { return [i] }
+                let i = UInt8(truncatingIfNeeded: index.count)
+                index[key] = i
+                palette += [image[x, y, 0], image[x, y, 1], image[x, y, 2]]
+                return [i]
             }
         }
+        var samples: [UInt8] = []
+        samples.reserveCapacity(w * h * channels * Int(depth) / 8)
+        for y in 0..<h { for x in 0..<w { samples += pixel(x, y) } }
+        guard index.count <= 256 else { throw EncodingError.tooManyColours(index.count) }
         let rowBytes = w * channels * Int(depth) / 8
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0

@@ -69,7 +69,14 @@ struct ResampleAxis {
     }
 
     /// Where every fixed-point sum starts: one half, so the final shift rounds.
-    static let rounding = SIMD4<Int32>(repeating: 1 << (precisionBits - 1))
+    static let rounding: Int32 = 1 << (precisionBits - 1)
+
+    /// The axis's arrays as pointers, for the inner loops.
+    func withPointers<R>(_ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int32>) -> R) -> R {
+        first.withUnsafeBufferPointer { f in count.withUnsafeBufferPointer { c in weights.withUnsafeBufferPointer { w in
+            body(f.baseAddress!, c.baseAddress!, w.baseAddress!)
+        } } }
+    }
 
     /// A fixed-point sum back to 8 bits, saturating.
     @inline(__always)
@@ -137,18 +144,17 @@ public enum ImageResampler {
             return
         }
         let stride = width * C.count
-        vertical.weights.withUnsafeBufferPointer { all in
+        vertical.withPointers { first, count, weights in
             for y in 0..<height {
-                let low = vertical.first[y] - firstRow, n = vertical.count[y]
-                let k = all.baseAddress! + y * vertical.kernelSize
+                let row = source + (first[y] - firstRow) * stride, k = weights + y * vertical.kernelSize
                 for x in 0..<width {
-                    var sum = ResampleAxis.rounding
-                    var p = source + low * stride + x * C.count
-                    for i in 0..<n {
-                        sum &+= C.load(p) &* k[i]
-                        p += stride
+                    let sum = C.sum(row + x * C.count, step: stride, weights: k, taps: count[y])
+                    let o = y * width + x
+                    output[o] = ResampleAxis.clip(sum.0)
+                    if C.count == 3 {
+                        output[plane + o] = ResampleAxis.clip(sum.1)
+                        output[2 * plane + o] = ResampleAxis.clip(sum.2)
                     }
-                    for c in 0..<C.count { output[c * plane + y * width + x] = ResampleAxis.clip(sum[c]) }
                 }
             }
         }
@@ -159,40 +165,58 @@ public enum ImageResampler {
     private static func resampleRows<C: PixelChannels>(_ input: UnsafePointer<UInt8>, rows: Int, inputWidth: Int, _: C.Type,
                                                        axis: ResampleAxis, into output: UnsafeMutablePointer<UInt8>) {
         let width = axis.first.count
-        axis.weights.withUnsafeBufferPointer { all in
+        axis.withPointers { first, count, weights in
             for y in 0..<rows {
                 let row = input + y * inputWidth * C.count, out = output + y * width * C.count
                 for x in 0..<width {
-                    let k = all.baseAddress! + x * axis.kernelSize
-                    var sum = ResampleAxis.rounding
-                    var p = row + axis.first[x] * C.count
-                    for i in 0..<axis.count[x] {
-                        sum &+= C.load(p) &* k[i]
-                        p += C.count
+                    let sum = C.sum(row + first[x] * C.count, step: C.count, weights: weights + x * axis.kernelSize, taps: count[x])
+                    out[C.count * x] = ResampleAxis.clip(sum.0)
+                    if C.count == 3 {
+                        out[3 * x + 1] = ResampleAxis.clip(sum.1)
+                        out[3 * x + 2] = ResampleAxis.clip(sum.2)
                     }
-                    for c in 0..<C.count { out[C.count * x + c] = ResampleAxis.clip(sum[c]) }
                 }
             }
         }
     }
 }
 
-/// How many interleaved 8-bit channels a pixel has, as a type, so each layout's loops are compiled
-/// with the count known.
+/// How many interleaved 8-bit channels a pixel has (1 or 3), as a type, so each layout's loops are
+/// compiled with the count known.
 protocol PixelChannels {
     static var count: Int { get }
-    /// The pixel at `p`, one channel per lane.
-    static func load(_ p: UnsafePointer<UInt8>) -> SIMD4<Int32>
+    /// The fixed-point sums, per channel, of `taps` pixels `step` bytes apart from `p`, weighted by
+    /// `weights`, plus the rounding half; unused channels stay 0.
+    static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32)
 }
 
 enum OneChannel: PixelChannels {
     static var count: Int { 1 }
-    @inline(__always) static func load(_ p: UnsafePointer<UInt8>) -> SIMD4<Int32> { SIMD4(Int32(p[0]), 0, 0, 0) }
+
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
+        var v = ResampleAxis.rounding, q = p
+        for i in 0..<taps {
+            v &+= Int32(q[0]) &* weights[i]
+            q += step
+        }
+        return (v, 0, 0)
+    }
 }
 
 enum ThreeChannels: PixelChannels {
     static var count: Int { 3 }
-    @inline(__always) static func load(_ p: UnsafePointer<UInt8>) -> SIMD4<Int32> {
-        SIMD4(Int32(p[0]), Int32(p[1]), Int32(p[2]), 0)
+
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
+        var r = ResampleAxis.rounding, g = r, b = r, q = p
+        for i in 0..<taps {
+            let w = weights[i]
+            r &+= Int32(q[0]) &* w
+            g &+= Int32(q[1]) &* w
+            b &+= Int32(q[2]) &* w
+            q += step
+        }
+        return (r, g, b)
     }
 }

@@ -29,11 +29,11 @@ final class ShardedExamples: ExampleSource {
     /// Whether the examples are held in memory (rather than in a scratch file).
     var inMemory: Bool { unpacking.inMemory }
 
-    /// Opens split `split` of `manifest`; unpacking starts at once, into memory or a file in
-    /// `scratch` (see `memoryLimit`). `normalization` applies to uint8 images and must be nil for
-    /// float features.
+    /// Opens split `split` of `manifest`; unpacking starts at once, into memory when the split's
+    /// examples take at most `memoryLimit` bytes, else into a file in `scratch`. `normalization`
+    /// applies to uint8 images and must be nil for float features.
     init(_ manifest: ShardManifest, split: String, blobs: BlobStore, scratch: URL,
-         normalization: Normalization?) throws {
+         normalization: Normalization?, memoryLimit: Int = ShardedExamples.memoryLimit) throws {
         let part = try manifest.split(split)
         count = part.count
         exampleShape = manifest.shape
@@ -52,7 +52,7 @@ final class ShardedExamples: ExampleSource {
         }
         unpacking = try Unpacking(shards: part.shards, tensor: manifest.tensor, shape: manifest.shape,
                                   exampleBytes: exampleBytes, blobs: blobs,
-                                  scratch: count * exampleBytes <= Self.memoryLimit ? nil : scratch)
+                                  scratch: count * exampleBytes <= memoryLimit ? nil : scratch)
     }
 
     deinit { unpacking.cancel() }
