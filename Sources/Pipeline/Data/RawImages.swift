@@ -50,10 +50,22 @@ struct ShardedImages: RawImages {
     }
 
     func forEachChunk(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let imageBytes = shape.reduce(1, *)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, (shards.map(\.count).max() ?? 0) * imageBytes), alignment: 64)
+        defer { buffer.deallocate() }
         var first = 0
         for shard in shards {
-            let pixels = try blobs.readTensors(shard.hash).require(tensor).uint8Values()
-            try pixels.withUnsafeBufferPointer { try body(first, $0) }
+            // Each shard decompressed straight into one reused buffer, and verified, before it is used.
+            var found = false
+            try blobs.readTensors(shard.hash) { entry in
+                guard entry.name == tensor, entry.shape == [shard.count] + shape else { return nil }
+                found = true
+                return buffer
+            }
+            guard found else {
+                throw DatasetError.shapeMismatch("shard \(shard.hash.prefix(12)) holds no \(tensor) of shape \([shard.count] + shape)")
+            }
+            try body(first, UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: shard.count * imageBytes))
             first += shard.count
         }
     }
