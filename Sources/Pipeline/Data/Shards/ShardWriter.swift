@@ -28,9 +28,6 @@ final class ShardWriter {
         examplesPerShard = max(1, maxShardBytes / max(exampleBytes, 1))
     }
 
-    /// The examples written so far.
-    var count: Int { labels.count }
-
     /// Appends `labels.count` examples whose bytes (`labels.count` × the example size, little-endian)
     /// are `bytes`.
     func append(_ bytes: UnsafeRawBufferPointer, labels newLabels: [Int32]) throws {
