@@ -23,10 +23,11 @@ final class FileHashCache: @unchecked Sendable {
             changed = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
         }
 
-        init?(fields: [Substring]) {
-            guard fields.count == 5, let d = UInt64(fields[0]), let i = UInt64(fields[1]), let s = Int64(fields[2]),
-                  let m = Int64(fields[3]), let c = Int64(fields[4]) else { return nil }
-            (device, inode, size, modified, changed) = (d, i, s, m, c)
+        init?<S: Collection>(fields: [S]) where S.Element == UInt8 {
+            func number(_ field: S) -> Int64? { Int64(String(decoding: field, as: UTF8.self)) }
+            guard fields.count == 5, let d = number(fields[0]), let i = number(fields[1]), let s = number(fields[2]),
+                  let m = number(fields[3]), let c = number(fields[4]) else { return nil }
+            (device, inode, size, modified, changed) = (UInt64(bitPattern: d), UInt64(bitPattern: i), s, m, c)
         }
 
         var fields: String { "\(device)\t\(inode)\t\(size)\t\(modified)\t\(changed)" }
@@ -44,12 +45,15 @@ final class FileHashCache: @unchecked Sendable {
     /// file is an empty cache: it only saves work.
     init(file: URL?) {
         self.file = file
-        guard let file, let text = try? String(contentsOf: file, encoding: .utf8) else { return }
-        for line in text.split(separator: "\n") {
-            // sha256, five identity fields, then the path (which may hold tabs): seven fields at least.
-            let fields = line.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false)
-            guard fields.count == 7, fields[0].count == 64, let identity = Identity(fields: Array(fields[1...5])) else { continue }
-            entries[String(fields[6])] = (identity, String(fields[0]))
+        guard let file, let data = try? Data(contentsOf: file) else { return }
+        // Bytes, not Strings: 100,000 lines parse in a fraction of a second.
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            for line in bytes.split(separator: UInt8(ascii: "\n")) {
+                // sha256, five identity fields, then the path (which may hold tabs): seven fields.
+                let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 6, omittingEmptySubsequences: false)
+                guard fields.count == 7, fields[0].count == 64, let identity = Identity(fields: Array(fields[1...5])) else { continue }
+                entries[String(decoding: fields[6], as: UTF8.self)] = (identity, String(decoding: fields[0], as: UTF8.self))
+            }
         }
     }
 
@@ -62,14 +66,14 @@ final class FileHashCache: @unchecked Sendable {
         return Identity(s)
     }
 
-    /// The SHA-256 of each file at `paths` (absolute), in order: remembered ones by a stat, the others
-    /// read and hashed on two threads.
-    func sha256(of paths: [String]) throws -> [String] {
+    /// The SHA-256 of each file at `paths` (absolute), in order: remembered ones by a stat (or by
+    /// `identities` the caller took), the others read and hashed on two threads.
+    func sha256(of paths: [String], identities known: [Identity]? = nil) throws -> [String] {
         var results = [String?](repeating: nil, count: paths.count)
         var identities = [Identity?](repeating: nil, count: paths.count)
         var missing: [Int] = []
         for (i, path) in paths.enumerated() {
-            let identity = try Self.identity(of: path)
+            let identity = try known?[i] ?? Self.identity(of: path)
             identities[i] = identity
             if let entry = lock.withLock({ entries[path] }), entry.identity == identity { results[i] = entry.sha256 } else { missing.append(i) }
         }

@@ -4,6 +4,9 @@
 // adding a file changes the key, and an unchanged folder is recognised by a stat per file.
 import Foundation
 import Store
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The resolved `path`/`url`, `test_path` and `labels` of an image-folder download stage.
 struct ImageFolderSource {
@@ -84,8 +87,8 @@ struct ImageFolderSource {
         case .archive(let path): return "archive \(try cache.sha256(of: [URL(fileURLWithPath: path).standardizedFileURL.path])[0])\n"
         case .folder(let root):
             let files = try FolderFiles(root: root)
-            let hashes = try cache.sha256(of: files.paths.map { files.absolute($0) })
-            return zip(files.paths, zip(files.sizes, hashes)).map { "file \($0)\t\($1.0)\t\($1.1)\n" }.joined()
+            let hashes = try cache.sha256(of: files.paths.map { files.absolute($0) }, identities: files.identities)
+            return zip(files.paths, zip(files.identities, hashes)).map { "file \($0)\t\($1.0.size)\t\($1.1)\n" }.joined()
         }
     }
 }
@@ -95,12 +98,13 @@ struct ImageFolderSource {
 struct FolderFiles {
     let root: String
     let paths: [String]
-    let sizes: [Int64]
+    /// Each file's stat identity (its size among them), taken while listing.
+    let identities: [FileHashCache.Identity]
 
     init(root: String) throws {
         let root = URL(fileURLWithPath: root).standardizedFileURL.path
         self.root = root
-        var found: [(String, Int64)] = []
+        var found: [(String, FileHashCache.Identity)] = []
         func walk(_ relative: String) throws {
             let folder = relative.isEmpty ? root : (root as NSString).appendingPathComponent(relative)
             let names: [String]
@@ -111,19 +115,20 @@ struct FolderFiles {
             }
             for name in names where !name.hasPrefix(".") {
                 let path = relative.isEmpty ? name : relative + "/" + name
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(path), isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue {
+                // One stat tells a folder from a file and gives the file's identity.
+                var status = stat()
+                guard stat((root as NSString).appendingPathComponent(path), &status) == 0 else { continue }  // a dangling link
+                if status.st_mode & S_IFMT == S_IFDIR {
                     try walk(path)
-                } else {
-                    found.append((path, try FileHashCache.identity(of: (root as NSString).appendingPathComponent(path)).size))
+                } else if status.st_mode & S_IFMT == S_IFREG {
+                    found.append((path, FileHashCache.Identity(status)))
                 }
             }
         }
         try walk("")
         found.sort { codePointOrder($0.0, $1.0) }
         paths = found.map(\.0)
-        sizes = found.map(\.1)
+        identities = found.map(\.1)
     }
 
     func absolute(_ path: String) -> String { (root as NSString).appendingPathComponent(path) }
