@@ -17,6 +17,10 @@ struct TLab: ParsableCommand {
             ENVIRONMENT:
               TLAB_STORE  the store folder when --store is not given (default ./artifacts)
               NO_COLOR    any non-empty value turns colour off (used on a terminal only)
+              TLAB_DATA_MEMORY_MIB  a data set split up to this size is read into memory, a larger
+                          one from a scratch file on disk (default 512; 0: always from disk)
+              TLAB_PREFETCH  batches read ahead while the network computes (default 2; 0: none)
+                          (neither changes a result, only memory and speed)
 
             SHELL COMPLETION:
               tlab --generate-completion-script bash > ~/.tlab-completion.bash

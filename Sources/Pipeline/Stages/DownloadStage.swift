@@ -16,7 +16,7 @@ struct DownloadStage: Stage {
     func run(_ context: StageContext) throws -> StageResult {
         let p = context.parameters
         let source = p.string("source")
-        if source == "synthetic" { return try synthetic(p, blobs: context.store.blobs) }
+        if source == "synthetic" { return try synthetic(p, context: context) }
         if source == "image-folder" { return try imageFolder(context) }
         let dataSource: DataSource
         switch source {
@@ -45,7 +45,8 @@ struct DownloadStage: Stage {
 
     /// The synthetic task, generated and stored a shard at a time: train and test splits of one
     /// sharded data set, class names in its metadata.
-    private func synthetic(_ p: StageParameters, blobs: BlobStore) throws -> StageResult {
+    private func synthetic(_ p: StageParameters, context: StageContext) throws -> StageResult {
+        let blobs = context.store.blobs
         let count = p.int("images"), side = p.int("image_size"), seed = UInt64(p.int("seed"))
         let labels = try SyntheticImages.labels(count: count, channels: 3, side: side, seed: seed)
         // The generator shuffles classes, so the last images are as balanced a test set as any.
@@ -55,6 +56,7 @@ struct DownloadStage: Stage {
         let imageBytes = 3 * side * side
         let chunk = max(1, min(writer[TaskSplit.train].examplesPerShard, (16 << 20) / imageBytes))
         var pixels = [UInt8](repeating: 0, count: chunk * imageBytes)
+        var progress = StageProgress(context, total: count, "images generated")
         for start in stride(from: 0, to: count, by: chunk) {
             let range = start ..< min(start + chunk, count)
             try pixels.withUnsafeMutableBufferPointer { out in
@@ -66,6 +68,7 @@ struct DownloadStage: Stage {
                     try writer[split].append(image, labels: [labels[i]])
                 }
             }
+            progress.advance(by: range.count)
         }
         let names = String(decoding: try canonicalJSON(SyntheticImages.classNames), as: UTF8.self)
         return StageResult(outputs: try writer.finish(metadata: [Self.classNamesKey: names]).outputs(as: Self.syntheticOutput))

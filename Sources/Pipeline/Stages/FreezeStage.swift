@@ -34,15 +34,16 @@ struct FreezeStage: Stage {
             let writer = ShardedDatasetWriter(blobs: context.store.blobs, tensor: "features", dtype: .f32,
                                               shape: model.architecture.backboneOutputShape, maxShardBytes: shardBytes(p),
                                               splits: TaskSplit.all)
-            var count = 0
+            var progress = StageProgress(context, total: TaskSplit.all.reduce(0) { $0 + images.splits[$1]!.count }, "features")
             for split in TaskSplit.all {
                 let examples = try context.examples(images, split: split, normalization: info.normalization)
                 try model.features(of: examples, batchSize: p.int("batch"), prefetchDepth: context.prefetchDepth) { _, features, labels in
                     try writer[split].append(UnsafeRawBufferPointer(start: features.data, count: features.count * 4),
                                              labels: labels.map(Int32.init))
+                    progress.advance(by: labels.count)
                 }
-                count += examples.count
             }
+            let count = progress.done
             outputs.merge(try writer.finish().outputs(as: Self.featuresOutput)) { $1 }
             context.message("cached backbone features \(model.architecture.backboneOutputShape) for \(count) images")
         }

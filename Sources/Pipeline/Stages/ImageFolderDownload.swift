@@ -57,6 +57,7 @@ extension DownloadStage {
         }
 
         let packer = FilePacker(blobs: context.store.blobs, maxShardBytes: shardBytes(p))
+        var progress = StageProgress(context, total: train.count + test.count, "images packed")
         func pack(_ files: [ImageFolderListing.File], from folder: String, prefix: String) throws -> [ImageFolderManifest.File] {
             try files.map { file in
                 let path = (folder as NSString).appendingPathComponent(file.path)
@@ -68,6 +69,7 @@ extension DownloadStage {
                 // Files of a local folder (not of an unpacked archive) keep their hash for the next key.
                 if !path.hasPrefix(scratch) { cache.remember(URL(fileURLWithPath: path).standardizedFileURL.path, identity: identity, sha256: sha256) }
                 let place = try packer.add(contents)
+                progress.advance()
                 return .init(path: prefix + file.path, label: file.label, size: contents.count, sha256: sha256, shard: place.shard, offset: place.offset)
             }
         }

@@ -46,6 +46,7 @@ struct PreprocessStage: Stage {
         }
         var statistics = ChannelStatistics(channels: shape[0], plane: shape[1] * shape[2], scale: 1.0 / 255)
         let statisticsWriter = writers.last!
+        var progress = StageProgress(context, total: raw.train.labels.count + raw.test.labels.count, "images read")
         for (rawSplit, images) in [(TaskSplit.train, raw.train), (TaskSplit.test, raw.test)] {
             var routes: [Int: [(writer: ShardWriter, label: Int32, counts: Bool)]] = [:]
             for (plan, writer) in zip(plans, writers) {
@@ -59,6 +60,7 @@ struct PreprocessStage: Stage {
             let inputSize = images.shape.reduce(1, *)
             var output = [UInt8](repeating: 0, count: shape.reduce(1, *))
             try images.forEachChunk { first, pixels in
+                defer { progress.advance(by: pixels.count / inputSize) }
                 for k in 0 ..< pixels.count / inputSize {
                     guard let destinations = routes[first + k] else { continue }
                     try output.withUnsafeMutableBufferPointer { out in

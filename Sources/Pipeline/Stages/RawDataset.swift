@@ -31,8 +31,13 @@ struct RawDataset {
             let sizing = DecodedImages.Sizing(side: p.int("resize"), mode: ResizeMode(rawValue: p.string("resize_mode")) ?? .crop,
                                               skipBad: p.bool("skip_bad_images"))
             let scratch = context.scratch.appendingPathComponent("decoded")
-            let train = try DecodedImages(manifest, split: TaskSplit.train, sizing: sizing, blobs: context.store.blobs, scratch: scratch)
-            let test = try DecodedImages(manifest, split: TaskSplit.test, sizing: sizing, blobs: context.store.blobs, scratch: scratch)
+            var progress = StageProgress(context, total: manifest.splits.values.reduce(0) { $0 + $1.count }, "images decoded")
+            let train = try DecodedImages(manifest, split: TaskSplit.train, sizing: sizing, blobs: context.store.blobs, scratch: scratch) {
+                progress.advance(by: $0)
+            }
+            let test = try DecodedImages(manifest, split: TaskSplit.test, sizing: sizing, blobs: context.store.blobs, scratch: scratch) {
+                progress.advance(by: $0)
+            }
             return RawDataset(train: train, test: test, classNames: manifest.classNames, skipped: train.skipped + test.skipped,
                               upscaled: train.upscaled + test.upscaled)
         }

@@ -25,8 +25,10 @@ final class DecodedImages: RawImages {
     private(set) var upscaled: [String] = []
     private let file: ScratchFile
 
-    /// Decodes split `split` of `manifest` into a scratch file in `scratch`.
-    init(_ manifest: ImageFolderManifest, split: String, sizing: Sizing, blobs: BlobStore, scratch: URL) throws {
+    /// Decodes split `split` of `manifest` into a scratch file in `scratch`, telling `progress` how
+    /// many more files are done as it goes.
+    init(_ manifest: ImageFolderManifest, split: String, sizing: Sizing, blobs: BlobStore, scratch: URL,
+         progress: (Int) -> Void = { _ in }) throws {
         file = try ScratchFile(in: scratch, role: "the decoded \(split) images")
         let files = manifest.splits[split] ?? []
         var size = sizing.side > 0 ? (width: sizing.side, height: sizing.side) : nil
@@ -35,6 +37,7 @@ final class DecodedImages: RawImages {
         // A few dozen files at a time: enough to keep every core busy, few enough to bound memory.
         for start in stride(from: 0, to: files.count, by: 32) {
             let batch = Array(files[start ..< min(start + 32, files.count)])
+            defer { progress(batch.count) }
             var contents: [Data] = []
             for file in batch {
                 if shard?.index != file.shard { shard = (file.shard, try blobs.read(manifest.shards[file.shard])) }
