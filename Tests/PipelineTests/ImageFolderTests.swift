@@ -175,6 +175,9 @@ final class ImageFolderTests: XCTestCase {
             XCTAssertTrue(messages(log, of: "data").contains("unpacked 30 files from \(archive)"))
         }
         let sha256 = try FileHashCache.hashFile(parent + "/images.zip")
+        let (badLocal, _) = try run(pipeline("path: \"\(parent)/images.zip\", sha256: \(String(repeating: "1", count: 64))"), store: store)
+        XCTAssertTrue(failure(badLocal, "data")?.contains("images.zip has checksum sha256:\(sha256), expected sha256:111") ?? false,
+                      "a checksum given for a local archive is checked: \(badLocal.stages)")
         let served = try serveFolder(parent)
         let (summary, _) = try run(pipeline("url: \"\(served)images.zip\", sha256: \(sha256)"), store: store)
         XCTAssertEqual(try manifest(summary, store: store), reference, "fetched, verified, unpacked")

@@ -16,6 +16,12 @@ extension DownloadStage {
         if let keyed = context.material.externalContent, try source.fingerprint(cache: cache) != keyed {
             throw ImageFolderError.changedWhileRunning(path: p.optionalString("path") ?? p.optionalString("test_path") ?? "the image folder")
         }
+        // A checksum given for a local archive is checked too (the key hashes the archive anyway).
+        if case .archive(let path) = source.images, let expected = p.optionalString("sha256") {
+            let checksum = try Checksum(parsing: expected.contains(":") ? expected : "sha256:" + expected)
+            let got = try Checksum(checksum.algorithm, FileHashCache.hashFile(path, checksum.algorithm))
+            guard got == checksum else { throw DownloadError.checksumMismatch(file: path, expected: checksum, got: got) }
+        }
         let scratch = context.scratch.appendingPathComponent("image-folder").path
         var root = try localRoot(source.images, scratch: scratch + "/images", context: context)
         var testRoot = try source.test.map { try localRoot($0, scratch: scratch + "/test", context: context) }

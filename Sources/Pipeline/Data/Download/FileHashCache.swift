@@ -120,12 +120,12 @@ final class FileHashCache: @unchecked Sendable {
         try? text.write(to: file, atomically: true, encoding: .utf8)
     }
 
-    /// SHA-256 of a file's bytes, read in 1 MiB pieces.
-    static func hashFile(_ path: String) throws -> String {
+    /// The digest (SHA-256 unless told) of a file's bytes, read in 1 MiB pieces.
+    static func hashFile(_ path: String, _ algorithm: Digest.Algorithm = .sha256) throws -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw DatasetError.unreadable(file: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
-        var digest = Digest()
+        var digest = Digest(algorithm)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
