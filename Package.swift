@@ -30,13 +30,15 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "Engine", swiftSettings: engineFlags),
         .target(name: "Store", dependencies: [
             "CZstd", "CCrypto", "CPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "CZlib",
+            "Engine", "Store", "CZlib", "CJPEG", "CPNG",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: engineFlags),
         // The CLI talks to Pipeline (and reads stores through Store); it never imports Engine.

@@ -10,6 +10,7 @@ enum CommandError: Error, CustomStringConvertible {
     case fileNotAnArtifact(path: String, hash: String)
     case exportNeedsTensors(hash: String, mediaType: MediaType)
     case ambiguousTensor(hash: String, names: [String])
+    case shardedNeedsTensor(hash: String, names: [String])
     case unknownTensor(name: String, hash: String, names: [String])
     case noNumPyType(tensor: String, dtype: TensorDType)
     case runFailed(runID: Int64, stages: [String])
@@ -37,6 +38,9 @@ enum CommandError: Error, CustomStringConvertible {
         case let .ambiguousTensor(hash, names):
             return "artifact \(DisplayFormat.short(hash)) holds \(names.count) tensors; .npy takes one: "
                 + "pick it with --tensor (one of \(names.joined(separator: ", "))) or export to .safetensors"
+        case let .shardedNeedsTensor(hash, names):
+            return "artifact \(DisplayFormat.short(hash)) is a sharded data set of \(names.count) tensors; .npy takes one: "
+                + "pick it with --tensor (one of \(names.joined(separator: ", "))), or export the manifest to a .json file"
         case let .unknownTensor(name, hash, names):
             return "artifact \(DisplayFormat.short(hash)) has no tensor '\(name)'; it has \(names.joined(separator: ", "))"
         case let .noNumPyType(tensor, dtype):

@@ -19,6 +19,10 @@ struct TLab: ParsableCommand {
                           not given (default ./artifacts)
               PGPASSWORD, PGPASSFILE, PG*  a shared store's PostgreSQL credentials (libpq's own)
               NO_COLOR    any non-empty value turns colour off (used on a terminal only)
+              TLAB_DATA_MEMORY_MIB  a data set split up to this size is read into memory, a larger
+                          one from a scratch file on disk (default 512; 0: always from disk)
+              TLAB_PREFETCH  batches read ahead while the network computes (default 2; 0: none)
+                          (neither changes a result, only memory and speed)
 
             SHELL COMPLETION:
               tlab --generate-completion-script bash > ~/.tlab-completion.bash
@@ -36,7 +40,7 @@ struct TLab: ParsableCommand {
             RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             VerifyCommand.self, GCCommand.self, WorkerCommand.self, PushCommand.self, PullCommand.self,
-            ModelCommand.self, Bench.self,
+            ModelCommand.self, SampleImagesCommand.self, Bench.self,
         ]
     )
 

@@ -105,3 +105,26 @@ func unusedPort() throws -> Int {
     guard ok else { throw XCTSkip("cannot bind a local socket") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+extension XCTestCase {
+    /// A base URL on 127.0.0.1 serving the files of `directory` (Python's http.server), stopped when
+    /// the test ends.
+    func serveFolder(_ directory: String) throws -> String {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+        let stdout = Pipe()
+        server.standardOutput = stdout
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        addTeardownBlock { server.terminate(); server.waitUntilExit() }
+        var line = Data()
+        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line += byte
+        }
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+        let port = try XCTUnwrap(words.firstIndex(of: "port").flatMap { Int(words[$0 + 1]) }, "no port in '\(String(decoding: line, as: UTF8.self))'")
+        return "http://127.0.0.1:\(port)/"
+    }
+}

@@ -10,7 +10,7 @@ final class ExecutorDataSourceTests: XCTestCase {
     func testFashionMNISTFromAMirrorIsVerifiedAndCutIntoTasks() throws {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: DataSource.fashionMNISTDebianDirectory),
                           "needs Debian's dataset-fashion-mnist package")
-        let mirror = try serve(DataSource.fashionMNISTDebianDirectory)
+        let mirror = try serveFolder(DataSource.fashionMNISTDebianDirectory)
         let yaml = """
             name: fashion-prep
             stages:
@@ -29,10 +29,13 @@ final class ExecutorDataSourceTests: XCTestCase {
                                            FashionMNIST.trainImages, FashionMNIST.trainLabels].sorted())
         XCTAssertTrue(events.all.contains(.message(stage: "prep", text: "target task: 18 train, 2 validation, 40 test images; source task: 54 train")))
         let prepared = try outputs(of: "prep", inRun: summary.runID, store: store)
-        let target = try store.blobs.readTensors(XCTUnwrap(prepared["target"]))
-        XCTAssertEqual(target["train_images"]?.shape, [18, 1, 28, 28])
-        XCTAssertEqual(target["train_images"]?.dtype, .u8)
-        XCTAssertEqual(Set(try XCTUnwrap(target["test_labels"]).int32Values()), [0, 1])
+        let target = try ShardManifest.decode(store.blobs.read(XCTUnwrap(prepared["target"])))
+        XCTAssertEqual([target.dtype] + target.shape.map(String.init), ["U8", "1", "28", "28"])
+        XCTAssertEqual(target.splits["train"]?.count, 18)
+        let firstShard = try store.blobs.readTensors(XCTUnwrap(target.splits["train"]?.shards.first?.hash))
+        XCTAssertEqual(firstShard["images"]?.shape, [18, 1, 28, 28], "18 small images make one shard")
+        let testLabels = try store.blobs.readTensors(XCTUnwrap(target.splits["test"]?.labels))
+        XCTAssertEqual(Set(try XCTUnwrap(testLabels["labels"]).int32Values()), [0, 1])
     }
 
     func testTheStudysPipelineCanBeDryRunWithoutTheNetwork() throws {
@@ -41,27 +44,6 @@ final class ExecutorDataSourceTests: XCTestCase {
         XCTAssertEqual(previews.map(\.name), plan.stages.map(\.name))
         XCTAssertEqual(previews.filter { $0.reasons == ["never run"] }.map(\.name), ["data", "pretrain"])
         XCTAssertFalse(previews.contains(where: \.cached))
-    }
-
-    /// A base URL on 127.0.0.1 serving the files of `directory` (Python's http.server), stopped when
-    /// the test ends.
-    private func serve(_ directory: String) throws -> String {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
-        let stdout = Pipe()
-        server.standardOutput = stdout
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        addTeardownBlock { server.terminate(); server.waitUntilExit() }
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
-        let port = try XCTUnwrap(words.firstIndex(of: "port").flatMap { Int(words[$0 + 1]) }, "no port in '\(String(decoding: line, as: UTF8.self))'")
-        return "http://127.0.0.1:\(port)/"
     }
 }
 

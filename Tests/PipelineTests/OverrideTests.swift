@@ -46,7 +46,7 @@ final class OverrideTests: XCTestCase {
             "-S variants.frozn.epochs=3: no stage or variant 'variants.frozn' (did you mean 'variants.frozen'?); valid: variants.scratch, variants.frozen",
             "-S lr: no '='; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE or seed=N",
             "-S a.b.c=1: 'a.b.c' is not an override target; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE or seed=N",
-            "-S variants.frozen.epoch=3: variant 'frozen' sets 'epoch', which matches nothing in the per-variant branch (did you mean 'epochs'?); valid: freeze, cache_features, batch, init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, restore_best, label_smoothing, checkpoint_every, epochs, optimizer, lr, momentum, weight_decay, augment, seed",
+            "-S variants.frozen.epoch=3: variant 'frozen' sets 'epoch', which matches nothing in the per-variant branch (did you mean 'epochs'?); valid: freeze, cache_features, batch, shard_mib, init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, restore_best, label_smoothing, checkpoint_every, epochs, optimizer, lr, momentum, weight_decay, augment, seed",
             "-S finetune.lr=fast: 'lr' is fast, expected a number in 1e-08...10.0",
             "-S finetune.lrr=0.1: stage 'finetune' (fine-tune) has no parameter 'lrr' (did you mean 'lr'?); fine-tune parameters: init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, restore_best, label_smoothing, checkpoint_every, epochs, batch, optimizer, lr, momentum, weight_decay, augment, seed",
         ])

@@ -1,4 +1,4 @@
-// The three shipped pipelines parse, check and expand as their comments say.
+// The shipped pipelines parse, check and expand as their comments say.
 import XCTest
 @testable import Pipeline
 
@@ -56,6 +56,19 @@ final class ShippedPipelineTests: XCTestCase {
         XCTAssertEqual(try plan.stage("freeze@basic").parameters.string("freeze"), "none")
         XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
         XCTAssertTrue(try plan.stage("report").parameters.bool("study"))
+    }
+
+    func testImageFolderReadsTheSampleFolderTheREADMEWrites() throws {
+        let plan = try PipelinePlan(contentsOf: Fixtures.pipeline("image-folder.yaml"))
+        let data = try plan.stage("data").parameters
+        XCTAssertEqual(data.string("source"), "image-folder")
+        XCTAssertEqual(data.optionalString("path"), "data/sample-images", "what `tlab sample-images data/sample-images` writes")
+        XCTAssertNil(data.optionalString("sha256"), "a local folder is keyed by its content")
+        let prep = try plan.stage("prep").parameters
+        XCTAssertTrue(prep.bool("skip_bad_images"))
+        XCTAssertGreaterThan(prep.int("resize"), 0, "the sample images have mixed sizes")
+        XCTAssertEqual(plan.variants, ["scratch", "basic", "frozen"])
+        XCTAssertEqual(Set(plan.stages.map(\.kind)), Set(StageKind.allCases))
     }
 
     func testAMissingFileSaysSo() {

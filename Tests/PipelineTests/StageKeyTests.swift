@@ -117,7 +117,7 @@ final class StageKeyTests: XCTestCase {
 
     func testParametersJSONIsCanonical() throws {
         let stage = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("data")
-        XCTAssertEqual(stage.parameters.json, #"{"image_size":32,"images":6000,"seed":0,"source":"synthetic"}"#)
+        XCTAssertEqual(stage.parameters.json, #"{"image_size":32,"images":6000,"seed":0,"shard_mib":64,"source":"synthetic","test_fraction":0.2}"#)
         XCTAssertEqual(KeyMaterial(stage: stage, inputs: [:]).parametersJSON, stage.parameters.json)
     }
 }

@@ -25,7 +25,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownParameterSuggestsTheNearestAndListsTheKindsParameters() {
         XCTAssertEqual(Fixtures.problems(download("      imagez: 600")), [
-            "p.yaml:7:7: stage 'data' (download) has no parameter 'imagez' (did you mean 'images'?); download parameters: source, url, path, sha256, mirror, images, image_size, seed",
+            "p.yaml:7:7: stage 'data' (download) has no parameter 'imagez' (did you mean 'images'?); download parameters: source, url, path, sha256, mirror, test_path, labels, test_fraction, images, image_size, seed, shard_mib",
         ])
     }
 
@@ -39,7 +39,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(Fixtures.problems(download("      images: 6.5")),
                        ["p.yaml:7:15: 'images' is 6.5, expected an integer in 10...10000000"])
         XCTAssertEqual(Fixtures.problems("name: p\nstages:\n  data: { kind: download, params: { source: synthetik } }\n"),
-                       ["p.yaml:3:45: 'source' is synthetik, expected one of cifar10, fashion-mnist, synthetic, url, path"])
+                       ["p.yaml:3:45: 'source' is synthetik, expected one of cifar10, fashion-mnist, synthetic, url, path, image-folder"])
     }
 
     func testMoreValueTypes() {

@@ -30,12 +30,14 @@ extension XCTestCase {
         return url
     }
 
-    /// Runs `tlab arguments` in `folder` with colour off and no TLAB_STORE from the caller's shell.
+    /// Runs `tlab arguments` in `folder` with colour off and no TLAB_STORE from the caller's shell
+    /// (through `executable` with `prefix` arguments before tlab's, for a wrapper such as /usr/bin/time).
     @discardableResult
-    func tlab(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> TlabResult {
+    func tlab(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:],
+              executable: String? = nil, prefix: [String] = []) throws -> TlabResult {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("tlab")
-        process.arguments = arguments
+        process.executableURL = executable.map(URL.init(fileURLWithPath:)) ?? productsDirectory.appendingPathComponent("tlab")
+        process.arguments = prefix + arguments
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TLAB_STORE")

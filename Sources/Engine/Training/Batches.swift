@@ -45,26 +45,34 @@ public func gatherBatch(_ images: Tensor, indices: [Int], into batch: Tensor, au
     precondition(images.shape.count == 4 && batch.shape.count == 4 && images.shape[1...] == batch.shape[1...],
                  "gatherBatch: images \(images.shape) and batch \(batch.shape) must be [N, C, H, W] of one image shape")
     precondition(indices.count <= batch.shape[0], "gatherBatch: \(indices.count) examples for a batch of \(batch.shape[0])")
-    let (channels, height, width) = (images.shape[1], images.shape[2], images.shape[3])
-    let source = images.images(), target = batch.images()
-    let p = augmentation.cropPadding
     parallelFor(chunks: indices.count) { b in
         let example = indices[b]
         precondition(example >= 0 && example < images.shape[0], "gatherBatch: example \(example) of \(images.shape[0])")
-        let (dy, dx, flip) = augmentation.draws(random.stream(UInt64(example)))
-        for c in 0..<channels {
-            let from = source.channel(example, c), to = target.channel(b, c)
-            if dy == p && dx == p && !flip {
-                to.update(from: from, count: height * width)
-                continue
-            }
-            for y in 0..<height {
-                let sy = y + dy - p
-                for x in 0..<width {
-                    let sx = (flip ? width - 1 - x : x) + dx - p
-                    let inside = sy >= 0 && sy < height && sx >= 0 && sx < width
-                    to[y * width + x] = inside ? from[sy * width + sx] : 0
-                }
+        copyAugmented(from: images, image: example, to: batch, image: b, augmentation: augmentation,
+                      random: random.stream(UInt64(example)))
+    }
+}
+
+/// Copies image `s` of `source` into image `t` of `target` (both [N, C, H, W] of one image shape),
+/// cropped and flipped by the draws of `random`, the example's own stream.
+func copyAugmented(from source: Tensor, image s: Int, to target: Tensor, image t: Int, augmentation: Augmentation,
+                   random: CounterRandom) {
+    let (channels, height, width) = (source.shape[1], source.shape[2], source.shape[3])
+    let from = source.images(), to = target.images()
+    let p = augmentation.cropPadding
+    let (dy, dx, flip) = augmentation.draws(random)
+    for c in 0..<channels {
+        let input = from.channel(s, c), output = to.channel(t, c)
+        if dy == p && dx == p && !flip {
+            output.update(from: input, count: height * width)
+            continue
+        }
+        for y in 0..<height {
+            let sy = y + dy - p
+            for x in 0..<width {
+                let sx = (flip ? width - 1 - x : x) + dx - p
+                let inside = sy >= 0 && sy < height && sx >= 0 && sx < width
+                output[y * width + x] = inside ? input[sy * width + sx] : 0
             }
         }
     }

@@ -15,14 +15,6 @@ public struct LabeledExamples {
     }
 
     public var count: Int { labels.count }
-
-    /// The inputs of examples `indices` (augmented with `augmentation`, draws from `random`) and their labels.
-    func batch(_ indices: [Int], augmentation: Augmentation = .none,
-               random: CounterRandom = CounterRandom(seed: 0)) -> (inputs: Tensor, labels: [Int]) {
-        let batch = Tensor(zeros: [indices.count] + Array(inputs.shape.dropFirst()))
-        gatherBatch(inputs, indices: indices, into: batch, augmentation: augmentation, random: random)
-        return (batch, indices.map { labels[$0] })
-    }
 }
 
 /// How a classifier did on a data set.
@@ -44,11 +36,21 @@ public struct Evaluation: Equatable, Codable, Sendable {
 /// Runs `network` in inference mode over `data`, `batchSize` examples at a time.
 public func evaluate(_ network: TrainableNetwork, on data: LabeledExamples, batchSize: Int = 64,
                      clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) -> Evaluation {
+    // Memory cannot fail to be read.
+    try! evaluate(network, on: data as ExampleSource, batchSize: batchSize, prefetchDepth: 0, clock: clock)
+}
+
+/// Runs `network` in inference mode over `data`, `batchSize` examples at a time, in order, fetching
+/// up to `prefetchDepth` batches ahead on a background thread. Rethrows a failure to read `data`.
+public func evaluate(_ network: TrainableNetwork, on data: ExampleSource, batchSize: Int = 64,
+                     prefetchDepth: Int = BatchPrefetcher.defaultDepth,
+                     clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) throws -> Evaluation {
     let start = clock()
     var confusion: [[Int]] = []
     var lossSum = 0.0
-    for indices in epochBatches(count: data.count, batchSize: batchSize, epoch: 0, shuffle: nil) {
-        let (inputs, labels) = data.batch(indices)
+    let feed = BatchPrefetcher(source: data, batches: epochBatches(count: data.count, batchSize: batchSize, epoch: 0, shuffle: nil),
+                               depth: prefetchDepth)
+    while let (inputs, labels) = try feed.nextBatch() {
         let logits = network.forward(inputs, context: .inference)
         let classes = logits.shape[1]
         if confusion.isEmpty { confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes) }

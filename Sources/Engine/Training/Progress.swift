@@ -91,7 +91,7 @@ public struct TrainingProgress {
     }
 
     /// 75 s → "1:15", 3725 s → "1:02:05".
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         let (h, m, r) = (s / 3600, s / 60 % 60, s % 60)
         let mmss = String(format: "%d:%02d", m, r)

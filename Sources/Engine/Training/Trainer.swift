@@ -83,6 +83,8 @@ public final class Trainer {
     public let options: TrainingOptions
     /// How `fit` reports batches and epochs (to standard error).
     public var progress: TrainingProgress.Style
+    /// Batches fetched ahead of the one training (see `BatchPrefetcher`); changes speed, not results.
+    public var prefetchDepth = BatchPrefetcher.defaultDepth
     var state: TrainerState
     /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
     public internal(set) var bestWeights: [String: Tensor]?
@@ -112,7 +114,7 @@ public final class Trainer {
     /// Trains from the current state (epoch 0, or where a restored checkpoint left off) to
     /// `options.epochs` or an early stop. After each epoch `onEpoch` gets its figures and the trainer,
     /// e.g. to record metrics and save `checkpoint()`.
-    public func fit(_ train: LabeledExamples, validation: LabeledExamples? = nil,
+    public func fit(_ train: ExampleSource, validation: ExampleSource? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
         var progress = TrainingProgress(style: self.progress, epochs: options.epochs,
@@ -122,12 +124,12 @@ public final class Trainer {
             let epoch = state.nextEpoch, started = clock()
             let batches = epochBatches(count: train.count, batchSize: options.batchSize, epoch: epoch,
                                        shuffle: seed.stream(0))
+            let feed = BatchPrefetcher(source: train, batches: batches, depth: prefetchDepth,
+                                       augmentation: options.augmentation, random: seed.stream(1).stream(UInt64(epoch)))
             progress.startEpoch(epoch)
             let learningRate = Double(optimizer.learningRate)
             var lossSum = 0.0, correct = 0
-            for indices in batches {
-                let (inputs, labels) = train.batch(indices, augmentation: options.augmentation,
-                                                   random: seed.stream(1).stream(UInt64(epoch)))
+            while let (inputs, labels) = try feed.nextBatch() {
                 optimizer.zeroGradients()
                 let logits = network.forward(inputs, context: ForwardContext(training: true, step: state.step))
                 let loss = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: options.labelSmoothing)
@@ -139,7 +141,9 @@ public final class Trainer {
                 correct += batchCorrect
                 progress.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
             }
-            let evaluation = validation.map { evaluate(network, on: $0, batchSize: options.batchSize) }
+            let evaluation = try validation.map {
+                try evaluate(network, on: $0, batchSize: options.batchSize, prefetchDepth: prefetchDepth)
+            }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(train.count, 1)),
                                      accuracy: Double(correct) / Double(max(train.count, 1)),
                                      validationLoss: evaluation?.meanLoss, validationAccuracy: evaluation?.accuracy,

@@ -85,16 +85,15 @@ public struct ImageDataset: Sendable, Equatable {
         var out = [Float](repeating: 0, count: pixels.count)
         func apply<T>(_ values: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<Float>,
                       _ toFloat: (T) -> Float) {
-            for c in 0..<channels {
-                // (x·scale − mean) / std as one multiply-add per value.
-                let factor = normalization.scale / normalization.std(c)
-                let offset = -normalization.mean(c) / normalization.std(c)
-                for image in 0..<count {
+            for image in 0..<count {
+                for c in 0..<channels {
                     let start = (image * channels + c) * plane
-                    for i in start ..< start + plane { out[i] = toFloat(values[i]) * factor + offset }
+                    normalization.convert(values.baseAddress! + start, count: plane, channel: c,
+                                          into: out.baseAddress! + start, toFloat)
                 }
             }
         }
+        guard count > 0 else { return out }
         out.withUnsafeMutableBufferPointer { target in
             switch pixels {
             case .uint8(let p): p.withUnsafeBufferPointer { apply($0, into: target) { Float($0) } }

@@ -67,6 +67,63 @@ public struct Normalization: Sendable, Equatable, Codable {
 
     /// The std of channel `c`.
     func std(_ c: Int) -> Float { isChannelIndependent ? std[0] : std[c] }
+
+    /// Writes `count` values of channel `c` normalised: (x·scale − mean) / std as one multiply-add per
+    /// value. Every path from stored pixels to the engine's floats goes through here, so a batch
+    /// gathered from disk holds exactly the floats of the whole set converted in memory.
+    @inline(__always)
+    func convert<T>(_ values: UnsafePointer<T>, count: Int, channel c: Int, into out: UnsafeMutablePointer<Float>,
+                    _ toFloat: (T) -> Float) {
+        let factor = scale / std(c)
+        let offset = -mean(c) / std(c)
+        for i in 0..<count { out[i] = toFloat(values[i]) * factor + offset }
+    }
+}
+
+/// Per-channel sums of pixels seen image by image, in order: the mean and std `normalize: dataset`
+/// uses, computed without holding the images.
+struct ChannelStatistics {
+    let channels: Int
+    let plane: Int
+    /// 1/255 for uint8 pixels (statistics in [0, 1] units), 1 for floats.
+    let scale: Double
+    private var sum: [Double]
+    private var sumSquares: [Double]
+    private var images = 0
+
+    init(channels: Int, plane: Int, scale: Double) {
+        self.channels = channels
+        self.plane = plane
+        self.scale = scale
+        sum = [Double](repeating: 0, count: channels)
+        sumSquares = sum
+    }
+
+    /// Adds one CHW image.
+    mutating func add<T>(_ image: UnsafePointer<T>, _ toDouble: (T) -> Double) {
+        for c in 0..<channels {
+            var s = 0.0, s2 = 0.0
+            for i in c * plane ..< (c + 1) * plane {
+                let x = toDouble(image[i])
+                s += x
+                s2 += x * x
+            }
+            sum[c] += s
+            sumSquares[c] += s2
+        }
+        images += 1
+    }
+
+    /// The normalisation that gives every channel of the images seen mean 0 and std 1.
+    func normalization() throws -> Normalization {
+        let n = Double(images * plane)
+        guard n > 0 else { throw DatasetError.invalidParameter("statistics of an empty data set") }
+        let mean = sum.map { $0 / n }
+        let std = zip(sumSquares, mean).map { s2, m in max(s2 / n - m * m, 0).squareRoot() }
+        // A constant channel has std 0; dividing by 1 instead keeps it finite (and centred).
+        return try Normalization(scale: Float(scale), mean: mean.map { Float($0 * scale) },
+                                 std: std.map { $0 > 0 ? Float($0 * scale) : 1 })
+    }
 }
 
 extension ImageDataset {
@@ -74,36 +131,17 @@ extension ImageDataset {
     /// result gives each channel mean 0 and std 1. Compute it on the training split only.
     public func channelStatistics() throws -> Normalization {
         let plane = height * width
-        var sum = [Double](repeating: 0, count: channels)
-        var sumSquares = [Double](repeating: 0, count: channels)
-        func accumulate<T>(_ values: [T], _ toDouble: (T) -> Double) {
-            values.withUnsafeBufferPointer { buffer in
-                for image in 0..<count {
-                    for c in 0..<channels {
-                        let start = (image * channels + c) * plane
-                        var s = 0.0, s2 = 0.0
-                        for i in start ..< start + plane {
-                            let x = toDouble(buffer[i])
-                            s += x
-                            s2 += x * x
-                        }
-                        sum[c] += s
-                        sumSquares[c] += s2
-                    }
-                }
+        func statistics<T>(_ values: [T], scale: Double, _ toDouble: (T) -> Double) throws -> Normalization {
+            var statistics = ChannelStatistics(channels: channels, plane: plane, scale: scale)
+            try values.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for image in 0..<count { statistics.add(base + image * channels * plane, toDouble) }
             }
+            return try statistics.normalization()
         }
-        let scale: Double
         switch pixels {
-        case .uint8(let p): accumulate(p) { Double($0) }; scale = 1.0 / 255
-        case .float32(let p): accumulate(p) { Double($0) }; scale = 1
+        case .uint8(let p): return try statistics(p, scale: 1.0 / 255) { Double($0) }
+        case .float32(let p): return try statistics(p, scale: 1) { Double($0) }
         }
-        let n = Double(count * plane)
-        guard n > 0 else { throw DatasetError.invalidParameter("statistics of an empty data set") }
-        let mean = sum.map { $0 / n }
-        let std = zip(sumSquares, mean).map { s2, m in max(s2 / n - m * m, 0).squareRoot() }
-        // A constant channel has std 0; dividing by 1 instead keeps it finite (and centred).
-        return try Normalization(scale: Float(scale), mean: mean.map { Float($0 * scale) },
-                                 std: std.map { $0 > 0 ? Float($0 * scale) : 1 })
     }
 }

@@ -18,7 +18,7 @@ extension Executor {
                                              reasons: reasons + (try ownChanges(stage))))
                 continue
             }
-            let material = KeyMaterial(stage: stage, inputs: InputBinding.inputs(of: stage, outputs: outputs))
+            let material = try KeyMaterial(stage: stage, inputs: InputBinding.inputs(of: stage, outputs: outputs), store: store.root)
             let cache = isForced(stage) ? .forced : try lookUp(material.key)
             if case .reusable(let source) = cache {
                 outputs[stage.name] = source.outputs

@@ -16,9 +16,15 @@ extension Executor {
     /// computation. Never throws: a failure is recorded and reported.
     func execute(_ stage: PlannedStage, inputs: [String: InputArtifact], runID: Int64, leases: LeaseKeeper,
                  interruption: InterruptHandler?) -> StageAttempt {
-        let material = KeyMaterial(stage: stage, inputs: inputs)
-        let key = material.key
         let started = DispatchTime.now()
+        let material: KeyMaterial
+        do {
+            material = try KeyMaterial(stage: stage, inputs: inputs, store: store.root)
+        } catch {
+            events(.stageFailed(stage: stage.name, error: "\(error)"))
+            return .done(StageSummary(name: stage.name, kind: stage.kind, key: nil, state: .failed(error: "\(error)"), seconds: 0), nil)
+        }
+        let key = material.key
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
         func summary(_ state: StageSummary.State) -> StageSummary {
             StageSummary(name: stage.name, kind: stage.kind, key: key.hex, state: state, seconds: elapsed())
@@ -83,7 +89,7 @@ extension Executor {
             if let resume {
                 events(.message(stage: stage.name, text: "resuming from the checkpoint after epoch \(resume.step)"))
             }
-            let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, key: key,
+            let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, material: material,
                                        inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
                                        options: options, events: events)
             let result = try stage.kind.implementation.init().run(context)

@@ -21,6 +21,8 @@ public enum RerunReason: Hashable, Sendable, CustomStringConvertible {
         case let .kindChanged(from, to): return "stage kind changed \(from.rawValue) → \(to.rawValue)"
         case let .stageVersionChanged(from, to): return "stage version changed \(from) → \(to)"
         case let .engineVersionChanged(from, to): return "engine version changed \(from) → \(to)"
+        case let .parameterChanged(name, _, to) where name == ExternalContent.parameter:
+            return "the local files it reads changed (content now \(to.description.prefix(19))…)"
         case let .parameterChanged(name, from, to): return "parameter \(name) changed \(from) → \(to)"
         case let .parameterAdded(name, value): return "parameter \(name) added (\(value))"
         case let .parameterRemoved(name, was): return "parameter \(name) removed (was \(was))"

@@ -11,6 +11,11 @@ enum MarkdownReport {
                             + "\(report.variants.count) variant\(report.variants.count == 1 ? "" : "s").",
                         "## Results", resultsTable(report)]
         if let study = studyTable(report) { sections += ["## Beside the study's figures", study] }
+        if let skipped = report.skippedImages, !skipped.isEmpty {
+            sections += ["## Data", "\(skipped.count) image\(skipped.count == 1 ? "" : "s") of the image folder could not be decoded "
+                            + "and \(skipped.count == 1 ? "was" : "were") left out (`skip_bad_images: true`):",
+                         skipped.map { "- `\($0.file)`: \($0.reason)" }.joined(separator: "\n")]
+        }
         sections += ["## Charts", charts,
                      "## Confusion matrices", "Rows are the true class, columns the predicted class."]
         sections += report.variants.flatMap { ["### \($0.name)", confusionTable($0.confusion)] }

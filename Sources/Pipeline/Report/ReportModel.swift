@@ -15,14 +15,17 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var studyFigures: [String: StudyFigure]
     /// The heading of report.md; nil gives "Comparison report: <pipeline name>".
     public var title: String?
+    /// Image-folder files left out of the data because they could not be decoded; nil when none were.
+    public var skippedImages: [SkippedImage]?
 
     public init(variants: [VariantResult], provenance: Provenance, dagMermaid: String,
-                studyFigures: [String: StudyFigure] = [:], title: String? = nil) {
+                studyFigures: [String: StudyFigure] = [:], title: String? = nil, skippedImages: [SkippedImage]? = nil) {
         self.variants = variants
         self.provenance = provenance
         self.dagMermaid = dagMermaid
         self.studyFigures = studyFigures
         self.title = title
+        self.skippedImages = skippedImages
     }
 }
 

@@ -9,6 +9,11 @@ private let batch: ParameterType = .int(1...65_536)
 private let classes: ParameterType = .ints(0...9_999)
 private let count: ParameterType = .int(0...100_000_000)
 
+/// The size bound of each stored shard of a data set.
+private func shardSize(_ what: String) -> ParameterSpec {
+    ParameterSpec("shard_mib", .int(1...1024), .value(.int(64)), "\(what): size bound of each stored shard, in MiB")
+}
+
 /// Parameters every training stage shares, with the stage's own default epochs.
 private func training(epochs defaultEpochs: Int) -> [ParameterSpec] {
     [
@@ -32,17 +37,25 @@ extension StageSchema {
     ].map { ($0.kind, $0) })
 
     static let download = StageSchema(kind: .download, parameters: [
-        ParameterSpec("source", .choice(["cifar10", "fashion-mnist", "synthetic", "url", "path"]), .required,
-                      "built-in data set, or any archive by url/path with a checksum"),
-        ParameterSpec("url", .string, .absent, "archive to fetch when source is url"),
-        ParameterSpec("path", .string, .absent, "local archive to read when source is path"),
-        ParameterSpec("sha256", .string, .absent, "expected SHA-256 of the url/path archive"),
+        ParameterSpec("source", .choice(["cifar10", "fashion-mnist", "synthetic", "url", "path", "image-folder"]), .required,
+                      "built-in data set, any archive by url/path with a checksum, or a folder of class folders holding PNG/JPEG files"),
+        ParameterSpec("url", .string, .absent, "archive to fetch when source is url or image-folder"),
+        ParameterSpec("path", .string, .absent,
+                      "local archive to read when source is path; image-folder: the folder, or a .tar, .tar.gz or .zip of it"),
+        ParameterSpec("sha256", .string, .absent, "expected SHA-256 of the url/path archive (image-folder: of a url archive)"),
         ParameterSpec("mirror", .string, .absent, inKey: false,
                       "base URL replacing the publisher's (content is checksum-verified either way)"),
+        ParameterSpec("test_path", .string, .absent,
+                      "image-folder: a separate folder (or archive) of test images with the same class folders"),
+        ParameterSpec("labels", .string, .absent,
+                      "image-folder: a CSV of file,label lines giving each image's class, inside the folder or a path"),
+        ParameterSpec("test_fraction", .float(0.01...0.9), .value(.float(0.2)),
+                      "image-folder without test images: share of each class held out as the test set"),
         ParameterSpec("images", .int(10...10_000_000), .value(.int(6000)), "synthetic: images generated (train + test)"),
         ParameterSpec("image_size", .int(8...512), .value(.int(32)), "synthetic: image width and height"),
         // Not the pipeline seed: changing that must not regenerate (or re-download) the data.
-        ParameterSpec("seed", .int(0...Int(Int32.max)), .value(.int(0)), "synthetic: generator seed"),
+        ParameterSpec("seed", .int(0...Int(Int32.max)), .value(.int(0)), "synthetic: generator seed; image-folder: test split seed"),
+        shardSize("synthetic and image-folder"),
     ], ports: [], requirements: [
         Requirement(parameter: "source", value: .string("url"), needs: ["url", "sha256"]),
         Requirement(parameter: "source", value: .string("path"), needs: ["path", "sha256"]),
@@ -51,7 +64,8 @@ extension StageSchema {
     static let preprocess = StageSchema(kind: .preprocess, parameters: [
         ParameterSpec("source_classes", classes, .value(.ints([])),
                       "classes of the source (pretraining) task, relabelled 0..n-1; empty when pretrain imports weights"),
-        ParameterSpec("target_classes", classes, .required, "classes of the target (fine-tuning) task, relabelled 0..n-1"),
+        ParameterSpec("target_classes", classes, .value(.ints([])),
+                      "classes of the target (fine-tuning) task, relabelled 0..n-1; empty for every class"),
         ParameterSpec("per_class", count, .value(.int(0)), "labelled target training images per class (0: all)"),
         ParameterSpec("source_per_class", count, .value(.int(0)), "source training images per class (0: all)"),
         ParameterSpec("test_per_class", count, .value(.int(0)), "test images per class, both tasks (0: all)"),
@@ -60,8 +74,14 @@ extension StageSchema {
         ParameterSpec("normalize", .choice(["dataset", "imagenet", "none"]), .value(.string("dataset")),
                       "per-channel mean/std: the data set's own, ImageNet's, or none"),
         ParameterSpec("grayscale_to_rgb", .bool, .value(.bool(false)), "repeat a single channel three times"),
-        ParameterSpec("resize", .int(0...1024), .value(.int(0)), "bilinear resize to this size when stored (0: keep)"),
+        ParameterSpec("resize", .int(0...1024), .value(.int(0)),
+                      "side of the square every image is resized to when stored, antialiased (0: keep)"),
+        ParameterSpec("resize_mode", .choice(ResizeMode.allCases.map(\.rawValue)), .value(.string(ResizeMode.crop.rawValue)),
+                      "non-square images: crop (shorter side to size, centre kept) or stretch"),
+        ParameterSpec("skip_bad_images", .bool, .value(.bool(false)),
+                      "image-folder: leave out (and list) images that cannot be decoded instead of failing"),
         ParameterSpec("seed", .int(0...Int(Int32.max)), .pipelineSeed, "subset and split seed"),
+        shardSize("images"),
     ], ports: [PortSpec("raw", [.download])], requirements: [])
 
     static let pretrain = StageSchema(kind: .pretrain, parameters: [
@@ -89,6 +109,7 @@ extension StageSchema {
         ParameterSpec("cache_features", .bool, .value(.bool(true)),
                       "with the whole backbone frozen, run it once and store the features"),
         ParameterSpec("batch", batch, .value(.int(64)), inKey: false, "images per inference batch when caching features"),
+        shardSize("cached features"),
     ], ports: [
         PortSpec("backbone", [.pretrain]), PortSpec("data", [.preprocess]),
     ], requirements: [])

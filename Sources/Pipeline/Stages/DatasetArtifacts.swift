@@ -1,11 +1,12 @@
-// Data sets as stage artifacts: images as uint8 [N, C, H, W] and labels as int32 [N] under a split's
-// prefix, the JSON that describes a prepared data set, and the float examples the engine trains on.
+// Data sets as stage artifacts: prepared tasks are sharded (`ShardManifest`: uint8 images [C, H, W]
+// per example, int32 labels, splits train/validation/test), described by a small JSON beside them;
+// stages read them as the engine's example sources, a batch at a time.
 import Engine
 import Foundation
 import Store
 
-/// What preprocess records beside its tensors: class names of both tasks, the normalisation every
-/// later stage applies, and the image shape.
+/// What preprocess records beside its shards: class names of both tasks, the normalisation every
+/// later stage applies, the image shape, and the images it skipped as unreadable.
 struct PreparedDataInfo: Codable, Equatable {
     var targetClasses: [String]
     /// Empty when the pipeline has no source task (pretrain imports weights).
@@ -14,78 +15,62 @@ struct PreparedDataInfo: Codable, Equatable {
     var channels: Int
     var height: Int
     var width: Int
+    /// Image-folder files left out with `skip_bad_images` (absent when none were).
+    var skippedImages: [SkippedImage]?
 
     var imageShape: [Int] { [channels, height, width] }
 }
 
-/// The three splits of one task.
-struct TaskSplits {
-    var train: ImageDataset
-    var validation: ImageDataset
-    var test: ImageDataset
-
-    static let names = ["train", "validation", "test"]
-
-    var tensors: TensorArchive {
-        get throws {
-            TensorArchive(tensors: try train.namedTensors("train") + validation.namedTensors("validation")
-                + test.namedTensors("test"))
-        }
-    }
-
-    init(train: ImageDataset, validation: ImageDataset, test: ImageDataset) {
-        self.train = train
-        self.validation = validation
-        self.test = test
-    }
-
-    /// The splits stored as `tensors`, labelled with `classNames`.
-    init(_ archive: TensorArchive, classNames: [String]) throws {
-        train = try ImageDataset(archive, prefix: "train", classNames: classNames)
-        validation = try ImageDataset(archive, prefix: "validation", classNames: classNames)
-        test = try ImageDataset(archive, prefix: "test", classNames: classNames)
-    }
-
-    /// What training validates on: the validation split, or the test set when there is none (as the
-    /// study did, with `validation_fraction: 0`).
-    var validationOrTest: ImageDataset { validation.count > 0 ? validation : test }
+/// The splits of a prepared task, in the order preprocess writes them.
+enum TaskSplit {
+    static let train = "train"
+    static let validation = "validation"
+    static let test = "test"
+    static let all = [train, validation, test]
 }
 
-extension ImageDataset {
-    /// `<prefix>_images` and `<prefix>_labels`; pixels must still be uint8.
-    func namedTensors(_ prefix: String) throws -> [NamedTensor] {
-        guard case .uint8(let pixels) = pixels else {
-            throw DatasetError.invalidParameter("only uint8 images are stored as artifacts")
+extension ShardManifest {
+    /// What training validates on: the validation split, or the test set when there is none (as the
+    /// study did, with `validation_fraction: 0`).
+    var validationOrTest: String { (splits[TaskSplit.validation]?.count ?? 0) > 0 ? TaskSplit.validation : TaskSplit.test }
+
+    /// The manifest and every blob it names, as stage outputs: the manifest under `name`, the blobs
+    /// under `name.split.…`, so lineage, gc, verify and cache checks see them all.
+    func outputs(as name: String) throws -> [String: StageOutput] {
+        var outputs: [String: StageOutput] = [name: try .json(self)]
+        for (blobName, hash) in blobs(as: name) { outputs[blobName] = .stored(hash: hash, .tensor) }
+        return outputs
+    }
+}
+
+extension StageContext {
+    /// The manifest of a sharded data set input.
+    func shards(_ port: String, _ output: String) throws -> ShardManifest {
+        let data = try store.blobs.read(hash(port, output))
+        do {
+            return try ShardManifest.decode(data)
+        } catch {
+            throw StageError.malformedInput(stage: name, input: InputBinding.name(port: port, producer: nil, output: output),
+                                            reason: "is not a shard manifest: \(error)")
         }
-        return [NamedTensor(name: prefix + "_images", shape: [count, channels, height, width], uint8: pixels),
-                NamedTensor(name: prefix + "_labels", int32: labels)]
     }
 
-    /// The split stored under `prefix` in `archive`.
-    init(_ archive: TensorArchive, prefix: String, classNames: [String]) throws {
-        let images = try archive.require(prefix + "_images")
-        guard images.shape.count == 4 else {
-            throw DatasetError.shapeMismatch("\(prefix)_images has shape \(images.shape), expected [N, C, H, W]")
-        }
-        try self.init(channels: images.shape[1], height: images.shape[2], width: images.shape[3],
-                      pixels: .uint8(try images.uint8Values()), labels: try archive.require(prefix + "_labels").int32Values(),
-                      classNames: classNames)
+    /// Split `split` of a sharded input as the engine's examples: uint8 images normalised by
+    /// `normalization`, float features as stored (`normalization` nil). Unpacked into this stage's
+    /// scratch folder as it is read.
+    func examples(_ manifest: ShardManifest, split: String, normalization: Normalization?) throws -> ShardedExamples {
+        try ShardedExamples(manifest, split: split, blobs: store.blobs, scratch: scratch.appendingPathComponent("examples"),
+                            normalization: normalization)
     }
 
-    /// The images as float examples, normalised, for the engine.
-    func examples(_ normalization: Normalization) throws -> LabeledExamples {
-        LabeledExamples(inputs: Tensor(shape: [count, channels, height, width], values: try floatPixels(normalization: normalization)),
-                        labels: labels.map(Int.init))
+    /// How many batches the stage's readers fetch ahead: `TLAB_PREFETCH` if set (0 reads on the
+    /// computing thread), else the engine's default. Timing only: the batches are the same.
+    var prefetchDepth: Int {
+        ProcessInfo.processInfo.environment["TLAB_PREFETCH"].flatMap(Int.init).map { max(0, $0) } ?? BatchPrefetcher.defaultDepth
     }
+}
 
-    /// Every image resized to `side`×`side` (bilinear, as the engine's resize layer), rounded back to uint8.
-    func resized(to side: Int) throws -> ImageDataset {
-        guard side != height || side != width else { return self }
-        let resize = Resize(name: "preprocess.resize", height: side, width: side)
-        let input = Tensor(shape: [count, channels, height, width], values: try floatPixels())
-        let output = resize.forward(input, context: .inference)
-        let pixels = output.buffer.map { UInt8(min(max($0.rounded(), 0), 255)) }
-        return try ImageDataset(channels: channels, height: side, width: side, pixels: .uint8(pixels), labels: labels,
-                                classNames: classNames)
-    }
+/// MiB to bytes for a `shard_mib` parameter.
+func shardBytes(_ parameters: StageParameters) -> Int {
+    parameters.int("shard_mib") << 20
 }

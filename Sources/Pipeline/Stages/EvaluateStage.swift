@@ -14,25 +14,28 @@ struct EvaluationResult: Codable, Equatable {
     var precision: [Double]
     var recall: [Double]
     var machine: Machine
+    /// Image-folder files the data set left out as unreadable (absent when none were).
+    var skippedImages: [SkippedImage]?
 }
 
 struct EvaluateStage: Stage {
     static let kind = StageKind.evaluate
-    static let version = 1
+    static let version = 2
     static let evaluationOutput = "evaluation"
     static let imagesPerSecondMetric = "inference_images_per_second"
 
     func run(_ context: StageContext) throws -> StageResult {
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
-        let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
+        let target = try context.shards("data", PreprocessStage.targetOutput)
         let recipe = try context.json(ModelRecipe.self, "model", FineTuneStage.architectureOutput)
         let model = try recipe.model(seed: 0)
         try model.load(context.tensors("model", FineTuneStage.weightsOutput).engineTensors())
-        let evaluation = evaluate(model, on: try target.test.examples(info.normalization), batchSize: context.parameters.int("batch"))
+        let evaluation = try evaluate(model, on: context.examples(target, split: TaskSplit.test, normalization: info.normalization),
+                                      batchSize: context.parameters.int("batch"), prefetchDepth: context.prefetchDepth)
         let result = EvaluationResult(
             summary: try context.json(FineTuneSummary.self, "model", FineTuneStage.summaryOutput), classNames: info.targetClasses,
             accuracy: evaluation.accuracy, loss: evaluation.meanLoss, confusion: evaluation.confusion,
-            precision: evaluation.precision, recall: evaluation.recall, machine: .current)
+            precision: evaluation.precision, recall: evaluation.recall, machine: .current, skippedImages: info.skippedImages)
         context.message(String(format: "test accuracy %.2f%%, loss %.4f on %d images", 100 * evaluation.accuracy,
                                evaluation.meanLoss, evaluation.count))
         return StageResult(outputs: [Self.evaluationOutput: try .json(result)], metrics: [

@@ -25,7 +25,7 @@ struct FineTuneSummary: Codable, Equatable {
 
 struct FineTuneStage: Stage {
     static let kind = StageKind.finetune
-    static let version = 1
+    static let version = 2
     /// The whole model: backbone and head.
     static let weightsOutput = "weights"
     static let architectureOutput = "architecture"
@@ -34,7 +34,7 @@ struct FineTuneStage: Stage {
     func run(_ context: StageContext) throws -> StageResult {
         let p = context.parameters
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
-        let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
+        let target = try context.shards("data", PreprocessStage.targetOutput)
         // A random-init variant takes only the architecture from its backbone input (a fine-tune
         // stage has no architecture parameters of its own), so only that is in its key.
         let base = try context.json(ModelRecipe.self, "backbone", PretrainStage.architectureOutput)
@@ -47,20 +47,12 @@ struct FineTuneStage: Stage {
 
         let onFeatures = pretrained && recipe.freezing == "backbone" && !p.bool("augment")
             && context.has("backbone", FreezeStage.featuresOutput)
-        let network: TrainableNetwork
-        let train: LabeledExamples, validation: LabeledExamples
-        if onFeatures {
-            let features = try context.tensors("backbone", FreezeStage.featuresOutput)
-            let validationSplit = target.validation.count > 0 ? "validation" : "test"
-            network = model.head
-            train = LabeledExamples(inputs: try features.require("train_features").engineTensor(), labels: target.train.labels.map(Int.init))
-            validation = LabeledExamples(inputs: try features.require(validationSplit + "_features").engineTensor(),
-                                         labels: target.validationOrTest.labels.map(Int.init))
-        } else {
-            network = model
-            train = try target.train.examples(info.normalization)
-            validation = try target.validationOrTest.examples(info.normalization)
-        }
+        // Where the examples come from: the backbone's cached features, or the images.
+        let network: TrainableNetwork = onFeatures ? model.head : model
+        let examples = onFeatures ? try context.shards("backbone", FreezeStage.featuresOutput) : target
+        let normalization = onFeatures ? nil : info.normalization
+        let train = try context.examples(examples, split: TaskSplit.train, normalization: normalization)
+        let validation = try context.examples(examples, split: target.validationOrTest, normalization: normalization)
 
         let monitor = MetricMonitor(metric: p.string("monitor"))
         var loop = TrainingLoop(context: context, network: network, train: train, validation: validation)

@@ -7,12 +7,13 @@ import Store
 
 struct FreezeStage: Stage {
     static let kind = StageKind.freeze
-    static let version = 1
+    static let version = 2
     /// The backbone weights, handed on unchanged (the same blob as pretrain's).
     static let weightsOutput = PretrainStage.weightsOutput
     /// The recipe with its freezing set.
     static let architectureOutput = PretrainStage.architectureOutput
-    /// `train_features`, `validation_features`, `test_features`: the backbone's output per image.
+    /// A sharded data set of the backbone's output per image (`features`, float32), splits train,
+    /// validation and test, with the images' labels.
     static let featuresOutput = "features"
 
     func run(_ context: StageContext) throws -> StageResult {
@@ -29,14 +30,22 @@ struct FreezeStage: Stage {
         ]
         if recipe.freezing == "backbone" && p.bool("cache_features") {
             try model.load(weights.engineTensors(), partial: true)
-            let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
-            let splits = [("train", target.train), ("validation", target.validation), ("test", target.test)]
-            let features = try splits.map { name, split in
-                (name: name + "_features", tensor: model.features(for: try split.examples(info.normalization).inputs, batchSize: p.int("batch")))
+            let images = try context.shards("data", PreprocessStage.targetOutput)
+            let writer = ShardedDatasetWriter(blobs: context.store.blobs, tensor: "features", dtype: .f32,
+                                              shape: model.architecture.backboneOutputShape, maxShardBytes: shardBytes(p),
+                                              splits: TaskSplit.all)
+            var progress = StageProgress(context, total: TaskSplit.all.reduce(0) { $0 + images.splits[$1]!.count }, "features")
+            for split in TaskSplit.all {
+                let examples = try context.examples(images, split: split, normalization: info.normalization)
+                try model.features(of: examples, batchSize: p.int("batch"), prefetchDepth: context.prefetchDepth) { _, features, labels in
+                    try writer[split].append(UnsafeRawBufferPointer(start: features.data, count: features.count * 4),
+                                             labels: labels.map(Int32.init))
+                    progress.advance(by: labels.count)
+                }
             }
-            outputs[Self.featuresOutput] = .weights(features, metadata: [:])
-            context.message("cached backbone features \(model.architecture.backboneOutputShape) for "
-                            + "\(target.train.count + target.validation.count + target.test.count) images")
+            let count = progress.done
+            outputs.merge(try writer.finish().outputs(as: Self.featuresOutput)) { $1 }
+            context.message("cached backbone features \(model.architecture.backboneOutputShape) for \(count) images")
         }
         return StageResult(outputs: outputs)
     }

@@ -1,82 +1,181 @@
 // preprocess: read the downloaded data set, cut out the source and target tasks (class subsets
 // relabelled 0..n-1, per-class limits, a seeded stratified validation split), fix the normalisation,
-// and store the images as uint8 (exact and small) with int32 labels.
+// and store the images as uint8 shards (exact and small) with int32 labels. Subsets and splits are
+// decided from the labels; the pixels then stream through once, so the data set never has to fit in
+// memory.
 import Engine
 import Foundation
 import Store
 
 struct PreprocessStage: Stage {
     static let kind = StageKind.preprocess
-    static let version = 1
+    static let version = 2
     static let targetOutput = "target"
     static let sourceOutput = "source"
     static let infoOutput = "info"
 
     func run(_ context: StageContext) throws -> StageResult {
         let p = context.parameters
-        var (train, test) = try readRaw(context)
-        if p.bool("grayscale_to_rgb") {
-            (train, test) = (try train.expandingGrayscaleToRGB(), try test.expandingGrayscaleToRGB())
-        }
-        if p.int("resize") > 0 {
-            (train, test) = (try train.resized(to: p.int("resize")), try test.resized(to: p.int("resize")))
-        }
-        let target = try task(p.ints("target_classes"), perClass: p.int("per_class"), train: train, test: test,
-                              parameters: p, random: context.random.stream(0))
+        let raw = try RawDataset.read(context)
+        let transform = try ImageTransform(p, input: raw.train.shape, stage: context.name)
+        let classCount = raw.classNames.count
+        let targetClasses = p.ints("target_classes").isEmpty ? Array(0..<classCount) : p.ints("target_classes")
+        let target = try TaskPlan(targetClasses, perClass: p.int("per_class"), raw: raw, parameters: p,
+                                  random: context.random.stream(0))
         let sourceClasses = p.ints("source_classes")
         let source = sourceClasses.isEmpty ? nil
-            : try task(sourceClasses, perClass: p.int("source_per_class"), train: train, test: test,
-                       parameters: p, random: context.random.stream(1))
+            : try TaskPlan(sourceClasses, perClass: p.int("source_per_class"), raw: raw, parameters: p,
+                           random: context.random.stream(1))
 
-        let normalization: Normalization
+        let shape = transform.outputShape
+        var normalization: Normalization?
         switch p.string("normalize") {
         case "imagenet":
-            guard train.channels == 3 else {
-                throw StageError.unsupported(stage: context.name, parameter: "normalize", value: "imagenet for \(train.channels)-channel images",
+            guard shape[0] == 3 else {
+                throw StageError.unsupported(stage: context.name, parameter: "normalize", value: "imagenet for \(shape[0])-channel images",
                                              expected: "3 channels (set grayscale_to_rgb: true) or normalize: dataset")
             }
             normalization = .imageNet
         case "none": normalization = .unitRange
-        default: normalization = try (source?.train ?? target.train).channelStatistics()
+        default: break  // the statistics of the source (or else target) training images, gathered as they stream
         }
-        let info = PreparedDataInfo(targetClasses: target.train.classNames, sourceClasses: source?.train.classNames ?? [],
-                                    normalization: normalization, channels: train.channels, height: train.height, width: train.width)
-        var outputs: [String: StageOutput] = [Self.targetOutput: .tensors(try target.tensors), Self.infoOutput: try .json(info)]
-        if let source { outputs[Self.sourceOutput] = .tensors(try source.tensors) }
-        context.message("target task: \(target.train.count) train, \(target.validation.count) validation, \(target.test.count) test images"
-                        + (source.map { "; source task: \($0.train.count) train" } ?? ""))
-        return StageResult(outputs: outputs)
+        let plans = [target] + (source.map { [$0] } ?? [])
+        let writers = plans.map { _ in
+            ShardedDatasetWriter(blobs: context.store.blobs, tensor: "images", dtype: .u8, shape: shape,
+                                 maxShardBytes: shardBytes(p), splits: TaskSplit.all)
+        }
+        var statistics = ChannelStatistics(channels: shape[0], plane: shape[1] * shape[2], scale: 1.0 / 255)
+        let statisticsWriter = writers.last!
+        var progress = StageProgress(context, total: raw.train.labels.count + raw.test.labels.count, "images read")
+        for (rawSplit, images) in [(TaskSplit.train, raw.train), (TaskSplit.test, raw.test)] {
+            var routes: [Int: [(writer: ShardWriter, label: Int32, counts: Bool)]] = [:]
+            for (plan, writer) in zip(plans, writers) {
+                for (split, positions, labels) in plan.routes(from: rawSplit) {
+                    for (position, label) in zip(positions, labels) {
+                        routes[position, default: []].append((writer[split], label,
+                                                              normalization == nil && writer === statisticsWriter && split == TaskSplit.train))
+                    }
+                }
+            }
+            let inputSize = images.shape.reduce(1, *)
+            var output = [UInt8](repeating: 0, count: shape.reduce(1, *))
+            try images.forEachChunk { first, pixels in
+                defer { progress.advance(by: pixels.count / inputSize) }
+                for k in 0 ..< pixels.count / inputSize {
+                    guard let destinations = routes[first + k] else { continue }
+                    try output.withUnsafeMutableBufferPointer { out in
+                        transform.apply(pixels.baseAddress! + k * inputSize, into: out.baseAddress!)
+                        for destination in destinations {
+                            try destination.writer.append(UnsafeRawBufferPointer(out), labels: [destination.label])
+                            if destination.counts { statistics.add(UnsafePointer(out.baseAddress!)) { Double($0) } }
+                        }
+                    }
+                }
+            }
+        }
+        let info = PreparedDataInfo(targetClasses: targetClasses.map { raw.classNames[$0] },
+                                    sourceClasses: sourceClasses.map { raw.classNames[$0] },
+                                    normalization: try normalization ?? statistics.normalization(),
+                                    channels: shape[0], height: shape[1], width: shape[2],
+                                    skippedImages: raw.skipped.isEmpty ? nil : raw.skipped)
+        let targetManifest = try writers[0].finish()
+        var outputs = try targetManifest.outputs(as: Self.targetOutput)
+        outputs[Self.infoOutput] = try StageOutput.json(info)
+        var sourceLine = ""
+        if source != nil {
+            let sourceManifest = try writers[1].finish()
+            outputs.merge(try sourceManifest.outputs(as: Self.sourceOutput)) { $1 }
+            sourceLine = "; source task: \(sourceManifest.splits[TaskSplit.train]!.count) train"
+        }
+        let counts = TaskSplit.all.map { targetManifest.splits[$0]!.count }
+        context.message("target task: \(counts[0]) train, \(counts[1]) validation, \(counts[2]) test images" + sourceLine)
+        if !raw.upscaled.isEmpty {
+            context.message("warning: \(raw.upscaled.count) images are smaller than \(shape[2])x\(shape[1]) and were scaled up: "
+                            + raw.upscaled.prefix(5).joined(separator: ", ") + (raw.upscaled.count > 5 ? ", …" : ""))
+        }
+        if !raw.skipped.isEmpty {
+            context.message("skipped \(raw.skipped.count) unreadable images (skip_bad_images): "
+                            + raw.skipped.prefix(5).map { "\($0.file) (\($0.reason))" }.joined(separator: "; ")
+                            + (raw.skipped.count > 5 ? "; …" : "") + "; the full list is in the info output")
+        }
+        return StageResult(outputs: outputs, metrics: [
+            MetricPoint(name: "skipped_images", step: 0, value: Double(raw.skipped.count)),
+            MetricPoint(name: "upscaled_images", step: 0, value: Double(raw.upscaled.count)),
+        ])
+    }
+}
+
+/// Which raw images one task takes, and under which label: its classes relabelled, at most
+/// `perClass` training images per class, a stratified validation split, the test set limited by
+/// `test_per_class`. Decided from labels alone.
+private struct TaskPlan {
+    /// Positions in the raw training split, and their labels, of the task's train and validation splits.
+    var train: (positions: [Int], labels: [Int32])
+    var validation: (positions: [Int], labels: [Int32])
+    /// Positions in the raw test split.
+    var test: (positions: [Int], labels: [Int32])
+
+    init(_ classes: [Int], perClass: Int, raw: RawDataset, parameters p: StageParameters, random: CounterRandom) throws {
+        let classCount = raw.classNames.count
+        var pool = try LabelSelection.selecting(classes: classes, of: raw.train.labels, classCount: classCount)
+        if perClass > 0 {
+            let kept = try LabelSelection.limiting(pool.labels, classCount: classes.count, perClass: perClass, seed: random.bits(at: 0))
+            pool = (kept.map { pool.positions[$0] }, kept.map { pool.labels[$0] })
+        }
+        let (kept, heldOut) = try LabelSelection.splitting(pool.labels, classCount: classes.count,
+                                                           fraction: p.double("validation_fraction"), seed: random.bits(at: 1))
+        train = (kept.map { pool.positions[$0] }, kept.map { pool.labels[$0] })
+        validation = (heldOut.map { pool.positions[$0] }, heldOut.map { pool.labels[$0] })
+        var testPool = try LabelSelection.selecting(classes: classes, of: raw.test.labels, classCount: classCount)
+        if p.int("test_per_class") > 0 {
+            let kept = try LabelSelection.limiting(testPool.labels, classCount: classes.count, perClass: p.int("test_per_class"),
+                                                   seed: random.bits(at: 2))
+            testPool = (kept.map { testPool.positions[$0] }, kept.map { testPool.labels[$0] })
+        }
+        test = testPool
     }
 
-    /// One task's splits: its classes relabelled, at most `perClass` training images per class, a
-    /// stratified validation split, the test set limited by `test_per_class`.
-    private func task(_ classes: [Int], perClass: Int, train: ImageDataset, test: ImageDataset,
-                      parameters p: StageParameters, random: CounterRandom) throws -> TaskSplits {
-        var pool = try train.selectingClasses(classes)
-        if perClass > 0 { pool = try pool.limitingPerClass(perClass, seed: random.bits(at: 0)) }
-        let split = try pool.split(validationFraction: p.double("validation_fraction"), seed: random.bits(at: 1))
-        var testSet = try test.selectingClasses(classes)
-        if p.int("test_per_class") > 0 { testSet = try testSet.limitingPerClass(p.int("test_per_class"), seed: random.bits(at: 2)) }
-        return TaskSplits(train: split.train, validation: split.validation, test: testSet)
+    /// The task splits fed from raw split `rawSplit` (train or test), with raw positions and labels.
+    func routes(from rawSplit: String) -> [(split: String, positions: [Int], labels: [Int32])] {
+        rawSplit == TaskSplit.train
+            ? [(TaskSplit.train, train.positions, train.labels), (TaskSplit.validation, validation.positions, validation.labels)]
+            : [(TaskSplit.test, test.positions, test.labels)]
+    }
+}
+
+/// What preprocess does to each image on its way into a shard: grayscale copied to three channels,
+/// resized (antialiased) to the declared side.
+private struct ImageTransform {
+    let inputShape: [Int]
+    let outputShape: [Int]
+    let grayscaleToRGB: Bool
+    let resizeMode: ResizeMode
+
+    init(_ p: StageParameters, input: [Int], stage: String) throws {
+        inputShape = input
+        grayscaleToRGB = p.bool("grayscale_to_rgb")
+        if grayscaleToRGB && input[0] != 1 {
+            throw DatasetError.invalidParameter("grayscale to RGB needs 1-channel images, these have \(input[0])")
+        }
+        let side = p.int("resize")
+        resizeMode = ResizeMode(rawValue: p.string("resize_mode")) ?? .crop
+        outputShape = [grayscaleToRGB ? 3 : input[0], side > 0 ? side : input[1], side > 0 ? side : input[2]]
     }
 
-    /// The training and test sets of whatever the download produced.
-    private func readRaw(_ context: StageContext) throws -> (train: ImageDataset, test: ImageDataset) {
-        let names = context.outputNames(of: "raw")
-        if names.contains(DownloadStage.syntheticOutput) {
-            let archive = try context.tensors("raw", DownloadStage.syntheticOutput)
-            let classNames = try decodeJSON([String].self, from: Data((archive.metadata[DownloadStage.classNamesKey] ?? "[]").utf8))
-            return (try ImageDataset(archive, prefix: "train", classNames: classNames),
-                    try ImageDataset(archive, prefix: "test", classNames: classNames))
+    /// Writes the transformed `input` (CHW, `inputShape`) into `output` (CHW, `outputShape`).
+    func apply(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
+        let (height, width) = (outputShape[1], outputShape[2])
+        let inPlane = inputShape[1] * inputShape[2], outPlane = height * width
+        for c in 0..<inputShape[0] {
+            if inputShape[1] == height && inputShape[2] == width {
+                (output + c * outPlane).update(from: input + c * inPlane, count: outPlane)
+            } else {
+                ImageResampler.resizePlane(input + c * inPlane, width: inputShape[2], height: inputShape[1], to: width,
+                                           mode: resizeMode, into: output + c * outPlane)
+            }
         }
-        let fashion = [FashionMNIST.trainImages, FashionMNIST.trainLabels, FashionMNIST.testImages, FashionMNIST.testLabels]
-        if fashion.allSatisfy(names.contains) {
-            let files = try fashion.map { try context.file("raw", $0) }
-            return try FashionMNIST.read(directory: files[0].deletingLastPathComponent().path)
+        if grayscaleToRGB {
+            for c in 1..<3 { (output + c * outPlane).update(from: output, count: outPlane) }
         }
-        if let archive = names.first(where: { $0 == CIFAR10Reader.archiveName || $0.hasSuffix(".tar.gz") || $0.hasSuffix(".tgz") }) {
-            return try CIFAR10Reader.read(archive: context.file("raw", archive).path)
-        }
-        throw StageError.unknownDataFormat(stage: context.name, files: names)
     }
 }

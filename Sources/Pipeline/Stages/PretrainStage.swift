@@ -7,7 +7,7 @@ import Store
 
 struct PretrainStage: Stage {
     static let kind = StageKind.pretrain
-    static let version = 1
+    static let version = 2
     /// Backbone tensors (names under `features.`).
     static let weightsOutput = "weights"
     /// The `ModelRecipe` of the backbone alone (no head): the temporary head trained here is left
@@ -19,14 +19,16 @@ struct PretrainStage: Stage {
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
         guard context.has("data", PreprocessStage.sourceOutput) else {
             throw StageError.missingInput(stage: context.name, input: "data/\(PreprocessStage.sourceOutput)",
-                                          available: context.outputNames(of: "data").map { "data/\($0)" } + ["(set source_classes in the preprocess stage)"])
+                                          available: context.outputNames(of: "data").filter { !ShardManifest.isPart($0) }.map { "data/\($0)" }
+                                            + ["(set source_classes in the preprocess stage)"])
         }
-        let source = try TaskSplits(context.tensors("data", PreprocessStage.sourceOutput), classNames: info.sourceClasses)
+        let source = try context.shards("data", PreprocessStage.sourceOutput)
         let recipe = try ModelRecipe(backbone: context.parameters, inputShape: info.imageShape,
                                      classes: info.sourceClasses.count, stage: context.name)
         let model = try recipe.model(seed: context.random.stream(2).bits(at: 0))
-        let trainer = try TrainingLoop(context: context, network: model, train: source.train.examples(info.normalization),
-                                       validation: source.validationOrTest.examples(info.normalization)).run()
+        let trainer = try TrainingLoop(context: context, network: model,
+                                       train: context.examples(source, split: TaskSplit.train, normalization: info.normalization),
+                                       validation: context.examples(source, split: source.validationOrTest, normalization: info.normalization)).run()
         return StageResult(outputs: [
             Self.weightsOutput: .weights(backboneTensors(of: model), metadata: [:]),
             Self.architectureOutput: try .json(recipe.backboneOnly),

@@ -12,13 +12,21 @@ struct ReportStage: Stage {
 
     func run(_ context: StageContext) throws -> StageResult {
         let lineage = context.store.lineage
-        let variants = try context.producers(of: "evaluations").map { producer in
+        let producers = context.producers(of: "evaluations")
+        let variants = try producers.map { producer in
             try variant(producer, context: context, lineage: lineage)
+        }
+        // Every variant reads the same prepared data, as a rule; list each skipped file once anyway.
+        var skipped: [SkippedImage] = []
+        for producer in producers {
+            let evaluation = try context.json(EvaluationResult.self, "evaluations", EvaluateStage.evaluationOutput, from: producer)
+            for file in evaluation.skippedImages ?? [] where !skipped.contains(file) { skipped.append(file) }
         }
         let report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
                                       dagMermaid: context.pipeline.renderDAG(.mermaid),
                                       studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:],
-                                      title: context.parameters.optionalString("title"))
+                                      title: context.parameters.optionalString("title"),
+                                      skippedImages: skipped.isEmpty ? nil : skipped)
         var outputs: [String: StageOutput] = [Self.modelOutput: try .json(report)]
         for (name, text) in try ReportWriter.render(report) {
             let type: MediaType = name.hasSuffix(".md") ? .markdown : name.hasSuffix(".csv") ? .csv : .svg

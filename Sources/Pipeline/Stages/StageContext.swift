@@ -16,20 +16,23 @@ final class StageContext {
     let scratch: URL
     let store: PipelineStore
     let inputs: [String: InputArtifact]
+    /// What the key was computed from (including the fingerprint of local files the stage reads).
+    let material: KeyMaterial
     let key: StageKey
     let stageRunID: Int64
     let resumeFrom: CheckpointRecord?
     let options: ExecutorOptions
     let events: ExecutionEventSink
 
-    init(stage: PlannedStage, pipeline: PipelinePlan, runID: Int64, stageRunID: Int64, key: StageKey,
+    init(stage: PlannedStage, pipeline: PipelinePlan, runID: Int64, stageRunID: Int64, material: KeyMaterial,
          inputs: [String: InputArtifact], store: PipelineStore, resumeFrom: CheckpointRecord?,
          scratch: URL, options: ExecutorOptions, events: @escaping ExecutionEventSink) {
         self.stage = stage
         self.pipeline = pipeline
         self.runID = runID
         self.stageRunID = stageRunID
-        self.key = key
+        self.material = material
+        key = material.key
         self.inputs = inputs
         self.store = store
         self.resumeFrom = resumeFrom
@@ -64,7 +67,7 @@ final class StageContext {
     func hash(_ port: String, _ output: String, from producer: String? = nil) throws -> String {
         let name = InputBinding.name(port: port, producer: producer, output: output)
         guard let input = inputs[name] else {
-            throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.sorted())
+            throw StageError.missingInput(stage: self.name, input: name, available: inputs.keys.filter { !ShardManifest.isPart($0) }.sorted())
         }
         return input.hash
     }

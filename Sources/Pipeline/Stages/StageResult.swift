@@ -15,6 +15,9 @@ enum StageOutput {
     case text(String, MediaType)
     /// A file kept byte for byte (a downloaded archive).
     case file(URL)
+    /// A blob the stage already put into the store while it ran (a shard of a data set too large to
+    /// hold): only recorded.
+    case stored(hash: String, MediaType)
 
     /// `value` as canonical JSON (sorted keys), so equal values give equal blobs.
     static func json<T: Encodable>(_ value: T) throws -> StageOutput {
@@ -27,6 +30,7 @@ enum StageOutput {
         case .json: return .json
         case .text(_, let type): return type
         case .file: return .raw
+        case .stored(_, let type): return type
         }
     }
 
@@ -38,6 +42,7 @@ enum StageOutput {
         case .json(let data): return try blobs.put(data)
         case .text(let text, _): return try blobs.put(Data(text.utf8))
         case .file(let url): return try blobs.put(fileAt: url)
+        case .stored(let hash, _): return try blobs.info(hash)
         }
     }
 }

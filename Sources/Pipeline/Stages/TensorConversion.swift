@@ -1,4 +1,4 @@
-// Between the engine's float tensors and the store's safetensors values, and uint8/int32 arrays.
+// Between the engine's float tensors and the store's safetensors values, and int32 arrays.
 import Engine
 import Foundation
 import Store
@@ -13,22 +13,6 @@ func withTensorSources<R>(_ tensors: [(name: String, tensor: Tensor)], _ body: (
 }
 
 extension NamedTensor {
-    /// A uint8 tensor of `shape`.
-    init(name: String, shape: [Int], uint8 values: [UInt8]) {
-        self.init(name: name, dtype: .u8, shape: shape, data: Data(values))
-    }
-
-    /// An int32 tensor (little-endian, as safetensors stores it).
-    init(name: String, int32 values: [Int32]) {
-        self.init(name: name, dtype: .i32, shape: [values.count],
-                  data: values.map(\.littleEndian).withUnsafeBufferPointer { Data(buffer: $0) })
-    }
-
-    func uint8Values() throws -> [UInt8] {
-        try requireDType(.u8)
-        return [UInt8](data)
-    }
-
     func int32Values() throws -> [Int32] {
         try requireDType(.i32)
         return data.withUnsafeBytes { raw in (0..<shape.reduce(1, *)).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) } }

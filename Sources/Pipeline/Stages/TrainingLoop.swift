@@ -9,8 +9,8 @@ import Store
 struct TrainingLoop {
     let context: StageContext
     let network: TrainableNetwork
-    let train: LabeledExamples
-    let validation: LabeledExamples
+    let train: ExampleSource
+    let validation: ExampleSource
     /// Epochs between checkpoints.
     var checkpointEvery = 1
     var reduceLROnPlateau: ReduceLROnPlateau?
@@ -39,6 +39,7 @@ struct TrainingLoop {
                                       labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
                                       reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel)
         let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
+        trainer.prefetchDepth = context.prefetchDepth
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }
         try trainer.fit(train, validation: validation) { record, trainer in
             let done = record.epoch + 1

@@ -2,6 +2,7 @@
 // tensors with their figures, or the text itself.
 import ArgumentParser
 import Foundation
+import Pipeline
 import Store
 
 struct ShowCommand: ParsableCommand {
@@ -10,9 +11,10 @@ struct ShowCommand: ParsableCommand {
         abstract: "Show an artifact: its tensors (names, dtypes, shapes, min/max/mean) or its text.",
         discussion: """
             HASH is an artifact hash or any unique prefix of one, as 'tlab lineage' prints them. A tensor \
-            artifact lists each tensor with its dtype, shape, minimum, maximum and mean; a JSON, Markdown, \
-            CSV or SVG artifact prints its content; a raw file prints its size only (use 'tlab export' to \
-            get it).
+            artifact lists each tensor with its dtype, shape, minimum, maximum and mean; so does a sharded \
+            data set (the manifest a preprocess or freeze stage writes), its figures read shard by shard \
+            (train_images, train_labels, …); a JSON, Markdown, CSV or SVG artifact prints its content; a \
+            raw file prints its size only (use 'tlab export' to get it).
 
             EXAMPLES:
               tlab show 3f2a9c
@@ -67,7 +69,17 @@ struct ShowCommand: ParsableCommand {
             }
             metadata = archive.metadata
         case let type where type.isText:
-            text = String(decoding: try store.blobs.read(artifact.hash), as: UTF8.self)
+            let data = try store.blobs.read(artifact.hash)
+            if type == .json, let sharded = ShardedArtifact(manifestJSON: data) {
+                tensors = try sharded.tensors.map { tensor in
+                    var figures = TensorStatistics.Accumulator(tensor.dtype)
+                    try sharded.forEachPiece(of: tensor.name, blobs: store.blobs) { figures?.add($0) }
+                    return Tensor(name: tensor.name, dtype: tensor.dtype.rawValue, shape: tensor.shape, statistics: figures?.statistics)
+                }
+                metadata = sharded.metadata.merging(["shards": "\(sharded.shardCount) (the manifest: tlab export \(DisplayFormat.short(artifact.hash)) FILE.json)"]) { $1 }
+            } else {
+                text = String(decoding: data, as: UTF8.self)
+            }
         default:
             break
         }

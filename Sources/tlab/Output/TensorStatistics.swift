@@ -12,25 +12,46 @@ struct TensorStatistics: Encodable, Equatable {
 
     /// The figures of `tensor`, or nil for dtypes without a numeric reading here (the 8-bit floats).
     init?(_ tensor: NamedTensor) {
-        guard let read = Self.reader(for: tensor.dtype) else { return nil }
-        var low = Double.infinity, high = -Double.infinity, sum = 0.0, counted = 0, nans = 0
-        let size = tensor.dtype.byteSize
-        tensor.data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset + size <= bytes.count {
-                let value = read(bytes, offset)
-                offset += size
-                if value.isNaN { nans += 1; continue }
-                low = Swift.min(low, value)
-                high = Swift.max(high, value)
-                sum += value
-                counted += 1
+        guard var figures = Accumulator(tensor.dtype) else { return nil }
+        figures.add(tensor)
+        self = figures.statistics
+    }
+
+    private init(min: Double?, max: Double?, mean: Double?, nanCount: Int) {
+        (self.min, self.max, self.mean, self.nanCount) = (min, max, mean, nanCount)
+    }
+
+    /// Figures gathered over the pieces of one tensor (the shards of a data set), in any number.
+    struct Accumulator {
+        private let read: ElementReader
+        private var low = Double.infinity, high = -Double.infinity, sum = 0.0, counted = 0, nans = 0
+
+        /// Nil for dtypes without a numeric reading here (the 8-bit floats).
+        init?(_ dtype: TensorDType) {
+            guard let read = TensorStatistics.reader(for: dtype) else { return nil }
+            self.read = read
+        }
+
+        mutating func add(_ piece: NamedTensor) {
+            let size = piece.dtype.byteSize
+            piece.data.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset + size <= bytes.count {
+                    let value = read(bytes, offset)
+                    offset += size
+                    if value.isNaN { nans += 1; continue }
+                    low = Swift.min(low, value)
+                    high = Swift.max(high, value)
+                    sum += value
+                    counted += 1
+                }
             }
         }
-        min = counted > 0 ? low : nil
-        max = counted > 0 ? high : nil
-        mean = counted > 0 ? sum / Double(counted) : nil
-        nanCount = nans
+
+        var statistics: TensorStatistics {
+            TensorStatistics(min: counted > 0 ? low : nil, max: counted > 0 ? high : nil,
+                             mean: counted > 0 ? sum / Double(counted) : nil, nanCount: nans)
+        }
     }
 
     /// Reads one element at a byte offset as a Double.

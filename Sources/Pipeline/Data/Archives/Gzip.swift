@@ -53,8 +53,17 @@ public enum Gzip {
     }
 }
 
-/// One zlib inflate stream in gzip mode, fed input chunks as they arrive.
-private final class Inflater {
+/// One zlib inflate stream, fed input chunks as they arrive: gzip members (concatenated ones one
+/// after another), or the raw deflate data of a zip entry.
+final class Inflater {
+    enum Framing {
+        case gzip
+        case rawDeflate
+
+        /// zlib's windowBits: 15 + 16 accepts gzip framing only; -15 raw deflate.
+        var windowBits: Int32 { self == .gzip ? 15 + 16 : -15 }
+    }
+
     private let name: String
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
@@ -63,13 +72,13 @@ private final class Inflater {
     /// True right after a member's end marker: the data so far forms complete gzip members.
     private var atMemberEnd = false
 
-    init(name: String) throws {
+    init(name: String, framing: Framing = .gzip) throws {
         self.name = name
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         output = [UInt8](repeating: 0, count: 1 << 18)
-        // `inflateInit2` is a C macro; windowBits 15 + 16 accepts gzip framing only.
-        let rc = inflateInit2_(stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        // `inflateInit2` is a C macro.
+        let rc = inflateInit2_(stream, framing.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             stream.deallocate()
             throw DatasetError.corruptGzip(file: name, detail: "zlib could not start (code \(rc))")
@@ -113,7 +122,7 @@ private final class Inflater {
         }
     }
 
-    /// Fails unless the input ended exactly at the end of a gzip member.
+    /// Fails unless the input ended exactly at the end of a gzip member (of the deflate stream).
     func finish() throws {
         guard sawInput else { throw DatasetError.corruptGzip(file: name, detail: "the file is empty") }
         guard atMemberEnd else { throw DatasetError.truncatedGzip(file: name, decompressedBytes: produced) }

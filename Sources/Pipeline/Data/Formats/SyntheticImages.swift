@@ -12,23 +12,45 @@ public enum SyntheticImages {
     /// `count` images of `channels × side × side` (1 or 3 channels, side ≥ 12), classes balanced to
     /// within one image and in seeded random order.
     public static func generate(count: Int, channels: Int, side: Int, seed: UInt64) throws -> ImageDataset {
+        let labels = try self.labels(count: count, channels: channels, side: side, seed: seed)
+        var pixels = [UInt8](repeating: 0, count: count * channels * side * side)
+        pixels.withUnsafeMutableBufferPointer { out in
+            draw(0..<count, labels: labels, channels: channels, side: side, seed: seed, into: out)
+        }
+        return try ImageDataset(channels: channels, height: side, width: side, pixels: .uint8(pixels),
+                                labels: labels, classNames: classNames)
+    }
+
+    /// The labels of the `count` images `generate` makes: the data set in order, without its pixels.
+    public static func labels(count: Int, channels: Int, side: Int, seed: UInt64) throws -> [Int32] {
         guard count >= 0, channels == 1 || channels == 3, side >= 12 else {
             throw DatasetError.invalidParameter("synthetic data needs count ≥ 0, 1 or 3 channels and"
                                                 + " side ≥ 12 (got \(count), \(channels), \(side))")
         }
+        return CounterRandom(seed: seed).stream(0).permutation(count).map { Int32($0 % classNames.count) }
+    }
+
+    /// Draws images `range` of the data set (`labels` from `labels(count:…)`) into `out`, image after
+    /// image: the same bytes as those images of `generate`, so a large set is made a piece at a time.
+    /// Images are drawn in parallel; each depends only on its own index.
+    public static func draw(_ range: Range<Int>, labels: [Int32], channels: Int, side: Int, seed: UInt64,
+                            into out: UnsafeMutableBufferPointer<UInt8>) {
+        let size = channels * side * side
+        precondition(out.count >= range.count * size, "\(out.count) bytes for \(range.count) images of \(size)")
         let random = CounterRandom(seed: seed)
-        let order = random.stream(0).permutation(count)
-        let labels = order.map { Int32($0 % classNames.count) }
-        var pixels = [UInt8](repeating: 0, count: count * channels * side * side)
-        pixels.withUnsafeMutableBufferPointer { out in
-            for i in 0..<count {
-                let image = UnsafeMutableBufferPointer(rebasing: out[i * channels * side * side ..< (i + 1) * channels * side * side])
-                draw(Int(labels[i]), into: image, channels: channels, side: side,
-                     random: random.stream(UInt64(i) + 1))
-            }
+        parallelFor(chunks: range.count) { k in
+            let i = range.lowerBound + k
+            let image = UnsafeMutableBufferPointer(rebasing: out[k * size ..< (k + 1) * size])
+            draw(Int(labels[i]), into: image, channels: channels, side: side, random: random.stream(UInt64(i) + 1))
         }
-        return try ImageDataset(channels: channels, height: side, width: side, pixels: .uint8(pixels),
-                                labels: labels, classNames: classNames)
+    }
+
+    /// One RGB image of class `label`, `side` × `side`, channel-planar, drawn from `random`: for
+    /// sample image folders, which pick each image's class and size themselves.
+    static func image(of label: Int, side: Int, random: CounterRandom) -> [UInt8] {
+        var pixels = [UInt8](repeating: 0, count: 3 * side * side)
+        pixels.withUnsafeMutableBufferPointer { draw(label, into: $0, channels: 3, side: side, random: random) }
+        return pixels
     }
 
     private static func draw(_ label: Int, into image: UnsafeMutableBufferPointer<UInt8>, channels: Int,

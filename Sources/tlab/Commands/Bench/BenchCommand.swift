@@ -10,7 +10,11 @@ struct Bench: ParsableCommand {
               tlab bench s3 s3://bench/blobs --size-mib 1024 --runs 3
               tlab bench kernels --runs 5 --json
               tlab bench models --case densenet-121-155x155 --threads 2 --json
+              tlab bench images /tmp/tlab-image-corpus --write-corpus
             """,
-        subcommands: [BenchStore.self, BenchS3.self, BenchKernels.self, BenchModels.self]
+        subcommands: [
+            BenchStore.self, BenchS3.self, BenchKernels.self, BenchModels.self, BenchImages.self,
+            BenchStreaming.self,
+        ]
     )
 }
