@@ -31,7 +31,7 @@ public enum EngineThreads {
 /// Workers take the next chunk from a shared counter rather than a fixed share, so a worker that the
 /// OS deschedules (another process holding a core) does not hold everyone at the end: which thread
 /// computes a chunk never changes what the chunk computes.
-func parallelFor(chunks: Int, _ body: (Int) -> Void) {
+public func parallelFor(chunks: Int, _ body: (Int) -> Void) {
     let workers = min(EngineThreads.count, chunks)
     if workers <= 1 {
         for c in 0..<chunks { body(c) }
