@@ -28,6 +28,8 @@ public final class Model: TrainableNetwork {
         layerTensors(backbone.layers) + head.namedTensors
     }
 
+    public var batchNorms: [BatchNorm] { backbone.layers.compactMap { $0 as? BatchNorm } + head.batchNorms }
+
     /// Logits [N, classes] of images [N, C, H, W] (or the backbone's features without a head).
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         // A wholly frozen backbone runs in inference mode anyway; saying so skips batch statistics.
@@ -120,6 +122,7 @@ public final class ModelHead: TrainableNetwork {
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var namedTensors: [(name: String, tensor: Tensor)] { layerTensors(layers) }
+    public var batchNorms: [BatchNorm] { layers.compactMap { $0 as? BatchNorm } }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         layers.reduce(x) { $1.forward($0, context: context) }
