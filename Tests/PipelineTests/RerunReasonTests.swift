@@ -47,7 +47,7 @@ final class RerunReasonTests: XCTestCase {
             .replacingOccurrences(of: "\"lr\":0.001", with: "\"lr\":1")
             .replacingOccurrences(of: "\"backbone\":", with: "\"weights\":")
         XCTAssertEqual(current.changes(since: try KeyMaterial(json: old)).map(\.description), [
-            "stage version changed 0 → 1",
+            "stage version changed 0 → \(current.stageVersion)",
             "engine version changed 0 → \(StageKind.engineVersion)",
             "parameter dropout removed (was 0.2)",
             "parameter label_smoothing added (0.0)",

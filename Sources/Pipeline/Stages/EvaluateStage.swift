@@ -4,7 +4,9 @@ import Engine
 import Foundation
 import Store
 
-/// An evaluation artifact: the test figures, the fine-tune summary they belong to, and the machine.
+/// An evaluation artifact: the test figures of the selected epoch's weights and of the last epoch's,
+/// and the fine-tune summary they belong to. Nothing that differs between machines goes in, so a
+/// reproduction elsewhere gives the same bytes.
 struct EvaluationResult: Codable, Equatable {
     var summary: FineTuneSummary
     var classNames: [String]
@@ -13,12 +15,15 @@ struct EvaluationResult: Codable, Equatable {
     var confusion: [[Int]]
     var precision: [Double]
     var recall: [Double]
-    var machine: Machine
+    /// The last epoch's weights on the test set: what the selected epoch would have been without
+    /// selection (the same figures when the last epoch is the selected one).
+    var lastEpochAccuracy: Double
+    var lastEpochLoss: Double
 }
 
 struct EvaluateStage: Stage {
     static let kind = StageKind.evaluate
-    static let version = 1
+    static let version = 2
     static let evaluationOutput = "evaluation"
     static let imagesPerSecondMetric = "inference_images_per_second"
 
@@ -27,14 +32,23 @@ struct EvaluateStage: Stage {
         let target = try TaskSplits(context.tensors("data", PreprocessStage.targetOutput), classNames: info.targetClasses)
         let recipe = try context.json(ModelRecipe.self, "model", FineTuneStage.architectureOutput)
         let model = try recipe.model(seed: 0)
-        try model.load(context.tensors("model", FineTuneStage.weightsOutput).engineTensors())
-        let evaluation = evaluate(model, on: try target.test.examples(info.normalization), batchSize: context.parameters.int("batch"))
+        let test = try target.test.examples(info.normalization)
+        func evaluateWeights(_ output: String) throws -> Evaluation {
+            try model.load(context.tensors("model", output).engineTensors())
+            return evaluate(model, on: test, batchSize: context.parameters.int("batch"))
+        }
+        let evaluation = try evaluateWeights(FineTuneStage.weightsOutput)
+        let selectedIsLast = try context.hash("model", FineTuneStage.weightsOutput)
+            == context.hash("model", FineTuneStage.lastWeightsOutput)
+        let last = selectedIsLast ? evaluation : try evaluateWeights(FineTuneStage.lastWeightsOutput)
         let result = EvaluationResult(
             summary: try context.json(FineTuneSummary.self, "model", FineTuneStage.summaryOutput), classNames: info.targetClasses,
             accuracy: evaluation.accuracy, loss: evaluation.meanLoss, confusion: evaluation.confusion,
-            precision: evaluation.precision, recall: evaluation.recall, machine: .current)
+            precision: evaluation.precision, recall: evaluation.recall, lastEpochAccuracy: last.accuracy,
+            lastEpochLoss: last.meanLoss)
         context.message(String(format: "test accuracy %.2f%%, loss %.4f on %d images", 100 * evaluation.accuracy,
-                               evaluation.meanLoss, evaluation.count))
+                               evaluation.meanLoss, evaluation.count)
+                        + (selectedIsLast ? "" : String(format: " (last epoch: %.2f%%)", 100 * last.accuracy)))
         return StageResult(outputs: [Self.evaluationOutput: try .json(result)], metrics: [
             MetricPoint(name: Self.imagesPerSecondMetric, step: 0, value: evaluation.imagesPerSecond),
             MetricPoint(name: "test_accuracy", step: 0, value: evaluation.accuracy),
