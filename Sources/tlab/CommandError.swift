@@ -13,6 +13,7 @@ enum CommandError: Error, CustomStringConvertible {
     case unknownTensor(name: String, hash: String, names: [String])
     case noNumPyType(tensor: String, dtype: TensorDType)
     case runFailed(runID: Int64, stages: [String])
+    case notReproduced(stages: Int)
 
     var description: String {
         switch self {
@@ -40,6 +41,8 @@ enum CommandError: Error, CustomStringConvertible {
             return "artifact \(DisplayFormat.short(hash)) has no tensor '\(name)'; it has \(names.joined(separator: ", "))"
         case let .noNumPyType(tensor, dtype):
             return "tensor '\(tensor)' is \(dtype.rawValue), which NumPy has no type for; export to .safetensors instead"
+        case let .notReproduced(stages):
+            return "\(stages) stage\(stages == 1 ? "" : "s") did not reproduce (the certificate above says what differs)"
         case let .runFailed(runID, stages):
             return "run \(runID) failed in \(stages.joined(separator: ", ")) (the reason is above); fix it and run again: "
                 + "the stages that finished are cached"

@@ -31,7 +31,7 @@ struct TLab: ParsableCommand {
             """,
         version: "tlab \(toolVersion) (engine \(engineVersion))",
         subcommands: [
-            RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self,
+            RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self, ReproduceCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             VerifyCommand.self, GCCommand.self, ModelCommand.self, Bench.self,
         ]

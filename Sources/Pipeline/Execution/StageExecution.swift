@@ -22,8 +22,11 @@ extension Executor {
         }
 
         let cache: CacheLookup
+        // A forced stage is compared with the result it recomputes, when one is recorded.
+        var recorded: StageRunDetail?
         do {
             cache = isForced(stage) ? .forced : try lookUp(key)
+            if case .forced = cache, case .reusable(let earlier)? = try? lookUp(key) { recorded = earlier }
         } catch {
             return fail(error)
         }
@@ -72,6 +75,10 @@ extension Executor {
                                              metrics: result.metrics, seconds: elapsed())
             let done = summary(.computed)
             events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
+            if let recorded {
+                let verdict = Recomputation(recorded: recorded, outputs: artifacts, store: store)
+                events(.reproduction(stage: stage.name, identical: verdict.identical, text: verdict.sentence))
+            }
             return (done, artifacts.mapValues(\.hash))
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())

@@ -117,6 +117,26 @@ public struct PipelinePlan: Sendable {
         self.graph = graph
     }
 
+    /// A plan of stages that were planned once already (rebuilt from lineage to compute them again):
+    /// run in their inputs' order, ties broken by the order given.
+    init(reconstructing stages: [PlannedStage], name: String, runHash: String, seed: Int) {
+        let graph = StageGraph(names: stages.map(\.name), edges: stages.flatMap { stage in
+            stage.inputs.map { StageGraph.Edge(from: $0.stage, to: stage.name, port: $0.port) }
+        })
+        let byName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.name = name
+        file = "lineage"
+        (fileHash, self.runHash, self.seed) = (runHash, runHash, seed)
+        var variants = [String](), seeds = [Int]()
+        for stage in stages {
+            if let variant = stage.variant, !variants.contains(variant) { variants.append(variant) }
+            if let seed = stage.seed, !seeds.contains(seed) { seeds.append(seed) }
+        }
+        (self.variants, self.seeds) = (variants, seeds)
+        self.stages = (graph.topologicalOrder() ?? stages.map(\.name)).map { byName[$0]! }
+        self.graph = graph
+    }
+
     /// The stage called `name` (`finetune@frozen` for a variant's copy, `finetune@frozen#2` for a seed's).
     public func stage(_ name: String) throws -> PlannedStage {
         guard let stage = stages.first(where: { $0.name == name }) else {

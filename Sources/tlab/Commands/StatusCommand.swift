@@ -12,7 +12,9 @@ struct StatusCommand: ParsableCommand {
             Computes every stage's key from the pipeline file, the overrides and the store, without \
             running anything. A stage that would run says why: never run, a parameter changed (with \
             the old and new value), an input changed, or a stage or engine version changed. A stage \
-            downstream of one that would run cannot know its inputs yet and says so.
+            downstream of one that would run cannot know its inputs yet and says so. The copies of a \
+            stage repeated over seeds share a line when they agree (finetune@frozen#{1,2,3}); --json \
+            lists every copy.
 
             EXAMPLES:
               tlab status
@@ -39,6 +41,9 @@ struct StatusCommand: ParsableCommand {
     struct Preview: Encodable {
         let stage: String
         let kind: String
+        /// The copy's seed and the stage all seeds' copies share, for a stage repeated over seeds.
+        let seed: Int?
+        let group: String
         let key: String?
         let cached: Bool
         let reasons: [String]
@@ -46,6 +51,7 @@ struct StatusCommand: ParsableCommand {
         init(_ preview: StagePreview) {
             (stage, kind, key, cached, reasons) = (preview.name, preview.kind.rawValue, preview.key, preview.cached,
                                                    preview.reasons)
+            (group, seed) = StageNaming.split(preview.name)
         }
     }
 
@@ -60,9 +66,16 @@ struct StatusCommand: ParsableCommand {
         let terminal = Terminal.standardOutput
         let toRun = previews.filter { !$0.cached }.count
         var table = TextTable(["STATE", "STAGE", "KIND", "KEY", "WHY"])
-        for preview in previews {
-            table.append([preview.cached ? "cached" : "run", preview.name, preview.kind.rawValue,
-                          preview.key.map(DisplayFormat.short) ?? "-", preview.reasons.joined(separator: "; ")])
+        // A stage's seed copies that would do the same for the same reasons share a row.
+        let rows = SeedGrouping.rows(previews, name: \.name) { "\($0.cached) \($0.key == nil) " + $0.reasons.joined(separator: "; ") }
+        for row in rows {
+            let first = row.members[0]
+            let key = row.members.count > 1 ? (first.key == nil ? "-" : "\(row.members.count) keys")
+                : first.key.map(DisplayFormat.short) ?? "-"
+            let seeds = row.members.compactMap { StageNaming.split($0.name).seed }
+            table.append([first.cached ? "cached" : "run", row.label, first.kind.rawValue, key,
+                          SeedGrouping.text(first.reasons.joined(separator: "; "), seed: StageNaming.split(first.name).seed,
+                                            seeds: seeds)])
         }
         let lines = table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             line.hasPrefix("run ") ? terminal.paint(String(line), .yellow) : String(line)
