@@ -69,6 +69,22 @@ final class ReproductionTests: XCTestCase {
         XCTAssertTrue(report.reproduced, report.text)
     }
 
+    func testTwoRunsOnEmptyStoresGiveTheSameResultsAndReportButItsTimes() throws {
+        let (one, two) = (try makeExecutionStore(), try makeExecutionStore())
+        let first = try run(overrides: ["seeds=[1,2]"], store: one), second = try run(overrides: ["seeds=[1,2]"], store: two)
+        for stage in first.summary.stages where stage.kind != .report {
+            XCTAssertEqual(try outputs(of: stage.name, inRun: first.summary.runID, store: one),
+                           try outputs(of: stage.name, inRun: second.summary.runID, store: two), stage.name)
+        }
+        func report(_ store: PipelineStore, _ runID: Int64) throws -> ComparisonReport {
+            try decodeJSON(ComparisonReport.self, from: store.blobs.read(XCTUnwrap(outputs(of: "report", inRun: runID, store: store)["report.json"])))
+        }
+        let (a, b) = (try report(one, first.summary.runID), try report(two, second.summary.runID))
+        XCTAssertEqual(Reproduction.withoutMeasurements(a), Reproduction.withoutMeasurements(b))
+        XCTAssertEqual(a.dagMermaid, b.dagMermaid)
+        XCTAssertNotEqual(a.variants[0].runs[0].trainingSeconds, 0, "measured times are there, and may differ")
+    }
+
     func testARecordedResultTheEngineDoesNotGiveAgainIsNamed() throws {
         let store = try makeExecutionStore()
         let first = try run(store: store)
