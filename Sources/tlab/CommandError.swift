@@ -15,6 +15,7 @@ enum CommandError: Error, CustomStringConvertible {
     case noNumPyType(tensor: String, dtype: TensorDType)
     case runFailed(runID: Int64, stages: [String])
     case submissionsFailed([Int64])
+    case notReproduced(stages: Int)
 
     var description: String {
         switch self {
@@ -48,6 +49,8 @@ enum CommandError: Error, CustomStringConvertible {
         case let .submissionsFailed(ids):
             return "the runs of submission \(ids.map(String.init).joined(separator: ", ")) failed (the reason is above); "
                 + "they are closed as failed: fix the cause and submit again, or 'tlab run' them to see the error"
+        case let .notReproduced(stages):
+            return "\(stages) stage\(stages == 1 ? "" : "s") did not reproduce (the certificate above says what differs)"
         case let .runFailed(runID, stages):
             return "run \(runID) failed in \(stages.joined(separator: ", ")) (the reason is above); fix it and run again: "
                 + "the stages that finished are cached"

@@ -122,6 +122,7 @@ final class TrainingTests: XCTestCase {
     private final class Echo: TrainableNetwork {
         var parameters: [Parameter] { [] }
         var namedTensors: [(name: String, tensor: Tensor)] { [] }
+        var batchNorms: [BatchNorm] { [] }
         func forward(_ x: Tensor, context: ForwardContext) -> Tensor { x.reshaped([x.shape[0], x.shape[1]]) }
         func backward(logitGradient: Tensor) {}
     }

@@ -39,7 +39,8 @@ final class ExecutorCacheTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: reports) }
         let (summary, _) = try run(store: store, options: ExecutorOptions(quiet: true, reportsDirectory: reports))
         XCTAssertEqual(summary.reportFiles.map { ($0 as NSString).lastPathComponent },
-                       ["accuracy-vs-time.svg", "report.md", "results.csv", "validation-accuracy.svg", "validation-loss.svg"])
+                       ["accuracy-vs-time.svg", "comparisons.csv", "report.md", "results.csv", "summary.csv", "test-accuracy.svg",
+                        "validation-accuracy.svg", "validation-loss.svg"])
 
         let regenerated = try store.regenerateReport(pipeline: "tiny-exec")
         let recorded = try outputs(of: "report", inRun: summary.runID, store: store)

@@ -37,19 +37,20 @@ final class ReportChartTests: XCTestCase {
 
     func testAccuracyAgainstTimeGoesLogarithmicOnlyBeyondTenfold() throws {
         let report = ReportFixture.report()
-        XCTAssertTrue(ReportCharts.accuracyVersusTime(report).contains("Training time (min, log scale)"))
+        XCTAssertTrue(ReportCharts.accuracyVersusTime(ReportStatistics(report)).contains("Training time (min, log scale)"))
         var close = report
         close.variants = report.variants.filter { $0.name != "frozen" }
-        let linear = ReportCharts.accuracyVersusTime(close)
+        let linear = ReportCharts.accuracyVersusTime(ReportStatistics(close))
         XCTAssertTrue(linear.contains("Training time (min)</text>"))
         XCTAssertTrue(linear.contains(">0</text>"), "a linear time axis starts at zero so lengths compare")
     }
 
     func testASingleVariantWithOneEpochDrawsAMarkerAndNoLine() throws {
         var variant = ReportFixture.variants[3]
-        variant.epochsRun = 1
-        variant.bestEpoch = 1
-        variant.curves = [variant.curves[0]]
+        variant.runs = [variant.runs[0]]
+        variant.runs[0].epochsRun = 1
+        variant.runs[0].selectedEpoch = 1
+        variant.runs[0].curves = [variant.runs[0].curves[0]]
         var report = ReportFixture.report()
         report.variants = [variant]
         let files = try ReportWriter.render(report)
@@ -63,13 +64,15 @@ final class ReportChartTests: XCTestCase {
 
     func testMissingCurvesAreSaidNotHidden() throws {
         var report = ReportFixture.report()
-        report.variants[1].curves = []
+        for seed in report.variants[1].runs.indices { report.variants[1].runs[seed].curves = [] }
         var files = try ReportWriter.render(report)
         XCTAssertTrue(try XCTUnwrap(files[ReportCharts.validationLossFile]).contains(">basic (no data)</text>"))
         XCTAssertTrue(try XCTUnwrap(files[ReportWriter.markdownFile])
             .contains("### basic\n\nNo per-epoch curves recorded."))
 
-        for index in report.variants.indices { report.variants[index].curves = [] }
+        for index in report.variants.indices {
+            for seed in report.variants[index].runs.indices { report.variants[index].runs[seed].curves = [] }
+        }
         files = try ReportWriter.render(report)
         XCTAssertTrue(try XCTUnwrap(files[ReportCharts.validationAccuracyFile])
             .contains(">No per-epoch curves recorded<"))
@@ -79,10 +82,12 @@ final class ReportChartTests: XCTestCase {
     func testEqualValuesAndEqualTimesRenderWithoutNonNumbers() throws {
         var report = ReportFixture.report()
         for index in report.variants.indices {
-            report.variants[index].trainingSeconds = 60
-            report.variants[index].testAccuracy = 0.9
-            for epoch in report.variants[index].curves.indices {
-                report.variants[index].curves[epoch].validationLoss = 0.25
+            for seed in report.variants[index].runs.indices {
+                report.variants[index].runs[seed].trainingSeconds = 60
+                report.variants[index].runs[seed].testAccuracy = 0.9
+                for epoch in report.variants[index].runs[seed].curves.indices {
+                    report.variants[index].runs[seed].curves[epoch].validationLoss = 0.25
+                }
             }
         }
         let files = try ReportWriter.render(report)

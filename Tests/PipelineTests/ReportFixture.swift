@@ -19,23 +19,25 @@ enum ReportFixture {
         ComparisonReport(variants: variants, provenance: provenance, dagMermaid: dag, studyFigures: studyFigures)
     }
 
+    /// Three seeds each, frozen (the cheap one) five; each seed moves every class's recall by its
+    /// offset, so variants differ by more than their seeds in some pairs and by less in others.
     static let variants: [VariantResult] = [
         variant("scratch", .random, .none, head: "linear", trainable: 79_850, total: 79_850, epochs: 15,
-                recalls: [0.912, 0.798, 0.884, 0.905, 0.934], loss: 0.3391, seconds: 168.4,
+                recalls: [0.912, 0.798, 0.884, 0.905, 0.934], offsets: [0.010, -0.015, 0.004], loss: 0.3391, seconds: 168.4,
                 curve: (start: 0.52, end: 0.885, pace: 4.0), lr: 1e-3, imagesPerSecond: 2150),
         variant("basic", .pretrained, .none, head: "linear", trainable: 79_850, total: 79_850, epochs: 10,
-                recalls: [0.951, 0.862, 0.921, 0.938, 0.946], loss: 0.2215, seconds: 112.7,
+                recalls: [0.951, 0.862, 0.921, 0.938, 0.946], offsets: [0.003, -0.004, 0.006], loss: 0.2215, seconds: 112.7,
                 curve: (start: 0.81, end: 0.922, pace: 2.0), lr: 1e-3, imagesPerSecond: 2150),
         variant("optimized", .pretrained, .none,
                 head: "max pool, BN, Dense(256, relu), Dense(128, relu), BN, Dropout(0.2), Dense(5)",
                 trainable: 148_421, total: 148_933, epochs: 10,
-                recalls: [0.962, 0.889, 0.935, 0.955, 0.968], loss: 0.1702, seconds: 121.9,
+                recalls: [0.962, 0.889, 0.935, 0.955, 0.968], offsets: [-0.006, 0.008, -0.001], loss: 0.1702, seconds: 121.9,
                 curve: (start: 0.84, end: 0.941, pace: 1.8), lr: 1e-3, imagesPerSecond: 2080),
         variant("frozen", .pretrained, .backbone,
                 head: "flatten, BN, Dense(256, relu), Dropout(0.2), Dense(128, relu), BN, Dropout(0.2), BN, Dense(5)",
                 trainable: 70_277, total: 147_009, epochs: 20,
-                recalls: [0.937, 0.841, 0.903, 0.919, 0.951], loss: 0.2581, seconds: 6.3,
-                curve: (start: 0.86, end: 0.909, pace: 3.0), lr: 3e-4, imagesPerSecond: 2210),
+                recalls: [0.937, 0.841, 0.903, 0.919, 0.951], offsets: [0.002, -0.009, 0.011, 0.000, -0.003], loss: 0.2581,
+                seconds: 6.3, curve: (start: 0.86, end: 0.909, pace: 3.0), lr: 3e-4, imagesPerSecond: 2210),
     ]
 
     static let provenance = Provenance(
@@ -46,9 +48,13 @@ enum ReportFixture {
             StageProvenance(name: "preprocess", kind: .preprocess, keyPrefix: "c0ffee11", cache: .hit, seconds: 0.012),
             StageProvenance(name: "pretrain", kind: .pretrain, keyPrefix: "51d2a0b9", cache: .hit, seconds: 0.006),
             StageProvenance(name: "freeze", kind: .freeze, keyPrefix: "e4f18c02", cache: .computed, seconds: 21.7),
-            StageProvenance(name: "fine-tune/scratch", kind: .finetune, keyPrefix: "0b9c7d31", cache: .computed,
+            StageProvenance(name: "finetune@scratch#1", kind: .finetune, keyPrefix: "0b9c7d31", cache: .computed,
                             seconds: 168.4),
-            StageProvenance(name: "evaluate/scratch", kind: .evaluate, keyPrefix: "77ac20e5", cache: .computed,
+            StageProvenance(name: "finetune@scratch#2", kind: .finetune, keyPrefix: "1c8d6e42", cache: .computed,
+                            seconds: 173.5),
+            StageProvenance(name: "finetune@scratch#3", kind: .finetune, keyPrefix: "2d7e5f53", cache: .hit,
+                            seconds: 0.01),
+            StageProvenance(name: "evaluate@scratch#1", kind: .evaluate, keyPrefix: "77ac20e5", cache: .computed,
                             seconds: 2.4),
             StageProvenance(name: "report", kind: .report, keyPrefix: "a1b2c3d4", cache: .computed, seconds: 0.08),
         ],
@@ -66,31 +72,38 @@ enum ReportFixture {
 
         """
 
-    /// A variant whose accuracy is what its confusion counts say and whose best epoch is the one with the
-    /// highest validation accuracy, with validation curves that rise from
-    /// `start` towards `end` at `pace` epochs per e-fold, wobbling a little as real curves do.
+    /// A variant whose seeds' accuracies are what their confusion counts say and whose selected epochs
+    /// have the highest validation accuracy, with validation curves that rise from `start` towards
+    /// `end` at `pace` epochs per e-fold, wobbling a little as real curves do; seed k moves recalls,
+    /// curves and loss by `offsets[k]`, takes a little longer each, and its last epoch tests 0.4 points
+    /// below its selected one.
     private static func variant(_ name: String, _ initialization: Initialization, _ frozen: FrozenPart,
                                 head: String, trainable: Int, total: Int, epochs: Int,
-                                recalls: [Double], loss: Double, seconds: Double,
+                                recalls: [Double], offsets: [Double], loss: Double, seconds: Double,
                                 curve: (start: Double, end: Double, pace: Double), lr: Double,
                                 imagesPerSecond: Double) -> VariantResult {
-        let confusion = confusionMatrix(recalls: recalls, perClass: 1000)
-        let correct = confusion.counts.indices.reduce(0) { $0 + confusion.counts[$1][$1] }
-        let curves = (1...epochs).map { epoch -> EpochRecord in
-            let progress = 1 - exp(-Double(epoch - 1) / curve.pace)
-            let wobble = 0.004 * sin(Double(epoch) * 1.7)
-            let validation = curve.start + (curve.end - curve.start) * progress + wobble
-            let train = min(0.995, validation + 0.01 * Double(epoch) / Double(epochs) + 0.005)
-            return EpochRecord(epoch: epoch, trainAccuracy: train, trainLoss: 2.2 * (1 - train) + 0.02,
-                               validationAccuracy: validation, validationLoss: 2.6 * (1 - validation) + 0.04,
-                               learningRate: epoch > epochs * 2 / 3 ? lr / 10 : lr)
+        let runs = offsets.enumerated().map { k, offset -> SeedResult in
+            let confusion = confusionMatrix(recalls: recalls.map { $0 + offset }, perClass: 1000)
+            let correct = confusion.counts.indices.reduce(0) { $0 + confusion.counts[$1][$1] }
+            let curves = (1...epochs).map { epoch -> EpochRecord in
+                let progress = 1 - exp(-Double(epoch - 1) / curve.pace)
+                let wobble = 0.004 * sin(Double(epoch + 3 * k) * 1.7)
+                let validation = curve.start + (curve.end - curve.start) * progress + wobble + offset
+                let train = min(0.995, validation + 0.01 * Double(epoch) / Double(epochs) + 0.005)
+                return EpochRecord(epoch: epoch, trainAccuracy: train, trainLoss: 2.2 * (1 - train) + 0.02,
+                                   validationAccuracy: validation, validationLoss: 2.6 * (1 - validation) + 0.04,
+                                   learningRate: epoch > epochs * 2 / 3 && k != 1 ? lr / 10 : lr)
+            }
+            let selected = curves.max { $0.validationAccuracy < $1.validationAccuracy }!.epoch
+            let accuracy = Double(correct) / Double(5 * 1000)
+            return SeedResult(seed: k + 1, epochsRun: epochs, selectedEpoch: selected, selectedOn: .validation,
+                              testAccuracy: accuracy, testLoss: loss - offset, lastEpochTestAccuracy: accuracy - 0.004,
+                              lastEpochTestLoss: loss - offset + 0.01, trainingSeconds: seconds * (1 + 0.03 * Double(k)),
+                              curves: curves, confusion: confusion,
+                              inferenceImagesPerSecond: imagesPerSecond - 10 * Double(k))
         }
-        let best = curves.max { $0.validationAccuracy < $1.validationAccuracy }!.epoch
         return VariantResult(name: name, initialization: initialization, frozenPart: frozen, head: head,
-                             trainableParameters: trainable, totalParameters: total, epochsRun: epochs,
-                             bestEpoch: best, testAccuracy: Double(correct) / Double(5 * 1000), testLoss: loss,
-                             trainingSeconds: seconds, curves: curves, confusion: confusion,
-                             inferenceImagesPerSecond: imagesPerSecond)
+                             trainableParameters: trainable, totalParameters: total, runs: runs)
     }
 
     private static func confusionMatrix(recalls: [Double], perClass: Int) -> ConfusionMatrix {

@@ -33,40 +33,101 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertEqual(try ReportWriter.render(report), try ReportWriter.render(decoded))
     }
 
-    func testMarkdownShowsTheTableStudyFiguresAndProvenance() throws {
+    func testMarkdownShowsTheSummaryStudyFiguresAndProvenance() throws {
         let markdown = try XCTUnwrap(ReportWriter.render(ReportFixture.report())[ReportWriter.markdownFile])
         XCTAssertTrue(markdown.contains("| frozen | pretrained | backbone |"))
-        // 168.4 s against 6.3 s: the frozen head trained 26.7 times faster than scratch.
-        XCTAssertTrue(markdown.contains("| 6.3 s | 315 ms | 26.7\u{00D7} |"))
-        XCTAssertTrue(markdown.contains("| frozen | transfer (frozen) |"))
-        XCTAssertTrue(markdown.contains("| 92.72 % | 0.2581 | 0.3367 | 6.3 s | 44.1 min |"))
+        // Mean times: scratch 173.5 s over its 3 seeds, frozen 6.68 s over its 5: 26.0 times faster.
+        XCTAssertTrue(markdown.contains("| 6.7 s (6.3 s\u{2013}7.0 s) | 26.0\u{00D7} |"), markdown)
+        XCTAssertTrue(markdown.contains("| frozen | transfer (frozen) | 91.04 % | 92.72 % |"))
         XCTAssertTrue(markdown.contains("```mermaid\nflowchart TD\n"))
         XCTAssertTrue(markdown.contains("- Run date: 2026-11-29T12:00:00Z"))
-        XCTAssertTrue(markdown.contains("| fine-tune/scratch | fine-tune | `0b9c7d31` | computed | 2.8 min |"))
+        XCTAssertTrue(markdown.contains("| finetune@scratch#{1,2} | fine-tune | 2 keys | computed | 5.7 min |"),
+                      "seed copies that ran alike share a row")
+        XCTAssertTrue(markdown.contains("| finetune@scratch#3 | fine-tune | `2d7e5f53` | hit | 10 ms |"))
+        XCTAssertTrue(markdown.contains("| frozen | 5 | 20 | 15 | 90.72 % | 90.32 % |"), "every seed has its row")
 
         let withoutStudy = try XCTUnwrap(
             ReportWriter.render(ReportFixture.report(studyFigures: [:]))[ReportWriter.markdownFile])
         XCTAssertFalse(withoutStudy.contains("study"))
     }
 
-    func testCSVReadsBackToTheReportedNumbers() throws {
+    func testComparisonsSayWhatTheSeedsShowAndWhatTheyCannot() throws {
+        func variant(_ name: String, _ accuracies: [Double]) -> VariantResult {
+            var v = ReportFixture.variants[1]
+            v.name = name
+            v.runs = accuracies.enumerated().map { k, accuracy in
+                var run = ReportFixture.variants[1].runs[0]
+                (run.seed, run.testAccuracy) = (k + 1, accuracy)
+                return run
+            }
+            return v
+        }
+        var report = ReportFixture.report(studyFigures: [:])
+        report.variants = [variant("trained", [0.91, 0.90, 0.92, 0.91, 0.905]),
+                           variant("untrained", [0.61, 0.58, 0.63, 0.60, 0.59]),
+                           variant("twin", [0.61, 0.58, 0.63, 0.60, 0.59])]
+        let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
+        // scipy.stats.ttest_rel([91, 90, 92, 91, 90.5], [61, 58, 63, 60, 59]): t 57.0, p 5.7e-7, and
+        // .confidence_interval(0.95) 29.20 to 32.20; the sign-flip test's floor with 5 seeds is 2/32.
+        XCTAssertTrue(markdown.contains("- **trained** beats **untrained** by 30.70 points (95 % CI 29.20 to 32.20; "
+            + "paired t-test p < 0.001, Holm-adjusted p < 0.001; sign-flip p = 0.063; 5 seeds)."), markdown)
+        XCTAssertTrue(markdown.contains("- **untrained** and **twin** gave the same test accuracy on every one of their "
+            + "5 seeds: the data cannot tell them apart."), markdown)
+        XCTAssertTrue(markdown.contains("| untrained \u{2212} twin | 5 | 0.00 | 0.00 to 0.00 | \u{2014} | 1.00 | 1.00 | 1.00 | identical |"),
+                      markdown)
+
+        report.variants = [variant("a", [0.91, 0.88, 0.90]), variant("b", [0.90, 0.89, 0.88])]
+        let close = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
+        // scipy.stats.ttest_rel([91, 88, 90], [90, 89, 88]): p 0.53, confidence_interval(0.95) -3.13 to 4.46.
+        XCTAssertTrue(close.contains("- The data cannot tell **a** and **b** apart: a is ahead by 0.67 points (95 % CI "
+            + "-3.13 to 4.46; paired t-test p = 0.53, Holm-adjusted p = 0.53; sign-flip p = 0.75; 3 seeds)."), close)
+    }
+
+    func testCSVsReadBackToTheReportedNumbers() throws {
         let report = ReportFixture.report()
-        let csv = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.csvFile])
-        let records = try parseCSV(csv)
-        XCTAssertEqual(records.first, CSVReport.header)
-        XCTAssertEqual(records.count, report.variants.count + 1)
-        for (record, variant) in zip(records.dropFirst(), report.variants) {
-            let row = Dictionary(uniqueKeysWithValues: zip(CSVReport.header, record))
+        let files = try ReportWriter.render(report)
+        let results = try parseCSV(try XCTUnwrap(files[CSVReport.resultsFile]))
+        XCTAssertEqual(results.first, CSVReport.resultsHeader)
+        let runs = report.variants.flatMap { v in v.runs.map { (v, $0) } }
+        XCTAssertEqual(results.count, runs.count + 1, "one row per variant and seed")
+        for (record, (variant, run)) in zip(results.dropFirst(), runs) {
+            let row = Dictionary(uniqueKeysWithValues: zip(CSVReport.resultsHeader, record))
             XCTAssertEqual(row["variant"], variant.name)
+            XCTAssertEqual(row["seed"], String(run.seed))
             XCTAssertEqual(row["head"], variant.head, "a head with commas must survive quoting")
             XCTAssertEqual(row["total_parameters"].flatMap { Int($0) }, variant.totalParameters)
-            XCTAssertEqual(try number(row["test_accuracy"]), variant.testAccuracy, accuracy: 5e-7)
-            XCTAssertEqual(try number(row["test_loss"]), variant.testLoss, accuracy: 5e-7)
-            XCTAssertEqual(try number(row["training_seconds"]), variant.trainingSeconds, accuracy: 5e-4)
+            XCTAssertEqual(row["selected_epoch"], String(run.selectedEpoch))
+            XCTAssertEqual(try number(row["test_accuracy"]), run.testAccuracy, accuracy: 5e-7)
+            XCTAssertEqual(try number(row["last_epoch_test_accuracy"]), run.lastEpochTestAccuracy, accuracy: 5e-7)
+            XCTAssertEqual(try number(row["test_loss"]), run.testLoss, accuracy: 5e-7)
+            XCTAssertEqual(try number(row["training_seconds"]), run.trainingSeconds, accuracy: 5e-4)
+        }
+
+        let summary = try parseCSV(try XCTUnwrap(files[CSVReport.summaryFile]))
+        XCTAssertEqual(summary.first, CSVReport.summaryHeader)
+        XCTAssertEqual(summary.count, report.variants.count + 1, "one row per variant")
+        for (record, variant) in zip(summary.dropFirst(), report.variants) {
+            let row = Dictionary(uniqueKeysWithValues: zip(CSVReport.summaryHeader, record))
+            XCTAssertEqual(row["seeds"], String(variant.runs.count))
+            let mean = variant.runs.map(\.testAccuracy).reduce(0, +) / Double(variant.runs.count)
+            XCTAssertEqual(try number(row["test_accuracy_mean"]), mean, accuracy: 5e-7)
+            let (low, high) = (try number(row["test_accuracy_ci_low"]), try number(row["test_accuracy_ci_high"]))
+            XCTAssertEqual((low + high) / 2, mean, accuracy: 1e-6, "the interval is centred on the mean")
+            XCTAssertGreaterThan(high - low, 0)
             let study = report.studyFigures[variant.name]
             XCTAssertEqual(row["study_accuracy"], study?.accuracy.map { ReportNumberText.fixed($0, 6) } ?? "")
         }
-        XCTAssertEqual(try number(records[1][CSVReport.header.firstIndex(of: "speed_up")!]), 1, accuracy: 1e-9)
+        XCTAssertEqual(try number(summary[1][CSVReport.summaryHeader.firstIndex(of: "speed_up")!]), 1, accuracy: 1e-9,
+                       "scratch is the slowest")
+
+        let comparisons = try parseCSV(try XCTUnwrap(files[CSVReport.comparisonsFile]))
+        XCTAssertEqual(comparisons.first, CSVReport.comparisonsHeader)
+        XCTAssertEqual(comparisons.count, 6 + 1, "every pair of the four variants")
+        let basicFrozen = Dictionary(uniqueKeysWithValues: zip(CSVReport.comparisonsHeader,
+                                                               try XCTUnwrap(comparisons.first { $0[0] == "basic" && $0[1] == "frozen" })))
+        XCTAssertEqual(basicFrozen["seeds"], "1 2 3", "frozen's seeds 4 and 5 have no basic partner")
+        let differences = (0..<3).map { 100 * (report.variants[1].runs[$0].testAccuracy - report.variants[3].runs[$0].testAccuracy) }
+        XCTAssertEqual(try number(basicFrozen["mean_difference_points"]), differences.reduce(0, +) / 3, accuracy: 5e-5)
     }
 
     func testPrecisionAndRecallComeFromTheCounts() throws {
@@ -77,7 +138,9 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertNil(matrix.precision(ofClass: 2))
         XCTAssertNil(matrix.recall(ofClass: 1))
         var report = ReportFixture.report()
-        for index in report.variants.indices { report.variants[index].confusion = matrix }
+        for index in report.variants.indices {
+            for seed in report.variants[index].runs.indices { report.variants[index].runs[seed].confusion = matrix }
+        }
         let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
         XCTAssertTrue(markdown.contains("| bag | \u{2014} / 0.0 % |"), markdown)
         XCTAssertTrue(markdown.contains("| shirt | 0.0 % / \u{2014} |"), markdown)
@@ -134,26 +197,36 @@ final class ReportRenderingTests: XCTestCase {
         }
 
         report = ReportFixture.report()
-        report.variants[2].bestEpoch = 11
+        report.variants[2].runs[1].selectedEpoch = 11
         XCTAssertThrowsError(try ReportWriter.render(report)) {
-            XCTAssertEqual("\($0)", "report: variant 'optimized' has best epoch 11 but ran 10 epochs; "
-                + "the best epoch must be in 1...10 (or 0 when no epoch ran)")
+            XCTAssertEqual("\($0)", "report: variant 'optimized', seed 2 has selected epoch 11 but ran 10 epochs; "
+                + "the selected epoch must be in 1...10 (or 0 when no epoch ran)")
         }
 
         report = ReportFixture.report()
-        report.variants[3].curves[4].validationLoss = .nan
+        report.variants[3].runs[4].curves[4].validationLoss = .nan
         XCTAssertThrowsError(try ReportWriter.render(report)) {
-            XCTAssertTrue("\($0)".contains("'frozen' has epoch 5 validationLoss = nan"), "\($0)")
+            XCTAssertTrue("\($0)".contains("'frozen', seed 5 has epoch 5 validationLoss = nan"), "\($0)")
         }
 
         report = ReportFixture.report()
-        report.variants[0].confusion.counts[2].removeLast()
+        report.variants[0].runs[0].confusion.counts[2].removeLast()
         XCTAssertThrowsError(try ReportWriter.render(report)) {
             XCTAssertEqual($0 as? ReportError, .confusionShape(variant: "scratch", classes: 5, rows: [5, 5, 4, 5, 5]))
         }
 
         report = ReportFixture.report()
-        report.variants[1].confusion.classNames[0] = "t-shirt"
+        report.variants[1].runs.append(report.variants[1].runs[0])
+        XCTAssertThrowsError(try ReportWriter.render(report)) {
+            XCTAssertEqual($0 as? ReportError, .duplicateSeed(variant: "basic", seed: 1))
+        }
+
+        report = ReportFixture.report()
+        report.variants[2].runs = []
+        XCTAssertThrowsError(try ReportWriter.render(report)) { XCTAssertEqual($0 as? ReportError, .noRuns(variant: "optimized")) }
+
+        report = ReportFixture.report()
+        report.variants[1].runs[2].confusion.classNames[0] = "t-shirt"
         XCTAssertThrowsError(try ReportWriter.render(report)) {
             XCTAssertTrue("\($0)".hasPrefix("report: variant 'basic' was evaluated on classes [\"t-shirt\""), "\($0)")
         }

@@ -50,7 +50,7 @@ final class StoreCommandTests: XCTestCase {
         XCTAssertEqual(lines.count, 2, text.stdout)
         XCTAssertTrue(lines[0].hasPrefix("RUN  PIPELINE"), text.stdout)
         XCTAssertEqual(lines[1].split(separator: " ").prefix(3), ["1", "fixture", "finished"], text.stdout)
-        XCTAssertEqual(lines[1].split(separator: " ").suffix(3), ["4", "0", "0"], text.stdout)
+        XCTAssertEqual(lines[1].split(separator: " ").suffix(4), ["4", "0", "0", "-"], "no seeds: \(text.stdout)")
 
         let json = try tlab(["runs", "--json"], in: folder, environment: ["TLAB_STORE": "store"])
         let runs = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]

@@ -50,6 +50,8 @@ public final class BatchNorm: Layer {
 
     private var input: Tensor?
     private var usedBatchStatistics = false
+    /// Sums of per-batch statistics while precise statistics are collected; nil otherwise.
+    private var collected: (mean: [Double], variance: [Double], batches: Int)?
     private let batchMean: Tensor
     private let batchVariance: Tensor
 
@@ -89,15 +91,50 @@ public final class BatchNorm: Layer {
         usedBatchStatistics = context.training && !isFrozen
         if usedBatchStatistics {
             batchNormStatistics(x, mean: batchMean.data, variance: batchVariance.data)
-            batchNormUpdateRunning(channels: features, batchMean: batchMean.data, batchVariance: batchVariance.data,
-                                   batchCount: x.batch * x.plane, momentum: convention.momentum,
-                                   unbiasedVariance: convention.unbiasedRunningVariance,
-                                   runningMean: runningMean.value.data, runningVariance: runningVariance.value.data)
+            absorb(batchMean: batchMean.data, batchVariance: batchVariance.data, valuesPerChannel: x.batch * x.plane)
         }
         let (mean, variance) = statistics
         batchNormScaleShift(channels: features, mean: mean.data, variance: variance.data,
                             gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
                             scale: scale.data, shift: shift.data)
+    }
+
+    /// Takes a training forward's batch statistics (M values per channel): the running statistics move
+    /// toward them by the convention's momentum, or, while collecting, they are added to the sums.
+    public func absorb(batchMean: UnsafePointer<Float>, batchVariance: UnsafePointer<Float>, valuesPerChannel: Int) {
+        guard var sums = collected else {
+            return batchNormUpdateRunning(channels: features, batchMean: batchMean, batchVariance: batchVariance,
+                                          batchCount: valuesPerChannel, momentum: convention.momentum,
+                                          unbiasedVariance: convention.unbiasedRunningVariance,
+                                          runningMean: runningMean.value.data, runningVariance: runningVariance.value.data)
+        }
+        collected = nil  // no copy-on-write of the sums while they change
+        let correction = convention.unbiasedRunningVariance && valuesPerChannel > 1
+            ? Double(valuesPerChannel) / Double(valuesPerChannel - 1) : 1
+        for c in 0..<features {
+            sums.mean[c] += Double(batchMean[c])
+            sums.variance[c] += Double(batchVariance[c]) * correction
+        }
+        sums.batches += 1
+        collected = sums
+    }
+
+    /// Starts collecting precise statistics: until `finishCollectingStatistics`, training forwards add
+    /// their batch statistics to equal-weight sums and leave the running statistics alone.
+    public func beginCollectingStatistics() {
+        collected = ([Double](repeating: 0, count: features), [Double](repeating: 0, count: features), 0)
+    }
+
+    /// Ends collecting: the running mean and variance become the averages of the batches' means and
+    /// variances (each batch weighing the same), or stay as they were when no batch was seen.
+    public func finishCollectingStatistics() {
+        guard let sums = collected else { return }
+        collected = nil
+        guard sums.batches > 0 else { return }
+        for c in 0..<features {
+            runningMean.value.data[c] = Float(sums.mean[c] / Double(sums.batches))
+            runningVariance.value.data[c] = Float(sums.variance[c] / Double(sums.batches))
+        }
     }
 
     /// Backward of the last `normalize` (followed by ReLU when `relu`), given `dy` for its output:

@@ -21,7 +21,7 @@ public final class Dropout: Layer {
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        guard context.training, rate > 0 else {
+        guard context.dropout, rate > 0 else {
             mask = nil
             return x
         }

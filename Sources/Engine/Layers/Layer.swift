@@ -6,10 +6,14 @@ public struct ForwardContext: Sendable {
     public var training: Bool
     /// Global step number: seeds per-step randomness (dropout) so a resumed run draws the same masks.
     public var step: UInt64
+    /// Whether dropout drops: while training, except when precise BatchNorm recomputes statistics,
+    /// which must be those of the activations inference sees (where dropout is the identity).
+    public var dropout: Bool
 
-    public init(training: Bool, step: UInt64 = 0) {
+    public init(training: Bool, step: UInt64 = 0, dropout: Bool? = nil) {
         self.training = training
         self.step = step
+        self.dropout = dropout ?? training
     }
 
     public static let inference = ForwardContext(training: false)

@@ -30,7 +30,7 @@ final class FoldedBatchNorm {
 
     /// Fixes scale and shift for a forward over an input whose per-channel batch statistics are at
     /// `batchMean`/`batchVariance` (owned by `owner`; may be nil outside training). In training mode an
-    /// unfrozen layer normalises with them and moves its running statistics toward them.
+    /// unfrozen layer normalises with them and hands them to its layer's running statistics.
     func prepare(training: Bool, batchMean: UnsafePointer<Float>?, batchVariance: UnsafePointer<Float>?,
                  valuesPerChannel: Int, owner: AnyObject?) {
         usedBatchStatistics = training && !isFrozen
@@ -41,11 +41,7 @@ final class FoldedBatchNorm {
             mean = batchMean
             variance = batchVariance
             statisticsOwner = owner
-            batchNormUpdateRunning(channels: channels, batchMean: batchMean, batchVariance: batchVariance,
-                                   batchCount: valuesPerChannel, momentum: layer.convention.momentum,
-                                   unbiasedVariance: layer.convention.unbiasedRunningVariance,
-                                   runningMean: layer.runningMean.value.data,
-                                   runningVariance: layer.runningVariance.value.data)
+            layer.absorb(batchMean: batchMean, batchVariance: batchVariance, valuesPerChannel: valuesPerChannel)
         } else {
             mean = UnsafePointer(layer.runningMean.value.data)
             variance = UnsafePointer(layer.runningVariance.value.data)

@@ -36,6 +36,8 @@ public final class Model: TrainableNetwork {
         layerTensors(backbone.layers) + head.namedTensors
     }
 
+    public var batchNorms: [BatchNorm] { backbone.layers.compactMap { $0 as? BatchNorm } + head.batchNorms }
+
     /// Logits [N, classes] of images [N, C, H, W] (or the backbone's features without a head).
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         // A wholly frozen backbone runs in inference mode anyway; saying so skips batch statistics.

@@ -51,6 +51,7 @@ public final class ModelHead: TrainableNetwork {
     }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var batchNorms: [BatchNorm] { layers.compactMap { $0 as? BatchNorm } }
     public var namedTensors: [(name: String, tensor: Tensor)] { layerTensors(layers) }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {

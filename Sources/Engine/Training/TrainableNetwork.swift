@@ -7,6 +7,8 @@ public protocol TrainableNetwork: AnyObject {
     var parameters: [Parameter] { get }
     /// Parameters and buffers by name, in a fixed order: what weight files and checkpoints hold.
     var namedTensors: [(name: String, tensor: Tensor)] { get }
+    /// Every BatchNorm layer, frozen or not, for recomputing their statistics (precise BatchNorm).
+    var batchNorms: [BatchNorm] { get }
     func forward(_ x: Tensor, context: ForwardContext) -> Tensor
     /// Adds into the trainable parameters' gradients, given ∂loss/∂logits of the last forward.
     func backward(logitGradient: Tensor)

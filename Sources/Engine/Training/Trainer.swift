@@ -6,17 +6,23 @@ import Foundation
 public struct TrainingOptions {
     public var epochs: Int
     public var batchSize: Int
-    /// Seeds shuffling (stream 0) and augmentation (stream 1); dropout follows the step number.
+    /// Seeds shuffling (stream 0), augmentation (stream 1) and precise BatchNorm's batches (stream 3;
+    /// stream 2 is the caller's, the pipeline's stages draw initial weights from it); dropout follows
+    /// the step number.
     public var seed: UInt64
     public var augmentation: Augmentation
     public var labelSmoothing: Float
     public var reduceLROnPlateau: ReduceLROnPlateau?
     public var earlyStopping: EarlyStopping?
     public var bestModel: BestModelSelection?
+    /// Recompute BatchNorm statistics at the end of every epoch, before validation; nil keeps the
+    /// momentum averages training leaves.
+    public var preciseBatchNorm: PreciseBatchNorm?
 
     public init(epochs: Int, batchSize: Int, seed: UInt64, augmentation: Augmentation = .none,
                 labelSmoothing: Float = 0, reduceLROnPlateau: ReduceLROnPlateau? = nil,
-                earlyStopping: EarlyStopping? = nil, bestModel: BestModelSelection? = nil) {
+                earlyStopping: EarlyStopping? = nil, bestModel: BestModelSelection? = nil,
+                preciseBatchNorm: PreciseBatchNorm? = nil) {
         precondition(epochs >= 0 && batchSize > 0, "epochs must be ≥ 0 and batch size > 0, got \(epochs), \(batchSize)")
         self.epochs = epochs
         self.batchSize = batchSize
@@ -26,6 +32,7 @@ public struct TrainingOptions {
         self.reduceLROnPlateau = reduceLROnPlateau
         self.earlyStopping = earlyStopping
         self.bestModel = bestModel
+        self.preciseBatchNorm = preciseBatchNorm
     }
 
     /// The study's setup: batch 128, up to 32 epochs, ReduceLROnPlateau on `val_loss` (factor 0.1,
@@ -141,6 +148,7 @@ public final class Trainer {
                 correct += batchCorrect
                 progress.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
             }
+            try options.preciseBatchNorm?.recompute(network, on: train, batchSize: options.batchSize, random: seed.stream(3))
             let evaluation = try validation.map {
                 try evaluate(network, on: $0, batchSize: options.batchSize, prefetchDepth: prefetchDepth)
             }

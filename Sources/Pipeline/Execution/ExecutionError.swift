@@ -6,6 +6,8 @@ public enum ExecutionError: Error, Equatable, CustomStringConvertible {
     case noReport(pipeline: String, runID: Int64?, store: String)
     /// Run `runID` is of another pipeline.
     case runOfOtherPipeline(runID: Int64, pipeline: String, expected: String)
+    /// The report model of run `runID` is not one this tlab reads (an older format).
+    case unreadableReport(runID: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,9 @@ public enum ExecutionError: Error, Equatable, CustomStringConvertible {
             return "no finished report stage for \(which)pipeline '\(pipeline)' in \(store); run the pipeline first (tlab run)"
         case let .runOfOtherPipeline(runID, pipeline, expected):
             return "run \(runID) is of pipeline '\(pipeline)', not '\(expected)'; list runs with tlab runs"
+        case let .unreadableReport(runID, reason):
+            return "the report of run \(runID) was recorded in a format this tlab does not read (\(reason)); run the "
+                + "pipeline again to record it in the current one (tlab run)"
         }
     }
 }

@@ -25,6 +25,9 @@ public enum ExecutionEvent: Sendable, Equatable {
     /// A training epoch's figures: `epoch 2/6  loss 0.4100  accuracy 86.20%  val_loss …  lr 0.001  3.1 s`.
     case epochSummary(stage: String, line: String)
     case message(stage: String?, text: String)
+    /// A forced stage computed again what an earlier run of the same key had recorded: whether the
+    /// outputs came out bit-identical, and if not, what differs.
+    case reproduction(stage: String, identical: Bool, text: String)
     case runFinished(runID: Int64, failed: Bool)
 }
 

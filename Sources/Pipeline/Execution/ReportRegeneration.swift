@@ -22,7 +22,16 @@ extension PipelineStore {
             let reports = try lineage.stageRuns(ofRun: run.id!).filter { $0.kind == StageKind.report.rawValue && $0.status == .finished }
             guard let report = reports.last, let detail = try lineage.stageRun(id: report.id!),
                   let hash = detail.outputs[ReportStage.modelOutput] else { continue }
-            let model = try decodeJSON(ComparisonReport.self, from: try blobs.read(hash))
+            let data = try blobs.read(hash)
+            let model: ComparisonReport
+            do {
+                model = try decodeJSON(ComparisonReport.self, from: data)
+            } catch DecodingError.keyNotFound(let key, let context) {
+                let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+                throw ExecutionError.unreadableReport(runID: run.id!, reason: "it has no field \(path)")
+            } catch let error as DecodingError {
+                throw ExecutionError.unreadableReport(runID: run.id!, reason: "\(error)")
+            }
             return try ReportWriter.render(model)
         }
         throw ExecutionError.noReport(pipeline: pipeline, runID: runID, store: root.path)

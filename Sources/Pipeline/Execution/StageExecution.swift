@@ -48,8 +48,11 @@ extension Executor {
 
         var cache: CacheLookup
         let token: String
+        // A forced stage is compared with the result it recomputes, when one is recorded.
+        var recorded: StageRunDetail?
         do {
             cache = isForced(stage) ? .forced : try lookUp(key)
+            if case .forced = cache, case .reusable(let earlier)? = try? lookUp(key) { recorded = earlier }
             if case .reusable(let source) = cache { return hit(source) }
             switch try leases.claim(key.hex) {
             case .held(let holder): return .claimedElsewhere(holder, key: key.hex)
@@ -106,6 +109,10 @@ extension Executor {
             }
             let done = summary(.computed)
             events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
+            if let recorded {
+                let verdict = Recomputation(recorded: recorded, outputs: artifacts, store: store)
+                events(.reproduction(stage: stage.name, identical: verdict.identical, text: verdict.sentence))
+            }
             return .done(done, artifacts.mapValues(\.hash))
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())

@@ -15,6 +15,8 @@ struct ChartScale {
     let ticks: [Double]
     /// Decimals that tell neighbouring ticks apart, so labels never repeat.
     let tickDecimals: Int
+    /// Names for the ticks of a categorical axis (tick k + 1 is category k); nil for a numeric one.
+    var tickNames: [String]? = nil
 
     func pixel(_ value: Double) -> Double {
         let t = (transformed(value) - transformed(lower)) / (transformed(upper) - transformed(lower))
@@ -22,7 +24,17 @@ struct ChartScale {
     }
 
     func tickLabel(_ value: Double) -> String {
-        ReportNumberText.fixed(value, kind == .logarithmic ? Self.decimals(showing: value) : tickDecimals)
+        if let tickNames, let index = Int(exactly: value - 1), tickNames.indices.contains(index) { return tickNames[index] }
+        return ReportNumberText.fixed(value, kind == .logarithmic ? Self.decimals(showing: value) : tickDecimals)
+    }
+
+    /// `value` kept inside the axis, for marks (error bars) whose ends may lie beyond it.
+    func clamped(_ value: Double) -> Double { min(max(value, lower), upper) }
+
+    /// Categories at 1, 2, …, n, half a step of room at either end.
+    static func categorical(_ names: [String], pixels: (Double, Double)) -> ChartScale {
+        ChartScale(kind: .linear, lower: 0.5, upper: Double(names.count) + 0.5, lowerPixel: pixels.0, upperPixel: pixels.1,
+                   ticks: names.indices.map { Double($0 + 1) }, tickDecimals: 0, tickNames: names)
     }
 
     private func transformed(_ value: Double) -> Double {

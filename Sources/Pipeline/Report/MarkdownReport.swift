@@ -1,67 +1,57 @@
-// report.md: the comparison table, the study's figures beside ours, links to the charts, confusion
-// matrices, per-class precision/recall, per-epoch curves, the DAG and where every number came from.
+// report.md: the summary over seeds with intervals, the paired comparisons in words, every seed's
+// figures, the study's figures beside ours, the charts, pooled confusion matrices and per-class
+// precision/recall, per-epoch curves averaged over seeds, the DAG and where every number came from.
 import Foundation
 
 enum MarkdownReport {
-    private typealias Text = ReportNumberText
+    typealias Text = ReportNumberText
+    static let dash = "\u{2014}"
 
-    static func render(_ report: ComparisonReport) -> String {
+    static func render(_ report: ComparisonReport, _ statistics: ReportStatistics) -> String {
         var sections = ["# " + (report.title ?? "Comparison report: \(report.provenance.pipelineName)"),
-                        "Run of \(Text.isoDate(report.provenance.runDate)), seed \(report.provenance.seed), "
-                            + "\(report.variants.count) variant\(report.variants.count == 1 ? "" : "s").",
-                        "## Results", resultsTable(report)]
-        if let study = studyTable(report) { sections += ["## Beside the study's figures", study] }
+                        headline(report), "## Results", MarkdownResults.explanation(report),
+                        MarkdownResults.summaryTable(statistics)]
+        sections += MarkdownResults.selectionWarnings(report)
+        sections += ["## Comparisons"] + MarkdownComparisons.render(statistics)
+        sections += ["## Per seed", MarkdownResults.seedTable(report)]
+        if let study = MarkdownResults.studyTable(report, statistics) { sections += ["## Beside the study's figures", study] }
         if let skipped = report.skippedImages, !skipped.isEmpty {
             sections += ["## Data", "\(skipped.count) image\(skipped.count == 1 ? "" : "s") of the image folder could not be decoded "
                             + "and \(skipped.count == 1 ? "was" : "were") left out (`skip_bad_images: true`):",
                          skipped.map { "- `\($0.file)`: \($0.reason)" }.joined(separator: "\n")]
         }
         sections += ["## Charts", charts,
-                     "## Confusion matrices", "Rows are the true class, columns the predicted class."]
-        sections += report.variants.flatMap { ["### \($0.name)", confusionTable($0.confusion)] }
+                     "## Confusion matrices",
+                     "Rows are the true class, columns the predicted class; the test predictions of every seed added up."]
+        sections += report.variants.flatMap { ["### \($0.name)", confusionTable($0.pooledConfusion)] }
         sections += ["## Per-class precision and recall",
-                     "Each cell is precision / recall on the test set; \u{2014} where a class was never "
-                        + "predicted or never present.",
+                     "Each cell is precision / recall on the test set, every seed's predictions pooled; \(dash) where a "
+                        + "class was never predicted or never present.",
                      precisionRecallTable(report.variants)]
-        sections += ["## Per-epoch curves"] + report.variants.map(epochTable)
+        sections += ["## Per-epoch curves",
+                     "Means over the seeds that ran each epoch; validation accuracy with its standard deviation across seeds."]
+        sections += report.variants.map(epochTable)
         sections += ["## Pipeline", "```mermaid\n\(report.dagMermaid.trimmedTrailingNewlines)\n```"]
         sections += ["## Provenance", provenanceList(report.provenance), stageTable(report.provenance.stages)]
         return sections.joined(separator: "\n\n") + "\n"
     }
 
-    private static func resultsTable(_ report: ComparisonReport) -> String {
-        let header = ["variant", "init", "frozen", "head", "trainable params", "total params", "epochs",
-                      "best epoch", "test accuracy", "test loss", "training time", "time / epoch", "speed-up",
-                      "inference"]
-        let rows = report.variants.map { v in
-            [v.name, v.initialization.rawValue, v.frozenPart.description, v.head,
-             Text.grouped(v.trainableParameters), Text.grouped(v.totalParameters), String(v.epochsRun),
-             String(v.bestEpoch), Text.percent(v.testAccuracy), Text.fixed(v.testLoss, 4),
-             Text.duration(v.trainingSeconds), v.secondsPerEpoch.map(Text.duration) ?? "\u{2014}",
-             report.speedUp(of: v).map { Text.fixed($0, 1) + "\u{00D7}" } ?? "\u{2014}",
-             Text.fixed(v.inferenceImagesPerSecond, 0) + " img/s"]
+    private static func headline(_ report: ComparisonReport) -> String {
+        let seedSets = Set(report.variants.map(\.seeds))
+        let seeds: String
+        if seedSets.count == 1, let only = seedSets.first {
+            seeds = only.count == 1 ? "seed \(only[0])" : "\(only.count) seeds each (\(only.map(String.init).joined(separator: ", ")))"
+        } else {
+            seeds = "seeds " + report.variants.map { "\($0.name) \($0.seeds.map(String.init).joined(separator: ", "))" }
+                .joined(separator: "; ")
         }
-        return table(header: header, rightAligned: Set(4...13), rows: rows)
-    }
-
-    /// Nil when no variant has a study figure, so reports of other pipelines carry no empty section.
-    private static func studyTable(_ report: ComparisonReport) -> String? {
-        let matched = report.variants.compactMap { v in report.studyFigures[v.name].map { (v, $0) } }
-        guard !matched.isEmpty else { return nil }
-        let dash = "\u{2014}"
-        let rows = matched.map { v, study in
-            [v.name, study.model, Text.percent(v.testAccuracy), study.accuracy.map { Text.percent($0) } ?? dash,
-             Text.fixed(v.testLoss, 4), study.loss.map { Text.fixed($0, 4) } ?? dash,
-             Text.duration(v.trainingSeconds), study.trainingSeconds.map(Text.duration) ?? dash]
-        }
-        let note = "Study figures as published, measured on the data the study validated with; "
-            + "\(dash) where it gave none."
-        return table(header: ["variant", "study model", "accuracy", "study accuracy", "loss", "study loss",
-                              "training time", "study training time"],
-                     rightAligned: Set(2...7), rows: rows) + "\n\n" + note
+        let count = report.variants.count
+        return "Run of \(Text.isoDate(report.provenance.runDate)), pipeline seed \(report.provenance.seed): "
+            + "\(count) variant\(count == 1 ? "" : "s"), \(seeds)."
     }
 
     private static let charts = [
+        "![Test accuracy per variant](\(ReportCharts.testAccuracyFile))",
         "![Validation accuracy per epoch](\(ReportCharts.validationAccuracyFile))",
         "![Validation loss per epoch](\(ReportCharts.validationLossFile))",
         "![Test accuracy against training time](\(ReportCharts.accuracyVersusTimeFile))",
@@ -76,12 +66,13 @@ enum MarkdownReport {
     }
 
     private static func precisionRecallTable(_ variants: [VariantResult]) -> String {
-        let classes = variants[0].confusion.classNames
+        let pooled = variants.map(\.pooledConfusion)
+        let classes = pooled[0].classNames
         let rows = classes.indices.map { c in
-            [classes[c]] + variants.map { v in
-                let precision = v.confusion.precision(ofClass: c).map { Text.percent($0, decimals: 1) }
-                let recall = v.confusion.recall(ofClass: c).map { Text.percent($0, decimals: 1) }
-                return "\(precision ?? "\u{2014}") / \(recall ?? "\u{2014}")"
+            [classes[c]] + pooled.map { matrix in
+                let precision = matrix.precision(ofClass: c).map { Text.percent($0, decimals: 1) }
+                let recall = matrix.recall(ofClass: c).map { Text.percent($0, decimals: 1) }
+                return "\(precision ?? dash) / \(recall ?? dash)"
             }
         }
         return table(header: ["class"] + variants.map(\.name), rightAligned: Set(1...variants.count), rows: rows)
@@ -89,15 +80,21 @@ enum MarkdownReport {
 
     private static func epochTable(_ variant: VariantResult) -> String {
         let title = "### \(variant.name)"
-        guard !variant.curves.isEmpty else { return title + "\n\nNo per-epoch curves recorded." }
-        let rows = variant.curves.map { r in
-            [r.epoch == variant.bestEpoch ? "**\(r.epoch)** (best)" : String(r.epoch),
-             Text.percent(r.trainAccuracy), Text.fixed(r.trainLoss, 4),
-             Text.percent(r.validationAccuracy), Text.fixed(r.validationLoss, 4), Text.scientific(r.learningRate)]
+        let epochs = EpochAverage.of(variant)
+        guard !epochs.isEmpty else { return title + "\n\nNo per-epoch curves recorded." }
+        let allSeeds = variant.runs.count
+        let rows = epochs.map { e -> [String] in
+            var validation = Text.percent(e.validationAccuracy.mean)
+            if let sd = e.validationAccuracy.standardDeviation { validation += " ± " + Text.fixed(100 * sd, 2) }
+            let lr = e.learningRate.low == e.learningRate.high ? Text.scientific(e.learningRate.low)
+                : Text.scientific(e.learningRate.low) + "\u{2013}" + Text.scientific(e.learningRate.high)
+            return [String(e.epoch), e.seeds.count == allSeeds ? "all" : seedList(e.seeds),
+                    Text.percent(e.trainAccuracy.mean), Text.fixed(e.trainLoss.mean, 4), validation,
+                    Text.fixed(e.validationLoss.mean, 4), lr, e.selectedBy.isEmpty ? "" : seedList(e.selectedBy)]
         }
-        return title + "\n\n" + table(header: ["epoch", "train accuracy", "train loss", "validation accuracy",
-                                               "validation loss", "learning rate"],
-                                      rightAligned: Set(0...5), rows: rows)
+        return title + "\n\n" + table(header: ["epoch", "seeds", "train accuracy", "train loss", "validation accuracy",
+                                               "validation loss", "learning rate", "selected by seeds"],
+                                      rightAligned: Set(0...6), rows: rows)
     }
 
     private static func provenanceList(_ p: Provenance) -> String {
@@ -110,14 +107,31 @@ enum MarkdownReport {
         ].joined(separator: "\n")
     }
 
+    /// One row per stage, a repeated stage's seed copies with the same outcome on one row.
     private static func stageTable(_ stages: [StageProvenance]) -> String {
-        let rows = stages.map { s in
-            [s.name, s.kind.rawValue, "`\(s.keyPrefix)`", s.cache.rawValue, Text.duration(s.seconds)]
+        var rows = [(group: String, seeds: [Int], stage: StageProvenance, keys: [String], seconds: Double)]()
+        for stage in stages {
+            let (group, seed) = StageNaming.split(stage.name)
+            if let seed, let last = rows.last, last.group == group, last.stage.cache == stage.cache {
+                rows[rows.count - 1].seeds.append(seed)
+                rows[rows.count - 1].keys.append(stage.keyPrefix)
+                rows[rows.count - 1].seconds += stage.seconds
+            } else {
+                rows.append((group, seed.map { [$0] } ?? [], stage, [stage.keyPrefix], stage.seconds))
+            }
         }
-        return table(header: ["stage", "kind", "key", "cache", "time"], rightAligned: [4], rows: rows)
+        let cells = rows.map { row in
+            [StageNaming.label(group: row.group, seeds: row.seeds), row.stage.kind.rawValue,
+             row.keys.count == 1 ? "`\(row.keys[0])`" : "\(row.keys.count) keys", row.stage.cache.rawValue,
+             Text.duration(row.seconds)]
+        }
+        return table(header: ["stage", "kind", "key", "cache", "time"], rightAligned: [4], rows: cells)
     }
 
-    private static func table(header: [String], rightAligned: Set<Int>, rows: [[String]]) -> String {
+    /// "1, 2, 3".
+    static func seedList(_ seeds: [Int]) -> String { seeds.map(String.init).joined(separator: ", ") }
+
+    static func table(header: [String], rightAligned: Set<Int>, rows: [[String]]) -> String {
         let rule = header.indices.map { rightAligned.contains($0) ? "--:" : "---" }
         return ([header, rule] + rows)
             .map { "| " + $0.map(cell).joined(separator: " | ") + " |" }

@@ -5,8 +5,10 @@ import Foundation
 public enum ReportError: Error, CustomStringConvertible, Equatable {
     case noVariants
     case duplicateVariant(String)
-    case notFinite(variant: String, field: String, value: Double)
-    case bestEpochOutOfRange(variant: String, bestEpoch: Int, epochsRun: Int)
+    case noRuns(variant: String)
+    case duplicateSeed(variant: String, seed: Int)
+    case notFinite(variant: String, seed: Int, field: String, value: Double)
+    case selectedEpochOutOfRange(variant: String, seed: Int, selectedEpoch: Int, epochsRun: Int)
     case confusionShape(variant: String, classes: Int, rows: [Int])
     case classesDiffer(variant: String, classes: [String], expected: [String])
     case cannotWrite(path: String, reason: String)
@@ -17,11 +19,15 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "report: no variants to compare; the pipeline needs at least one fine-tune/evaluate variant"
         case .duplicateVariant(let name):
             return "report: variant '\(name)' appears twice; variant names must be unique"
-        case .notFinite(let variant, let field, let value):
-            return "report: variant '\(variant)' has \(field) = \(value); it must be a finite number"
-        case .bestEpochOutOfRange(let variant, let best, let run):
-            return "report: variant '\(variant)' has best epoch \(best) but ran \(run) epochs; "
-                + "the best epoch must be in 1...\(run) (or 0 when no epoch ran)"
+        case .noRuns(let variant):
+            return "report: variant '\(variant)' has no seed's result; every variant needs at least one"
+        case .duplicateSeed(let variant, let seed):
+            return "report: variant '\(variant)' has seed \(seed) twice; each seed's result appears once"
+        case .notFinite(let variant, let seed, let field, let value):
+            return "report: variant '\(variant)', seed \(seed) has \(field) = \(value); it must be a finite number"
+        case .selectedEpochOutOfRange(let variant, let seed, let selected, let run):
+            return "report: variant '\(variant)', seed \(seed) has selected epoch \(selected) but ran \(run) epochs; "
+                + "the selected epoch must be in 1...\(run) (or 0 when no epoch ran)"
         case .confusionShape(let variant, let classes, let rows):
             return "report: variant '\(variant)' has \(classes) class names but a confusion matrix with "
                 + "row lengths \(rows); it must be \(classes) rows of \(classes) counts"

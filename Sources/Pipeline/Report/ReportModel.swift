@@ -3,7 +3,8 @@
 import Engine
 import Foundation
 
-/// Everything the comparison report shows, for one run of one pipeline.
+/// Everything the comparison report shows, for one run of one pipeline: per variant, the result of
+/// every seed; the statistics across seeds are derived when the report is rendered.
 public struct ComparisonReport: Sendable, Codable, Equatable {
     /// The fine-tuned variants, in the order the report lists them.
     public var variants: [VariantResult]
@@ -58,7 +59,7 @@ public enum FrozenPart: Sendable, Codable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One fine-tuned and evaluated variant.
+/// One variant: how it is built, and its result on each seed it ran.
 public struct VariantResult: Sendable, Codable, Equatable {
     public var name: String
     public var initialization: Initialization
@@ -67,33 +68,66 @@ public struct VariantResult: Sendable, Codable, Equatable {
     public var head: String
     public var trainableParameters: Int
     public var totalParameters: Int
-    public var epochsRun: Int
-    /// The 1-based epoch whose weights were kept (best validation metric).
-    public var bestEpoch: Int
-    /// Test accuracy as a fraction in [0, 1].
-    public var testAccuracy: Double
-    /// Mean test cross-entropy.
-    public var testLoss: Double
-    public var trainingSeconds: Double
-    /// One entry per epoch run; empty when no curves were recorded.
-    public var curves: [EpochRecord]
-    public var confusion: ConfusionMatrix
-    public var inferenceImagesPerSecond: Double
+    /// One per seed, in the order the pipeline lists its seeds; never empty.
+    public var runs: [SeedResult]
 
     public init(name: String, initialization: Initialization, frozenPart: FrozenPart, head: String,
-                trainableParameters: Int, totalParameters: Int, epochsRun: Int, bestEpoch: Int,
-                testAccuracy: Double, testLoss: Double, trainingSeconds: Double, curves: [EpochRecord],
-                confusion: ConfusionMatrix, inferenceImagesPerSecond: Double) {
+                trainableParameters: Int, totalParameters: Int, runs: [SeedResult]) {
         self.name = name
         self.initialization = initialization
         self.frozenPart = frozenPart
         self.head = head
         self.trainableParameters = trainableParameters
         self.totalParameters = totalParameters
+        self.runs = runs
+    }
+
+    public var seeds: [Int] { runs.map(\.seed) }
+}
+
+/// What chose the epoch whose weights a fine-tune kept.
+public enum EpochSelection: String, Sendable, Codable, Equatable {
+    /// The best epoch on the validation split: the test set played no part.
+    case validation
+    /// The best epoch on the test set, standing in for a validation split (`validation_fraction: 0`,
+    /// as the study did): its test figures are optimistic.
+    case test
+    /// No selection: the last epoch (`restore_best: false`).
+    case last
+}
+
+/// One variant trained and evaluated with one seed.
+public struct SeedResult: Sendable, Codable, Equatable {
+    public var seed: Int
+    public var epochsRun: Int
+    /// The 1-based epoch whose weights were kept and tested (0 when no epoch ran).
+    public var selectedEpoch: Int
+    public var selectedOn: EpochSelection
+    /// Test accuracy (a fraction in [0, 1]) and mean cross-entropy of the selected epoch's weights.
+    public var testAccuracy: Double
+    public var testLoss: Double
+    /// The same for the last epoch's weights.
+    public var lastEpochTestAccuracy: Double
+    public var lastEpochTestLoss: Double
+    /// Measured, not computed: differs between identical runs.
+    public var trainingSeconds: Double
+    /// One entry per epoch run; empty when no curves were recorded.
+    public var curves: [EpochRecord]
+    public var confusion: ConfusionMatrix
+    /// Measured, not computed: differs between identical runs.
+    public var inferenceImagesPerSecond: Double
+
+    public init(seed: Int, epochsRun: Int, selectedEpoch: Int, selectedOn: EpochSelection, testAccuracy: Double,
+                testLoss: Double, lastEpochTestAccuracy: Double, lastEpochTestLoss: Double, trainingSeconds: Double,
+                curves: [EpochRecord], confusion: ConfusionMatrix, inferenceImagesPerSecond: Double) {
+        self.seed = seed
         self.epochsRun = epochsRun
-        self.bestEpoch = bestEpoch
+        self.selectedEpoch = selectedEpoch
+        self.selectedOn = selectedOn
         self.testAccuracy = testAccuracy
         self.testLoss = testLoss
+        self.lastEpochTestAccuracy = lastEpochTestAccuracy
+        self.lastEpochTestLoss = lastEpochTestLoss
         self.trainingSeconds = trainingSeconds
         self.curves = curves
         self.confusion = confusion

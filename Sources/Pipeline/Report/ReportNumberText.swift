@@ -27,6 +27,19 @@ enum ReportNumberText {
         fixed(fraction * 100, decimals) + " %"
     }
 
+    /// A p-value: "0.004", "0.61", "< 0.001"; three decimals below 0.1, where the distinction matters,
+    /// two above.
+    static func pValue(_ p: Double) -> String {
+        guard p.isFinite else { return "n/a" }
+        return p < 0.001 ? "< 0.001" : fixed(p, p < 0.1 ? 3 : 2)
+    }
+
+    /// A p-value as a sentence states it: "p = 0.004", "p < 0.001".
+    static func p(_ p: Double) -> String {
+        let value = pValue(p)
+        return value.hasPrefix("<") ? "p \(value)" : "p = \(value)"
+    }
+
     /// A duration the way people read it: "450 ms", "12.3 s", "4.1 min".
     static func duration(_ seconds: Double) -> String {
         if seconds < 1 { return fixed(seconds * 1000, 0) + " ms" }

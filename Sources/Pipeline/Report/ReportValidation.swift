@@ -1,31 +1,31 @@
-// Checks that a report's values can be rendered faithfully, and the figures derived across variants.
+// Checks that a report's values can be rendered faithfully.
 
 extension ComparisonReport {
     /// Throws the first value that would make the report wrong or unreadable.
     func validate() throws {
-        guard let first = variants.first else { throw ReportError.noVariants }
+        guard let first = variants.first?.runs.first else { throw ReportError.noVariants }
         var seen: Set<String> = []
         for variant in variants {
             guard seen.insert(variant.name).inserted else { throw ReportError.duplicateVariant(variant.name) }
-            try variant.validate()
-            guard variant.confusion.classNames == first.confusion.classNames else {
-                throw ReportError.classesDiffer(variant: variant.name, classes: variant.confusion.classNames,
-                                                expected: first.confusion.classNames)
+            guard !variant.runs.isEmpty else { throw ReportError.noRuns(variant: variant.name) }
+            var seeds: Set<Int> = []
+            for run in variant.runs {
+                guard seeds.insert(run.seed).inserted else { throw ReportError.duplicateSeed(variant: variant.name, seed: run.seed) }
+                try run.validate(variant: variant.name)
+                guard run.confusion.classNames == first.confusion.classNames else {
+                    throw ReportError.classesDiffer(variant: variant.name, classes: run.confusion.classNames,
+                                                    expected: first.confusion.classNames)
+                }
             }
         }
     }
-
-    /// How many times faster than the slowest variant `variant` trained; nil when it took no time.
-    func speedUp(of variant: VariantResult) -> Double? {
-        let slowest = variants.map(\.trainingSeconds).max() ?? 0
-        return variant.trainingSeconds > 0 ? slowest / variant.trainingSeconds : nil
-    }
 }
 
-extension VariantResult {
-    fileprivate func validate() throws {
+extension SeedResult {
+    fileprivate func validate(variant: String) throws {
         let numbers: [(String, Double)] = [
-            ("testAccuracy", testAccuracy), ("testLoss", testLoss), ("trainingSeconds", trainingSeconds),
+            ("testAccuracy", testAccuracy), ("testLoss", testLoss), ("lastEpochTestAccuracy", lastEpochTestAccuracy),
+            ("lastEpochTestLoss", lastEpochTestLoss), ("trainingSeconds", trainingSeconds),
             ("inferenceImagesPerSecond", inferenceImagesPerSecond),
         ] + curves.flatMap { record in [
             ("epoch \(record.epoch) trainAccuracy", record.trainAccuracy),
@@ -35,15 +35,16 @@ extension VariantResult {
             ("epoch \(record.epoch) learningRate", record.learningRate),
         ] }
         for (field, value) in numbers where !value.isFinite {
-            throw ReportError.notFinite(variant: name, field: field, value: value)
+            throw ReportError.notFinite(variant: variant, seed: seed, field: field, value: value)
         }
-        let bestInRange = epochsRun == 0 ? bestEpoch == 0 : (1...epochsRun).contains(bestEpoch)
-        guard bestInRange else {
-            throw ReportError.bestEpochOutOfRange(variant: name, bestEpoch: bestEpoch, epochsRun: epochsRun)
+        let selectedInRange = epochsRun == 0 ? selectedEpoch == 0 : (1...epochsRun).contains(selectedEpoch)
+        guard selectedInRange else {
+            throw ReportError.selectedEpochOutOfRange(variant: variant, seed: seed, selectedEpoch: selectedEpoch,
+                                                      epochsRun: epochsRun)
         }
         let classes = confusion.classNames.count
         guard confusion.counts.count == classes, confusion.counts.allSatisfy({ $0.count == classes }) else {
-            throw ReportError.confusionShape(variant: name, classes: classes, rows: confusion.counts.map(\.count))
+            throw ReportError.confusionShape(variant: variant, classes: classes, rows: confusion.counts.map(\.count))
         }
     }
 }

@@ -2,20 +2,28 @@
 // reader never sees a half-written file.
 import Foundation
 
-/// Renders a `ComparisonReport` into `report.md`, `results.csv` and three SVG charts.
+/// Renders a `ComparisonReport` into `report.md`, three CSV files (per seed, per variant, per pair of
+/// variants) and four SVG charts.
 public enum ReportWriter {
     public static let markdownFile = "report.md"
-    public static let csvFile = "results.csv"
+    /// One row per variant and seed.
+    public static let csvFile = CSVReport.resultsFile
+    /// One row per variant: means, standard deviations and 95 % intervals over seeds.
+    public static let summaryFile = CSVReport.summaryFile
 
     /// Every report file by name. The same report always gives byte-identical files.
     public static func render(_ report: ComparisonReport) throws -> [String: String] {
         try report.validate()
+        let statistics = ReportStatistics(report)
         return [
-            markdownFile: MarkdownReport.render(report),
-            csvFile: CSVReport.render(report),
+            markdownFile: MarkdownReport.render(report, statistics),
+            CSVReport.resultsFile: CSVReport.results(report),
+            CSVReport.summaryFile: CSVReport.summary(report, statistics),
+            CSVReport.comparisonsFile: CSVReport.comparisons(statistics),
+            ReportCharts.testAccuracyFile: ReportCharts.testAccuracy(statistics),
             ReportCharts.validationAccuracyFile: ReportCharts.validationAccuracy(report),
             ReportCharts.validationLossFile: ReportCharts.validationLoss(report),
-            ReportCharts.accuracyVersusTimeFile: ReportCharts.accuracyVersusTime(report),
+            ReportCharts.accuracyVersusTimeFile: ReportCharts.accuracyVersusTime(statistics),
         ]
     }
 

@@ -44,6 +44,18 @@ struct SVGCanvas {
             + "stroke-width=\"\(n(width))\" stroke-linejoin=\"round\"/>")
     }
 
+    /// A closed shape filled with `fill` at `opacity`, no outline: a band around a line.
+    mutating func area(_ points: [(x: Double, y: Double)], fill: String, opacity: Double) {
+        let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
+        elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\" fill-opacity=\"\(n(opacity))\" stroke=\"none\"/>")
+    }
+
+    /// A small hollow circle: one seed's value beside the mean's marker.
+    mutating func ring(x: Double, y: Double, stroke: String, radius: Double = 3) {
+        elements.append("<circle cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"#FFFFFF\" "
+            + "stroke=\"\(stroke)\" stroke-width=\"1.5\"/>")
+    }
+
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
         let outline = stroke.map { " stroke=\"\($0)\"" } ?? ""
         elements.append("<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" "

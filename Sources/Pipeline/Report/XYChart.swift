@@ -1,10 +1,23 @@
-// One x–y chart as SVG: title, grid, axes with ticks and titles, then either lines with a legend
-// beside the plot (so it never covers data) or points labelled with their names.
+// One x–y chart as SVG: title, grid, axes with ticks and titles, then either lines (with shaded
+// bands) and a legend beside the plot (so it never covers data), points labelled with their names, or
+// one column of marks per category; points may carry error bars and a ring per individual value.
+
+/// One plotted value, with the interval around it on either axis when it has one (an error bar).
+struct ChartPoint {
+    let x: Double
+    let y: Double
+    var xRange: Interval? = nil
+    var yRange: Interval? = nil
+}
 
 /// A named run of points; empty when the variant recorded nothing to plot.
 struct ChartSeries {
     let name: String
-    let points: [(x: Double, y: Double)]
+    let points: [ChartPoint]
+    /// A shaded band along the line: at each x, from `low` to `high`.
+    var band: [(x: Double, low: Double, high: Double)] = []
+    /// Individual values drawn as small rings (one per seed), beside the points they summarise.
+    var scatter: [(x: Double, y: Double)] = []
 }
 
 /// How an axis maps its values; the range itself always comes from the data.
@@ -12,6 +25,8 @@ enum AxisKind {
     case linear(padding: Double = 0, bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0,
                 fromZero: Bool = false)
     case logarithmic
+    /// One named position per category, at 1, 2, …
+    case categories([String])
 
     func scale(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
         switch self {
@@ -20,6 +35,8 @@ enum AxisKind {
                               minimumStep: minimumStep, fromZero: fromZero)
         case .logarithmic:
             ChartScale.logarithmic(covering: values, pixels: pixels)
+        case .categories(let names):
+            ChartScale.categorical(names, pixels: pixels)
         }
     }
 }
@@ -30,6 +47,8 @@ struct XYChart {
         case lines
         /// Unjoined points, each labelled with its series name; no legend is needed.
         case labelledPoints
+        /// Unjoined points over a categorical x axis, whose ticks name them.
+        case categorical
     }
 
     let title: String
@@ -52,8 +71,8 @@ struct XYChart {
         let right = Double(Self.width) - 24 - legendWidth
         let bottom = Double(Self.height) - 58
         let points = series.flatMap(\.points)
-        let x = xAxis.scale(covering: points.map(\.x), pixels: (left, right))
-        let y = yAxis.scale(covering: points.map(\.y), pixels: (bottom, top))
+        let x = xAxis.scale(covering: xValues, pixels: (left, right))
+        let y = yAxis.scale(covering: yValues, pixels: (bottom, top))
 
         canvas.text(title, x: Double(Self.width) / 2, y: 28, anchor: .middle, size: 16, bold: true)
         // Without data, ticks would label a range that means nothing; the axes keep only their titles.
@@ -62,21 +81,63 @@ struct XYChart {
             canvas.text(emptyMessage, x: (left + right) / 2, y: (top + bottom) / 2, anchor: .middle,
                         size: 13, fill: ChartPalette.mutedText)
         }
+        // Bands go under every line, so no series hides another's line.
+        for (index, run) in series.enumerated() where run.band.count > 1 {
+            let upper = run.band.map { (x: x.pixel($0.x), y: y.pixel(y.clamped($0.high))) }
+            let lower = run.band.reversed().map { (x: x.pixel($0.x), y: y.pixel(y.clamped($0.low))) }
+            canvas.area(upper + lower, fill: ChartPalette.colour(index), opacity: 0.15)
+        }
         for (index, run) in series.enumerated() {
+            let colour = ChartPalette.colour(index)
             let pixels = run.points.map { (x: x.pixel($0.x), y: y.pixel($0.y)) }
             if style == .lines, pixels.count > 1 {
-                canvas.polyline(pixels, stroke: ChartPalette.colour(index))
+                canvas.polyline(pixels, stroke: colour)
             }
+            for point in run.points { drawErrorBars(point, on: &canvas, x: x, y: y, colour: colour) }
+            for value in run.scatter { canvas.ring(x: x.pixel(value.x), y: y.pixel(value.y), stroke: colour) }
             for point in pixels {
-                canvas.marker(ChartPalette.shape(index), x: point.x, y: point.y, fill: ChartPalette.colour(index),
+                canvas.marker(ChartPalette.shape(index), x: point.x, y: point.y, fill: colour,
                               size: style == .lines ? 4.5 : 6.5)
             }
         }
         switch style {
         case .lines: drawLegend(on: &canvas, x: right + 20, y: top + 6)
         case .labelledPoints: drawPointLabels(on: &canvas, x: x, y: y, plot: (left, top, right, bottom))
+        case .categorical: break
         }
         return canvas.document(title: title)
+    }
+
+    /// Every value the axes must cover: points, their error bars, bands and individual values.
+    private var xValues: [Double] {
+        series.flatMap { run in
+            run.points.flatMap { [$0.x] + ($0.xRange.map { [$0.low, $0.high] } ?? []) } + run.band.map(\.x) + run.scatter.map(\.x)
+        }
+    }
+
+    private var yValues: [Double] {
+        series.flatMap { run in
+            run.points.flatMap { [$0.y] + ($0.yRange.map { [$0.low, $0.high] } ?? []) }
+                + run.band.flatMap { [$0.low, $0.high] } + run.scatter.map(\.y)
+        }
+    }
+
+    /// A line with end caps across each interval of `point`, cut at the axes' ends.
+    private func drawErrorBars(_ point: ChartPoint, on canvas: inout SVGCanvas, x: ChartScale, y: ChartScale,
+                               colour: String) {
+        let px = x.pixel(point.x), py = y.pixel(point.y), cap = 5.0
+        if let range = point.yRange {
+            let (low, high) = (y.pixel(y.clamped(range.low)), y.pixel(y.clamped(range.high)))
+            canvas.line(px, low, px, high, stroke: colour, width: 1.5)
+            canvas.line(px - cap, low, px + cap, low, stroke: colour, width: 1.5)
+            canvas.line(px - cap, high, px + cap, high, stroke: colour, width: 1.5)
+        }
+        if let range = point.xRange {
+            let (low, high) = (x.pixel(x.clamped(range.low)), x.pixel(x.clamped(range.high)))
+            canvas.line(low, py, high, py, stroke: colour, width: 1.5)
+            canvas.line(low, py - cap, low, py + cap, stroke: colour, width: 1.5)
+            canvas.line(high, py - cap, high, py + cap, stroke: colour, width: 1.5)
+        }
     }
 
     private var legendEntries: [String] {
@@ -116,8 +177,8 @@ struct XYChart {
         }
     }
 
-    /// Labels sit right of their point (left of it near the right edge) and are pushed down when they
-    /// would overlap a label above them.
+    /// Labels sit right of their point and its error bar (left of them near the right edge) and are
+    /// pushed down when they would overlap a label above them.
     private func drawPointLabels(on canvas: inout SVGCanvas, x: ChartScale, y: ChartScale,
                                  plot: (left: Double, top: Double, right: Double, bottom: Double)) {
         struct Label {
@@ -131,11 +192,14 @@ struct XYChart {
         var labels: [Label] = []
         for run in series {
             for point in run.points {
-                let px = x.pixel(point.x), py = y.pixel(point.y)
+                let py = y.pixel(point.y)
+                // Clear of the point's horizontal error bar, if it has one.
+                let right = x.pixel(x.clamped(point.xRange?.high ?? point.x)) + 9
+                let left = x.pixel(x.clamped(point.xRange?.low ?? point.x)) - 9
                 let textWidth = SVGCanvas.estimatedWidth(run.name)
-                let fitsRight = px + 9 + textWidth <= plot.right
-                let extent = fitsRight ? (px + 9)...(px + 9 + textWidth) : (px - 9 - textWidth)...(px - 9)
-                labels.append(Label(text: run.name, x: fitsRight ? px + 9 : px - 9, y: py + 4,
+                let fitsRight = right + textWidth <= plot.right
+                let extent = fitsRight ? right...(right + textWidth) : (left - textWidth)...left
+                labels.append(Label(text: run.name, x: fitsRight ? right : left, y: py + 4,
                                     anchor: fitsRight ? .start : .end, extent: extent))
             }
         }

@@ -1,5 +1,5 @@
 // Command-line overrides, DVC-style: `-S finetune.lr=3e-4`, `-S variants.frozen.epochs=30`,
-// `-S seed=3`. They edit the document before checking, so an overridden value is checked exactly
+// `-S seed=3`, `-S seeds=[1,2,3]`. They edit the document before checking, so an overridden value is checked exactly
 // like one written in the file, and errors point at the override.
 import Yams
 
@@ -42,9 +42,16 @@ extension PipelineDocument {
         switch parts.count {
         case 1 where parts[0] == "seed":
             seed = setting
+        case 1 where parts[0] == "seeds":
+            (seeds, repeats) = (setting, nil)
+        case 1 where parts[0] == "repeats":
+            (seeds, repeats) = (nil, setting)
+        case 1 where parts[0] == "per_seed":
+            perSeed = setting
         case 2 where parts[0] != "variants" && !parts[0].isEmpty && !parts[1].isEmpty:
             guard let index = stages.firstIndex(where: { $0.name == parts[0] }) else {
-                throw PipelineError.unknownOverrideTarget(here, target: parts[0], valid: stages.map(\.name) + ["variants", "seed"])
+                throw PipelineError.unknownOverrideTarget(
+                    here, target: parts[0], valid: stages.map(\.name) + ["variants", "seed", "seeds", "repeats", "per_seed"])
             }
             Self.set(setting, in: &stages[index].parameters)
         case 3...4 where parts[0] == "variants" && parts[2...].allSatisfy({ !$0.isEmpty }):
@@ -61,6 +68,8 @@ extension PipelineDocument {
     }
 
     private static func set(_ setting: Setting, in settings: inout [Setting]) {
+        // A variant's seeds replace its repeats and the other way round: the later override wins.
+        if let other = Replication.alternative(to: setting.key) { settings.removeAll { $0.key == other } }
         if let existing = settings.firstIndex(where: { $0.key == setting.key }) {
             settings[existing] = setting
         } else {

@@ -32,10 +32,15 @@ struct PipelineDocument {
     let path: String
     let name: String
     var seed: Setting?
+    /// Repetition over seeds: `seeds` (a list) or `repeats` (a count), and `per_seed` (the stages whose
+    /// seed each copy sets); see `Replication`.
+    var seeds: Setting?
+    var repeats: Setting?
+    var perSeed: Setting?
     var stages: [StageEntry]
     var variants: [VariantEntry]
 
-    static let topFields = ["name", "seed", "stages", "variants"]
+    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "stages", "variants"]
     static let stageFields = ["kind", "inputs", "params"]
 
     init(yaml: String, path: String) throws {
@@ -52,7 +57,7 @@ struct PipelineDocument {
         var errors = [PipelineError]()
         let at = { (node: Node) in location(of: node, in: path) }
         guard case let .mapping(top) = root else {
-            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants")
+            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants (and optionally seeds or repeats, per_seed)")
         }
         for (key, _) in top where !Self.topFields.contains(key.string ?? "") {
             errors.append(.unknownField(at(key), field: key.string ?? shown(key), valid: Self.topFields))
@@ -66,9 +71,15 @@ struct PipelineDocument {
             errors.append(top["name"] == nil ? .missingField(at(root), field: "name", in: "the pipeline")
                           : .wrongShape(at(top["name"]!), field: "name", expected: "a non-empty string"))
         }
-        seed = top.first { $0.key.string == "seed" }.map {
-            Setting(key: "seed", keyLocation: at($0.key), value: $0.value, valueLocation: at($0.value))
+        func setting(_ field: String) -> Setting? {
+            top.first { $0.key.string == field }.map {
+                Setting(key: field, keyLocation: at($0.key), value: $0.value, valueLocation: at($0.value))
+            }
         }
+        seed = setting("seed")
+        seeds = setting("seeds")
+        repeats = setting("repeats")
+        perSeed = setting("per_seed")
         stages = []
         variants = []
         if let stagesNode = top["stages"] {

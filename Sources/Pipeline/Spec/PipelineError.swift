@@ -40,6 +40,12 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
     case tooManyInputs(SourceLocation, stage: String, port: String)
     case cycle(SourceLocation, stages: [String])
     case unknownVariantTarget(SourceLocation, variant: String, key: String, valid: [String])
+    /// Two fields that say the same thing in two ways (`seeds` and `repeats`).
+    case conflictingFields(SourceLocation, fields: [String], in: String)
+    /// `per_seed` names a stage that cannot take a seed per copy.
+    case invalidPerSeedStage(SourceLocation, stage: String, reason: String)
+    /// A stage repeated over seeds also sets its own seed.
+    case seedSetTwice(SourceLocation, stage: String)
     case malformedOverride(String, reason: String)
     case unknownOverrideTarget(SourceLocation, target: String, valid: [String])
     case unknownStage(String, known: [String])
@@ -88,8 +94,15 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
             return "\(at): the stages form a cycle: \((stages + stages.prefix(1)).joined(separator: " → ")); remove one of these inputs"
         case let .unknownVariantTarget(at, variant, key, valid):
             return "\(at): variant '\(variant)' sets '\(key)', which matches nothing in the per-variant branch\(suggestion(key, valid)); valid: \(valid.joined(separator: ", "))"
+        case let .conflictingFields(at, fields, container):
+            return "\(at): \(container) gives both \(fields.joined(separator: " and ")); give one of them"
+        case let .invalidPerSeedStage(at, stage, reason):
+            return "\(at): per_seed names '\(stage)', \(reason)"
+        case let .seedSetTwice(at, stage):
+            return "\(at): stage '\(stage)' sets seed, but the pipeline repeats it over seeds (seeds: or repeats:), "
+                + "which set each copy's seed; remove this seed or the stage from per_seed"
         case let .malformedOverride(text, reason):
-            return "-S \(text): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE or seed=N"
+            return "-S \(text): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]"
         case let .unknownOverrideTarget(at, target, valid):
             return "\(at): no stage or variant '\(target)'\(suggestion(target, valid)); valid: \(valid.joined(separator: ", "))"
         case let .unknownStage(name, known):
@@ -117,7 +130,8 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
              let .unknownParameter(at, _, _, _), let .invalidValue(at, _, _, _), let .missingParameter(at, _, _, _),
              let .unknownPort(at, _, _, _), let .missingInput(at, _, _, _), let .unknownInputStage(at, _, _, _, _),
              let .wrongInputKind(at, _, _, _, _), let .tooManyInputs(at, _, _), let .cycle(at, _),
-             let .unknownVariantTarget(at, _, _, _), let .unknownOverrideTarget(at, _, _):
+             let .unknownVariantTarget(at, _, _, _), let .unknownOverrideTarget(at, _, _),
+             let .conflictingFields(at, _, _), let .invalidPerSeedStage(at, _, _), let .seedSetTwice(at, _):
             return at
         }
     }

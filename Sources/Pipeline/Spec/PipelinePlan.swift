@@ -8,20 +8,26 @@ public struct StageInput: Hashable, Sendable {
     public let stage: String
 }
 
-/// One stage to run, after variant expansion: `finetune@frozen` is the `finetune` stage of the
-/// file in variant `frozen`.
+/// One stage to run, after variant and seed expansion: `finetune@frozen` is the `finetune` stage of
+/// the file in variant `frozen`, and `finetune@frozen#2` its copy for seed 2.
 public struct PlannedStage: Sendable {
-    /// Unique in the plan: the file's name, or `name@variant` for a per-variant copy.
+    /// Unique in the plan: the file's name, `name@variant` for a per-variant copy, and `#seed` after
+    /// that for a per-seed copy (`StageNaming`).
     public let name: String
     /// The stage's name in the file.
     public let template: String
     public let variant: String?
+    /// The seed of a per-seed copy; nil for a stage that is not repeated.
+    public let seed: Int?
     public let kind: StageKind
     public let parameters: StageParameters
     /// In the file's order; a `many` port appears once per stage it reads.
     public let inputs: [StageInput]
     /// Where the stage is declared.
     public let location: SourceLocation
+
+    /// The name without the seed: what all seeds' copies of this stage share (`finetune@frozen`).
+    public var group: String { StageNaming.name(template: template, variant: variant, seed: nil) }
 }
 
 /// A checked pipeline. Build it with `PipelinePlan(contentsOf:overrides:)`; it either holds a
@@ -39,8 +45,9 @@ public struct PlannedStage: Sendable {
 ///   frozen:   { freeze: backbone, head: study-frozen }
 /// ```
 /// Parameters not stated take their kind's defaults (`StageSchema`); each variant gets its own
-/// copy of the freeze → fine-tune → evaluate branch (`finetune@frozen`), upstream stages are shared,
-/// and a report reads every variant's evaluation.
+/// copy of the freeze → fine-tune → evaluate branch (`finetune@frozen`), each seed of a repeated
+/// pipeline its own fine-tune → evaluate (`finetune@frozen#2`), upstream stages are shared, and a
+/// report reads every variant's and seed's evaluation.
 public struct PipelinePlan: Sendable {
     public let name: String
     /// The path the file was read from, as given.
@@ -54,6 +61,8 @@ public struct PipelinePlan: Sendable {
     public let seed: Int
     /// Variant names in file order; empty when the file has none.
     public let variants: [String]
+    /// Every seed some stage is repeated over, in order of first appearance; empty when none is.
+    public let seeds: [Int]
     /// Every stage in execution order: after its inputs, ties broken by file order.
     public let stages: [PlannedStage]
     public let graph: StageGraph
@@ -101,23 +110,46 @@ public struct PipelinePlan: Sendable {
             : Digest.sha256Hex(Data(([yaml] + overrides).joined(separator: "\u{0}").utf8))
         self.seed = resolved.seed
         self.variants = document.variants.map(\.name)
+        var seeds = [Int]()
+        for seed in resolved.stages.compactMap(\.seed) where !seeds.contains(seed) { seeds.append(seed) }
+        self.seeds = seeds
         self.stages = order.map { byName[$0]! }
         self.graph = graph
     }
 
-    /// The stage called `name` (`finetune@frozen` for a variant's copy).
+    /// A plan of stages that were planned once already (rebuilt from lineage to compute them again):
+    /// run in their inputs' order, ties broken by the order given.
+    init(reconstructing stages: [PlannedStage], name: String, runHash: String, seed: Int) {
+        let graph = StageGraph(names: stages.map(\.name), edges: stages.flatMap { stage in
+            stage.inputs.map { StageGraph.Edge(from: $0.stage, to: stage.name, port: $0.port) }
+        })
+        let byName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.name = name
+        file = "lineage"
+        (fileHash, self.runHash, self.seed) = (runHash, runHash, seed)
+        var variants = [String](), seeds = [Int]()
+        for stage in stages {
+            if let variant = stage.variant, !variants.contains(variant) { variants.append(variant) }
+            if let seed = stage.seed, !seeds.contains(seed) { seeds.append(seed) }
+        }
+        (self.variants, self.seeds) = (variants, seeds)
+        self.stages = (graph.topologicalOrder() ?? stages.map(\.name)).map { byName[$0]! }
+        self.graph = graph
+    }
+
+    /// The stage called `name` (`finetune@frozen` for a variant's copy, `finetune@frozen#2` for a seed's).
     public func stage(_ name: String) throws -> PlannedStage {
         guard let stage = stages.first(where: { $0.name == name }) else {
-            throw PipelineError.unknownStage(name, known: stages.map(\.name))
+            throw PipelineError.unknownStage(name, known: StageNaming.labels(stages.map(\.name)))
         }
         return stage
     }
 
-    /// The stage called `name`, or, for a file stage copied per variant (`finetune`), every copy:
-    /// what `--force finetune` means.
+    /// The stage called `name`, or every copy of a copied file stage (`finetune`: every variant's and
+    /// seed's) or of one variant's copy (`finetune@frozen`: every seed's): what `--force` means.
     public func stages(named name: String) throws -> [PlannedStage] {
-        let found = stages.filter { $0.name == name || ($0.variant != nil && $0.template == name) }
-        guard !found.isEmpty else { throw PipelineError.unknownStage(name, known: stages.map(\.name)) }
+        let found = stages.filter { $0.name == name || $0.template == name || $0.group == name }
+        guard !found.isEmpty else { throw PipelineError.unknownStage(name, known: StageNaming.labels(stages.map(\.name))) }
         return found
     }
 }

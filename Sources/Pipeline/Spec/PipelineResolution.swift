@@ -42,16 +42,25 @@ struct ResolvedPipeline {
             errors.append(.cycle(first.entry.location, stages: cycle))
             throw PipelineError.many(errors)
         }
-        let expansion = VariantExpansion(templates: templates, graph: graph, variants: document.variants)
+        let replication = Replication(document, seed: seed, templates: templates, errors: &errors)
+        let expansion = VariantExpansion(templates: templates, graph: graph, variants: document.variants,
+                                         replication: replication)
         errors += expansion.problems()
         var stages = [PlannedStage]()
-        for (template, variant) in expansion.order {
-            let settings = template.entry.parameters + expansion.settings(of: template, in: variant)
-            let values = resolveParameters(of: template, settings: settings, seed: seed, errors: &errors)
+        for copy in expansion.order {
+            let template = copy.template
+            let settings = template.entry.parameters + expansion.settings(of: template, in: copy.variant)
+            var values = resolveParameters(of: template, settings: settings, seed: seed, errors: &errors)
+            if let copySeed = expansion.seedParameter(of: copy) {
+                if let own = settings.first(where: { $0.key == "seed" }) {
+                    errors.append(.seedSetTwice(own.keyLocation, stage: template.name))
+                }
+                values["seed"] = .int(copySeed)
+            }
             stages.append(PlannedStage(
-                name: expansion.name(template.name, variant), template: template.name, variant: variant?.name,
+                name: copy.name, template: template.name, variant: copy.variant?.name, seed: copy.seed,
                 kind: template.kind, parameters: StageParameters(kind: template.kind, values: values),
-                inputs: expansion.inputs(of: template, in: variant), location: template.entry.location))
+                inputs: expansion.inputs(of: copy), location: template.entry.location))
         }
         if !errors.isEmpty { throw PipelineError.many(errors) }
         self.stages = stages
@@ -144,8 +153,9 @@ func resolveParameters(of template: TemplateStage, settings: [Setting], seed: In
     return values
 }
 
-/// Pipeline, stage and variant names: a letter, then letters, digits, `_` or `-` (`@` joins a stage
-/// and a variant). They become file and folder names, so they never hold a separator or `..`.
+/// Pipeline, stage and variant names: a letter, then letters, digits, `_` or `-` (`@` and `#` join a
+/// stage's name to its variant's and its seed in the names of copies). They become file and folder
+/// names, so they never hold a separator or `..`.
 func isValidName(_ name: String) -> Bool {
     guard let first = name.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII else { return false }
     return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }

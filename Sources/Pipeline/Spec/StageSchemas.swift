@@ -24,6 +24,10 @@ private func training(epochs defaultEpochs: Int) -> [ParameterSpec] {
         ParameterSpec("momentum", .float(0...0.9999), .value(.float(0.9)), "SGD momentum (sgd only)"),
         ParameterSpec("weight_decay", .float(0...1), .value(.float(0)), "L2 penalty (decoupled for adamw)"),
         ParameterSpec("augment", .bool, .value(.bool(false)), "random crop with padding and horizontal flip"),
+        ParameterSpec("precise_bn", .bool, .value(.bool(false)),
+                      "recompute BatchNorm statistics over fixed training batches before each validation (precise BN)"),
+        ParameterSpec("precise_bn_batches", .int(1...100_000), .value(.int(16)),
+                      "training batches precise BN averages over (all full batches when there are fewer)"),
         ParameterSpec("seed", .int(0...Int(Int32.max)), .pipelineSeed, "shuffling, initialisation and augmentation seed"),
     ]
 }

@@ -1,51 +1,73 @@
-// Variants: the per-variant branch (freeze, fine-tune, evaluate and the non-report stages after
-// them) is copied once per variant as `stage@variant`; every other stage is shared, and a report
-// reading a branch stage reads all of its copies.
+// Variants and seeds: the per-variant branch (freeze, fine-tune, evaluate and the non-report stages
+// after them) is copied once per variant as `stage@variant`, and the per-seed branch (the `per_seed`
+// stages and the non-report stages after them) once per seed as `stage#seed`; every other stage is
+// shared, and a report reading copied stages reads all of their copies.
 
-/// How one document's stages expand into per-variant copies.
+/// One stage to plan: a file stage, or one variant's and/or one seed's copy of it.
+struct StageCopy {
+    let template: TemplateStage
+    let variant: VariantEntry?
+    let seed: Int?
+
+    var name: String { StageNaming.name(template: template.name, variant: variant?.name, seed: seed) }
+}
+
+/// How one document's stages expand into per-variant and per-seed copies.
 struct VariantExpansion {
     let variants: [VariantEntry]
     /// Names of the file stages copied per variant.
     let branch: [String]
+    /// Names of the file stages copied per seed (when the pipeline or a variant has seeds).
+    let seedBranch: [String]
+    let replication: Replication
     private let templates: [TemplateStage]
-    /// Each stage to plan: a shared stage (variant nil) or one variant's copy, in file order with
-    /// each variant's branch kept together.
-    let order: [(template: TemplateStage, variant: VariantEntry?)]
+    /// Each stage to plan, in file order with each variant's branch kept together and a stage's seed
+    /// copies side by side.
+    let order: [StageCopy]
 
     static let branchKinds: Set<StageKind> = [.freeze, .finetune, .evaluate]
 
-    init(templates: [TemplateStage], graph: StageGraph, variants: [VariantEntry]) {
+    init(templates: [TemplateStage], graph: StageGraph, variants: [VariantEntry], replication: Replication) {
         self.templates = templates
         self.variants = variants
-        let roots = templates.filter { Self.branchKinds.contains($0.kind) }.map(\.name)
-        // Reports gather the variants; they and what follows them are not copied.
+        self.replication = replication
+        // Reports gather the copies; they and what follows them are not copied.
         let reports = Set(templates.filter { $0.kind == .report }.map(\.name))
-        var members = Set(roots), frontier = roots
-        while let stage = frontier.popLast() {
-            for edge in graph.edges where edge.from == stage && !reports.contains(edge.to) && !members.contains(edge.to) {
-                members.insert(edge.to)
-                frontier.append(edge.to)
+        func closure(_ roots: [String]) -> [String] {
+            var members = Set(roots), frontier = roots
+            while let stage = frontier.popLast() {
+                for edge in graph.edges where edge.from == stage && !reports.contains(edge.to) && !members.contains(edge.to) {
+                    members.insert(edge.to)
+                    frontier.append(edge.to)
+                }
             }
+            return templates.map(\.name).filter(members.contains)
         }
-        branch = templates.map(\.name).filter(members.contains)
-        guard !variants.isEmpty else {
-            order = templates.map { ($0, nil) }
-            return
+        let branch = closure(templates.filter { Self.branchKinds.contains($0.kind) }.map(\.name))
+        let seedBranch = replication.repeats ? closure(replication.roots) : []
+        let variantNames = variants.map(\.name)
+        func copies(of template: TemplateStage, in variant: VariantEntry?) -> [StageCopy] {
+            guard seedBranch.contains(template.name),
+                  let seeds = replication.seeds(of: variant?.name, variants: variantNames) else {
+                return [StageCopy(template: template, variant: variant, seed: nil)]
+            }
+            return seeds.map { StageCopy(template: template, variant: variant, seed: $0) }
         }
-        let branchTemplates = templates.filter { members.contains($0.name) }
-        var order = [(template: TemplateStage, variant: VariantEntry?)]()
+        var planned = [StageCopy]()
+        let branchTemplates = templates.filter { branch.contains($0.name) }
         for template in templates {
-            if !members.contains(template.name) {
-                order.append((template, nil))
+            if variants.isEmpty || !branch.contains(template.name) {
+                planned += copies(of: template, in: nil)
             } else if template.name == branch.first {
-                for variant in variants { order += branchTemplates.map { ($0, variant) } }
+                for variant in variants { planned += branchTemplates.flatMap { copies(of: $0, in: variant) } }
             }
         }
-        self.order = order
+        (self.branch, self.seedBranch, order) = (branch, seedBranch, planned)
     }
 
-    /// Variant keys that set nothing: a bare parameter no branch stage's kind has, or a
-    /// `stage.param` whose stage is not in the branch.
+    /// Variant keys that set nothing (a bare parameter no branch stage's kind has, or a `stage.param`
+    /// whose stage is not in the branch), and shared stages repeated per seed while some variant has
+    /// no seeds to repeat them over.
     func problems() -> [PipelineError] {
         let branchTemplates = templates.filter { branch.contains($0.name) }
         var branchParameters = [String]()
@@ -56,15 +78,24 @@ struct VariantExpansion {
         }
         var errors = [PipelineError]()
         for variant in variants {
-            for setting in variant.settings {
+            for setting in variant.settings where !Replication.variantKeys.contains(setting.key) {
                 if let (stage, _) = qualified(setting.key) {
                     if !branch.contains(stage) {
                         errors.append(.unknownVariantTarget(setting.keyLocation, variant: variant.name, key: setting.key, valid: branch))
                     }
                 } else if !branchParameters.contains(setting.key) {
                     errors.append(.unknownVariantTarget(setting.keyLocation, variant: variant.name, key: setting.key,
-                                                        valid: branchParameters))
+                                                        valid: branchParameters + Replication.variantKeys))
                 }
+            }
+        }
+        let unseeded = variants.map(\.name).filter { replication.seeds(of: $0, variants: []) == nil }
+        if !variants.isEmpty, !unseeded.isEmpty {
+            for stage in seedBranch where !branch.contains(stage) && replication.roots.contains(stage) {
+                errors.append(.invalidPerSeedStage(
+                    replication.perSeedLocation ?? templates.first { $0.name == stage }!.entry.location, stage: stage,
+                    reason: "which every variant shares, but variant \(unseeded.joined(separator: ", ")) has no seeds; "
+                        + "give the pipeline seeds (seeds: or repeats:) so every variant runs them"))
             }
         }
         return errors
@@ -84,17 +115,29 @@ struct VariantExpansion {
         }
     }
 
-    func name(_ stage: String, _ variant: VariantEntry?) -> String {
-        variant.map { "\(stage)@\($0.name)" } ?? stage
+    /// The seed `copy` sets as its `seed` parameter: its seed, when its file stage is a `per_seed` one.
+    func seedParameter(of copy: StageCopy) -> Int? {
+        replication.roots.contains(copy.template.name) ? copy.seed : nil
     }
 
-    /// `template`'s inputs with branch stages renamed to the variant's copies (or, for a shared
-    /// stage reading the branch, to every variant's copy).
-    func inputs(of template: TemplateStage, in variant: VariantEntry?) -> [StageInput] {
-        template.sources.flatMap { input -> [StageInput] in
-            guard branch.contains(input.stage), !variants.isEmpty else { return [input] }
-            let copies = variant.map { [$0] } ?? variants
-            return copies.map { StageInput(port: input.port, stage: name(input.stage, $0)) }
+    /// `copy`'s inputs with copied stages renamed to the copies it reads: the same variant's and
+    /// seed's, or, for a stage gathering them (a report), every variant's and seed's.
+    func inputs(of copy: StageCopy) -> [StageInput] {
+        let variantNames = variants.map(\.name)
+        return copy.template.sources.flatMap { input -> [StageInput] in
+            let readVariants: [VariantEntry?] = branch.contains(input.stage) && !variants.isEmpty
+                ? copy.variant.map { [$0] } ?? variants : [nil]
+            return readVariants.flatMap { variant -> [StageInput] in
+                let seeds: [Int?]
+                if seedBranch.contains(input.stage), let all = replication.seeds(of: variant?.name, variants: variantNames) {
+                    seeds = copy.seed.map { [$0] } ?? all
+                } else {
+                    seeds = [nil]
+                }
+                return seeds.map {
+                    StageInput(port: input.port, stage: StageNaming.name(template: input.stage, variant: variant?.name, seed: $0))
+                }
+            }
         }
     }
 

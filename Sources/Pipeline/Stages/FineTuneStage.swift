@@ -15,8 +15,16 @@ struct FineTuneSummary: Codable, Equatable {
     var trainableParameters: Int
     var totalParameters: Int
     var epochsRun: Int
-    /// 1-based.
-    var bestEpoch: Int
+    /// The 1-based epoch whose weights are the stage's `weights`: the best by the monitored metric
+    /// with `restore_best`, else the last.
+    var selectedEpoch: Int
+    /// What chose it: the validation split, the test set standing in for one (`validation_fraction: 0`),
+    /// or nothing (the last epoch).
+    var selectedOn: EpochSelection
+    /// Images of the split validation ran on (the test set's when there is no validation split).
+    var validationImages: Int
+    /// The stage's `seed` parameter: its initial head weights, shuffling, augmentation and dropout.
+    var seed: Int
     var trainedOnCachedFeatures: Bool
     var curves: [EpochRecord]
 
@@ -26,8 +34,11 @@ struct FineTuneSummary: Codable, Equatable {
 struct FineTuneStage: Stage {
     static let kind = StageKind.finetune
     static let version = 2
-    /// The whole model: backbone and head.
+    /// The whole model (backbone and head) of the selected epoch.
     static let weightsOutput = "weights"
+    /// The whole model as the last epoch left it: the same blob as `weights` when that epoch is the
+    /// selected one.
+    static let lastWeightsOutput = "last_weights"
     static let architectureOutput = "architecture"
     static let summaryOutput = "summary"
 
@@ -67,13 +78,16 @@ struct FineTuneStage: Stage {
         }
         if p.bool("restore_best") { loop.bestModel = BestModelSelection(monitor: monitor) }
         let trainer = try loop.run()
+        let lastWeights = model.namedTensors.map { (name: $0.name, tensor: $0.tensor.clone()) }
         if let best = trainer.bestWeights { try network.load(best) }
 
         let counts = ModelSummary(model.architecture)
         let summary = FineTuneSummary(
             initialization: pretrained ? .pretrained : .random, freezing: recipe.freezing, head: try recipe.headDescription(),
             trainableParameters: counts.trainable, totalParameters: counts.total, epochsRun: trainer.history.count,
-            bestEpoch: trainer.bestEpoch.map { $0 + 1 } ?? trainer.history.count, trainedOnCachedFeatures: onFeatures,
+            selectedEpoch: trainer.bestEpoch.map { $0 + 1 } ?? trainer.history.count,
+            selectedOn: !p.bool("restore_best") ? .last : target.validationOrTest == TaskSplit.validation ? .validation : .test,
+            validationImages: validation.count, seed: p.int("seed"), trainedOnCachedFeatures: onFeatures,
             curves: trainer.history.map {
                 EpochRecord(epoch: $0.epoch + 1, trainAccuracy: $0.accuracy, trainLoss: $0.loss,
                             validationAccuracy: $0.validationAccuracy ?? .nan, validationLoss: $0.validationLoss ?? .nan,
@@ -81,6 +95,7 @@ struct FineTuneStage: Stage {
             })
         return StageResult(outputs: [
             Self.weightsOutput: .weights(model.namedTensors, metadata: [:]),
+            Self.lastWeightsOutput: .weights(lastWeights, metadata: [:]),
             Self.architectureOutput: try .json(recipe),
             Self.summaryOutput: try .json(summary),
         ], metrics: TrainingLoop.metrics(of: trainer))

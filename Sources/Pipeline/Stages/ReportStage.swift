@@ -6,15 +6,25 @@ import Store
 
 struct ReportStage: Stage {
     static let kind = StageKind.report
-    static let version = 1
+    static let version = 2
     /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
     static let modelOutput = "report.json"
 
     func run(_ context: StageContext) throws -> StageResult {
         let lineage = context.store.lineage
         let producers = context.producers(of: "evaluations")
-        let variants = try producers.map { producer in
-            try variant(producer, context: context, lineage: lineage)
+        // Each producer is one variant's evaluation for one seed; a variant's seeds come together.
+        var variants = [VariantResult]()
+        for producer in producers {
+            let (name, summary, result) = try seedResult(producer, context: context, lineage: lineage)
+            if let index = variants.firstIndex(where: { $0.name == name }) {
+                variants[index].runs.append(result)
+            } else {
+                variants.append(VariantResult(
+                    name: name, initialization: summary.initialization, frozenPart: summary.frozenPart, head: summary.head,
+                    trainableParameters: summary.trainableParameters, totalParameters: summary.totalParameters,
+                    runs: [result]))
+            }
         }
         // Every variant reads the same prepared data, as a rule; list each skipped file once anyway.
         var skipped: [SkippedImage] = []
@@ -35,9 +45,11 @@ struct ReportStage: Stage {
         return StageResult(outputs: outputs)
     }
 
-    /// One row: the evaluation of `producer`, its inference speed and its fine-tune's training time,
-    /// both read from the stage runs that first produced those artifacts.
-    private func variant(_ producer: String, context: StageContext, lineage: LineageDatabase) throws -> VariantResult {
+    /// One seed's result: the evaluation of `producer`, its inference speed and its fine-tune's training
+    /// time, both read from the stage runs that first produced those artifacts. The seed is the
+    /// producer's seed copy's, or, for a stage not repeated over seeds, its fine-tune's seed parameter.
+    private func seedResult(_ producer: String, context: StageContext, lineage: LineageDatabase) throws
+        -> (variant: String, summary: FineTuneSummary, result: SeedResult) {
         let port = "evaluations", output = EvaluateStage.evaluationOutput
         let evaluation = try context.json(EvaluationResult.self, port, output, from: producer)
         let evaluateRun = try producingRun(of: context.hash(port, output, from: producer), lineage: lineage)
@@ -48,14 +60,15 @@ struct ReportStage: Stage {
             return try lineage.metrics(ofStageRun: id).first { $0.name == name }?.value ?? 0
         }
         let summary = evaluation.summary
-        let name = context.pipeline.stages.first { $0.name == producer }?.variant ?? producer
-        return VariantResult(
-            name: name, initialization: summary.initialization, frozenPart: summary.frozenPart, head: summary.head,
-            trainableParameters: summary.trainableParameters, totalParameters: summary.totalParameters,
-            epochsRun: summary.epochsRun, bestEpoch: summary.bestEpoch, testAccuracy: evaluation.accuracy,
-            testLoss: evaluation.loss, trainingSeconds: try metric(TrainingLoop.trainingSecondsMetric, of: fineTuneRun),
-            curves: summary.curves, confusion: ConfusionMatrix(classNames: evaluation.classNames, counts: evaluation.confusion),
+        let planned = context.pipeline.stages.first { $0.name == producer }
+        let result = SeedResult(
+            seed: planned?.seed ?? summary.seed, epochsRun: summary.epochsRun, selectedEpoch: summary.selectedEpoch,
+            selectedOn: summary.selectedOn, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+            lastEpochTestAccuracy: evaluation.lastEpochAccuracy, lastEpochTestLoss: evaluation.lastEpochLoss,
+            trainingSeconds: try metric(TrainingLoop.trainingSecondsMetric, of: fineTuneRun), curves: summary.curves,
+            confusion: ConfusionMatrix(classNames: evaluation.classNames, counts: evaluation.confusion),
             inferenceImagesPerSecond: try metric(EvaluateStage.imagesPerSecondMetric, of: evaluateRun))
+        return (planned?.variant ?? StageNaming.split(producer).group, summary, result)
     }
 
     /// The stage run that first wrote artifact `hash`.

@@ -37,7 +37,8 @@ struct TrainingLoop {
         let options = TrainingOptions(epochs: p.int("epochs"), batchSize: p.int("batch"), seed: context.random.seed,
                                       augmentation: p.bool("augment") ? .cifar : .none,
                                       labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
-                                      reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel)
+                                      reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel,
+                                      preciseBatchNorm: p.bool("precise_bn") ? PreciseBatchNorm(batches: p.int("precise_bn_batches")) : nil)
         let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
         trainer.prefetchDepth = context.prefetchDepth
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }

@@ -7,8 +7,10 @@ struct DAGCommand: ParsableCommand {
         commandName: "dag",
         abstract: "Print the pipeline's stage graph (after overrides and variant expansion).",
         discussion: """
-            The text form lists stages in execution order, indented by depth, with their inputs. Mermaid \
-            renders on GitHub and in the report; dot goes to Graphviz.
+            The text form lists stages in execution order, indented by depth, with their inputs; the \
+            copies of a stage repeated over seeds share one line (finetune@frozen#{1,2,3}). Mermaid \
+            renders on GitHub and in the report; dot goes to Graphviz. --json lists every copy, with its \
+            seed and the group it belongs to.
 
             EXAMPLES:
               tlab dag pipelines/smoke.yaml
@@ -30,12 +32,15 @@ struct DAGCommand: ParsableCommand {
         print(plan.renderDAG(format), terminator: "")
     }
 
-    /// The graph as `--json` prints it: stages in execution order, each with the stages it reads.
+    /// The graph as `--json` prints it: stages in execution order, each with the stages it reads; a
+    /// repeated stage's copies share a `group` and each has its `seed`.
     struct Graph: Encodable {
         struct Stage: Encodable {
             let name: String
             let kind: String
             let variant: String?
+            let seed: Int?
+            let group: String
             let inputs: [Input]
         }
         struct Input: Encodable {
@@ -44,14 +49,16 @@ struct DAGCommand: ParsableCommand {
         }
         let pipeline: String
         let variants: [String]
+        let seeds: [Int]
         let stages: [Stage]
 
         init(_ plan: PipelinePlan) {
             pipeline = plan.name
             variants = plan.variants
+            seeds = plan.seeds
             stages = plan.stages.map { stage in
-                Stage(name: stage.name, kind: stage.kind.rawValue, variant: stage.variant,
-                      inputs: stage.inputs.map { Input(port: $0.port, stage: $0.stage) })
+                Stage(name: stage.name, kind: stage.kind.rawValue, variant: stage.variant, seed: stage.seed,
+                      group: stage.group, inputs: stage.inputs.map { Input(port: $0.port, stage: $0.stage) })
             }
         }
     }

@@ -1,6 +1,7 @@
 // `tlab runs`: the runs recorded in the store, newest first, with how many stages each computed.
 import ArgumentParser
 import Foundation
+import Pipeline
 import Store
 
 struct RunsCommand: ParsableCommand {
@@ -9,7 +10,8 @@ struct RunsCommand: ParsableCommand {
         abstract: "List the runs recorded in the store, newest first.",
         discussion: """
             Each run shows its pipeline, status (finished, failed, interrupted or running), start time, \
-            duration, and how many of its stages were computed and how many reused from the cache.
+            duration, how many of its stages were computed and how many reused from the cache, and the \
+            seeds its stages were repeated over.
 
             EXAMPLES:
               tlab runs
@@ -37,6 +39,8 @@ struct RunsCommand: ParsableCommand {
         let computed: Int
         let cached: Int
         let failed: Int
+        /// The seeds its stages were repeated over; empty when none was.
+        let seeds: [Int]
         let toolVersion: String
     }
 
@@ -50,19 +54,19 @@ struct RunsCommand: ParsableCommand {
                 computed: stages.filter { !$0.cacheHit && $0.status == .finished }.count,
                 cached: stages.filter(\.cacheHit).count,
                 failed: stages.filter { $0.status == .failed || $0.status == .interrupted }.count,
-                toolVersion: run.toolVersion)
+                seeds: Set(stages.compactMap { StageNaming.split($0.stage).seed }).sorted(), toolVersion: run.toolVersion)
         }
         if output.json { return try JSONOutput.print(listings) }
         guard !listings.isEmpty else {
             print("No runs in \(store.blobs.root.path) yet; 'tlab run' starts one.")
             return
         }
-        var table = TextTable(["RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "COMPUTED", "CACHED", "FAILED"],
+        var table = TextTable(["RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "COMPUTED", "CACHED", "FAILED", "SEEDS"],
                               rightAligned: [0, 4, 5, 6, 7])
         for run in listings {
             table.append(["\(run.id)", run.pipeline, run.status.rawValue, DisplayFormat.date(run.started),
                           run.seconds.map(DisplayFormat.seconds) ?? "-", "\(run.computed)", "\(run.cached)",
-                          "\(run.failed)"])
+                          "\(run.failed)", run.seeds.isEmpty ? "-" : DisplayFormat.ranges(run.seeds)])
         }
         print(table.rendered(), terminator: "")
     }

@@ -13,7 +13,9 @@ struct StatusCommand: ParsableCommand {
             running anything. A stage that would run says why: never run, a parameter changed (with \
             the old and new value), an input changed, or a stage or engine version changed. A stage \
             downstream of one that would run cannot know its inputs yet and says so. A cached stage \
-            that fetched weights without a weights_sha256 shows the SHA-256 they were pinned to.
+            that fetched weights without a weights_sha256 shows the SHA-256 they were pinned to. The \
+            copies of a stage repeated over seeds share a line when they agree \
+            (finetune@frozen#{1,2,3}); --json lists every copy.
 
             EXAMPLES:
               tlab status
@@ -40,6 +42,9 @@ struct StatusCommand: ParsableCommand {
     struct Preview: Encodable {
         let stage: String
         let kind: String
+        /// The copy's seed and the stage all seeds' copies share, for a stage repeated over seeds.
+        let seed: Int?
+        let group: String
         let key: String?
         let cached: Bool
         let reasons: [String]
@@ -48,6 +53,7 @@ struct StatusCommand: ParsableCommand {
         init(_ preview: StagePreview) {
             (stage, kind, key, cached, reasons, notes) = (preview.name, preview.kind.rawValue, preview.key,
                                                           preview.cached, preview.reasons, preview.notes)
+            (group, seed) = StageNaming.split(preview.name)
         }
     }
 
@@ -62,10 +68,18 @@ struct StatusCommand: ParsableCommand {
         let terminal = Terminal.standardOutput
         let toRun = previews.filter { !$0.cached }.count
         var table = TextTable(["STATE", "STAGE", "KIND", "KEY", "WHY"])
-        for preview in previews {
-            table.append([preview.cached ? "cached" : "run", preview.name, preview.kind.rawValue,
-                          preview.key.map(DisplayFormat.short) ?? "-",
-                          (preview.reasons + preview.notes).joined(separator: "; ")])
+        // A stage's seed copies that would do the same for the same reasons share a row.
+        let rows = SeedGrouping.rows(previews, name: \.name) {
+            "\($0.cached) \($0.key == nil) " + ($0.reasons + $0.notes).joined(separator: "; ")
+        }
+        for row in rows {
+            let first = row.members[0]
+            let key = row.members.count > 1 ? (first.key == nil ? "-" : "\(row.members.count) keys")
+                : first.key.map(DisplayFormat.short) ?? "-"
+            let seeds = row.members.compactMap { StageNaming.split($0.name).seed }
+            table.append([first.cached ? "cached" : "run", row.label, first.kind.rawValue, key,
+                          SeedGrouping.text((first.reasons + first.notes).joined(separator: "; "), seed: StageNaming.split(first.name).seed,
+                                            seeds: seeds)])
         }
         let lines = table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             line.hasPrefix("run ") ? terminal.paint(String(line), .yellow) : String(line)

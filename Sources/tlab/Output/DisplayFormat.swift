@@ -31,6 +31,18 @@ enum DisplayFormat {
         return formatter.string(from: date)
     }
 
+    /// Sorted integers with runs of three or more written as ranges: [1, 2, 3, 5] → "1-3, 5".
+    static func ranges(_ values: [Int]) -> String {
+        var parts = [String](), start = 0
+        while start < values.count {
+            var end = start
+            while end + 1 < values.count && values[end + 1] == values[end] + 1 { end += 1 }
+            parts += end - start >= 2 ? ["\(values[start])-\(values[end])"] : values[start...end].map(String.init)
+            start = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
     /// The first 12 hex digits of a hash, enough to be unique in any real store.
     static func short(_ hash: String) -> String {
         String(hash.prefix(12))

@@ -1,6 +1,8 @@
 // A lineage graph as a tree for the terminal and as a Mermaid flowchart. The tree follows the links
-// away from the roots: to producers and their inputs (up), or to consumers and their outputs (down).
+// away from the roots: to producers and their inputs (up), or to consumers and their outputs (down);
+// the seed copies of one stage are drawn once and the others named on one line.
 import Foundation
+import Pipeline
 import Store
 
 struct LineageRendering {
@@ -38,10 +40,22 @@ struct LineageRendering {
             : zip(ports, hashes).map { ($0.0.map { "\($0) " } ?? "") + DisplayFormat.short($0.1) }.joined(separator: ", ")
         lines.append(indent + (isLast ? "└─ " : "├─ ") + text)
         let childIndent = indent + (isLast ? "   " : "│  ")
-        let next = stagesAfter(hashes[0])
-        for (index, id) in next.enumerated() {
-            appendStageRun(id, indent: childIndent, isLast: index == next.count - 1, into: &lines, expanded: &expanded)
+        let rows = SeedGrouping.rows(stagesAfter(hashes[0]), name: { stageRuns[$0]?.stage ?? "" },
+                                     text: { stageRuns[$0]?.kind ?? "" })
+        for (index, row) in rows.enumerated() {
+            let isLast = index == rows.count - 1
+            appendStageRun(row.members[0], indent: childIndent, isLast: isLast && row.members.count == 1, into: &lines,
+                           expanded: &expanded)
+            appendLikewise(row.members.dropFirst().compactMap { stageRuns[$0]?.stage }, indent: childIndent, isLast: isLast,
+                           into: &lines)
         }
+    }
+
+    /// One line naming the other seeds' copies of the stage run drawn just above.
+    private func appendLikewise(_ names: [String], indent: String, isLast: Bool, into lines: inout [String]) {
+        guard let first = names.first else { return }
+        let label = StageNaming.label(group: StageNaming.split(first).group, seeds: names.compactMap { StageNaming.split($0).seed })
+        lines.append(indent + (isLast ? "└─ " : "├─ ") + "… and likewise \(label) (\(names.count) more seed\(names.count == 1 ? "" : "s"))")
     }
 
     private func appendStageRun(_ id: Int64, indent: String, isLast: Bool,
@@ -65,9 +79,18 @@ struct LineageRendering {
                 groups.append((next, [edge]))
             }
         }
-        for (index, group) in groups.enumerated() {
-            appendGroup(group.edges.map(\.artifactHash), ports: group.edges.map(\.port), indent: childIndent,
-                        isLast: index == groups.count - 1, into: &lines, expanded: &expanded)
+        // The seed copies of one stage (a report's evaluations) lead to trees of one shape: the first
+        // is drawn, the others named on one line.
+        let rows = SeedGrouping.rows(groups, name: { group in group.next.first.flatMap { stageRuns[$0]?.stage } ?? "" },
+                                     text: { group in
+            group.edges.map(\.port).joined(separator: ",") + " " + group.next.compactMap { stageRuns[$0]?.stage }.joined(separator: ",")
+        })
+        for (index, row) in rows.enumerated() {
+            let first = row.members[0], isLast = index == rows.count - 1
+            appendGroup(first.edges.map(\.artifactHash), ports: first.edges.map(\.port), indent: childIndent,
+                        isLast: isLast && row.members.count == 1, into: &lines, expanded: &expanded)
+            appendLikewise(row.members.dropFirst().compactMap { $0.next.first.flatMap { stageRuns[$0]?.stage } },
+                           indent: childIndent, isLast: isLast, into: &lines)
         }
     }
 

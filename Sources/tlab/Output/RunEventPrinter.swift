@@ -59,6 +59,9 @@ final class RunEventPrinter: @unchecked Sendable {
             }
         case let .epochSummary(stage, line):
             if printsEpochs && !quiet { emit("         \(stage): \(line)") }
+        case let .reproduction(stage, identical, text):
+            emit(identical ? "\(terminal.paint("same    ", .green)) \(stage): \(text)"
+                 : "\(terminal.paint("DIFFERS ", .red)) \(stage): \(text)")
         case let .message(stage, text):
             if !quiet { emit("         " + (stage.map { "\($0): " } ?? "") + text) }
         case .runFinished:

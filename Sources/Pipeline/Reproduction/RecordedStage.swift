@@ -1,0 +1,63 @@
+// A stage as lineage recorded it, turned back into a stage to plan: its kind, keyed parameters and
+// inputs come from the key material the stage run kept, so it computes what it computed then.
+import Foundation
+import Store
+
+/// One finished stage run to reproduce, with what it recorded.
+struct RecordedStage {
+    let detail: StageRunDetail
+    let material: KeyMaterial
+
+    var name: String { detail.record.stage }
+
+    init(_ detail: StageRunDetail) throws {
+        guard let json = detail.record.material else {
+            throw ReproductionError.noKeyMaterial(stage: detail.record.stage, stageRun: detail.record.id ?? 0)
+        }
+        self.detail = detail
+        material = try KeyMaterial(json: json)
+    }
+
+    /// The stage to plan. Parameters not in the key take their defaults: by definition they do not
+    /// change what the stage produces. Inputs keep the recorded producers; a port taking several keeps
+    /// them in `order` (the report's own order of its variants and seeds), else in name order.
+    func planned(order: [String]) throws -> PlannedStage {
+        var values = material.parameters
+        for spec in StageSchema.of(material.kind).parameters where values[spec.name] == nil {
+            if case .value(let value) = spec.defaultValue { values[spec.name] = value }
+        }
+        var inputs = [StageInput]()
+        for (name, artifact) in material.inputs.sorted(by: { $0.key < $1.key }) {
+            let input = StageInput(port: String(name.prefix { $0 != "/" }), stage: artifact.stage)
+            if !inputs.contains(input) { inputs.append(input) }
+        }
+        let rank = { (input: StageInput) in order.firstIndex(of: input.stage) ?? order.count }
+        inputs = inputs.enumerated().sorted { a, b in
+            (rank(a.element), a.offset) < (rank(b.element), b.offset)
+        }.map(\.element)
+        let (group, seed) = StageNaming.split(name)
+        let parts = group.split(separator: "@", maxSplits: 1).map(String.init)
+        return PlannedStage(name: name, template: parts[0], variant: parts.count > 1 ? parts[1] : nil, seed: seed,
+                            kind: material.kind, parameters: StageParameters(kind: material.kind, values: values),
+                            inputs: inputs, location: .file(path: "stage run \(detail.record.id ?? 0)", line: 1, column: 1))
+    }
+}
+
+/// Why a run or an artifact cannot be reproduced.
+public enum ReproductionError: Error, Equatable, CustomStringConvertible {
+    case noKeyMaterial(stage: String, stageRun: Int64)
+    case nothingToReproduce(target: String)
+    case missingProducer(stage: String, input: String)
+
+    public var description: String {
+        switch self {
+        case let .noKeyMaterial(stage, stageRun):
+            return "stage \(stage) (stage run \(stageRun)) recorded no key material, so what it computed from cannot be "
+                + "known; run its pipeline again with this tlab and reproduce that run"
+        case let .nothingToReproduce(target):
+            return "\(target) has no finished stage run to reproduce ('tlab runs' lists the runs)"
+        case let .missingProducer(stage, input):
+            return "stage \(stage) read \(input), whose producing stage is not in the lineage being reproduced"
+        }
+    }
+}
