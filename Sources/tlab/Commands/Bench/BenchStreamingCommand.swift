@@ -1,6 +1,5 @@
 // `tlab bench streaming`: training throughput from shards against the same training from memory.
 import ArgumentParser
-import Engine
 import Foundation
 import Pipeline
 
@@ -34,7 +33,7 @@ struct BenchStreaming: ParsableCommand {
     var shardMib = 64
 
     @Option(help: "Batches fetched ahead from the shards.")
-    var prefetch = BatchPrefetcher.defaultDepth
+    var prefetch = StreamingBenchmark.defaultPrefetch
 
     @Option(help: "Alternating rounds.")
     var rounds = 5
@@ -53,8 +52,8 @@ struct BenchStreaming: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { EngineThreads.set(threads) }
-        if !json { print("round   in-memory img/s   sharded img/s   sharded ÷ in-memory   threads=\(EngineThreads.count)") }
+        if let threads { EngineSettings.setThreads(threads) }
+        if !json { print("round   in-memory img/s   sharded img/s   sharded ÷ in-memory   threads=\(EngineSettings.threads)") }
         let result = try StreamingBenchmark.run(examples: examples, epochs: epochs, batch: batch, shardMiB: shardMib,
                                                 prefetch: prefetch, rounds: rounds) { round in
             if !json { print(String(format: "%5d %17.0f %15.0f %21.3f", round.round, round.inMemoryImagesPerSecond,

@@ -24,6 +24,9 @@ public enum StreamingBenchmark {
         public let rounds: [Round]
     }
 
+    /// Batches read ahead by default, as training does.
+    public static let defaultPrefetch = BatchPrefetcher.defaultDepth
+
     /// Trains the study's frozen head (flatten, BN, dense layers, dropout) for `epochs` on `examples`
     /// random features of a DenseNet-BC-16-8's shape at 32×32 ([C, 8, 8]), batch `batch`, once from
     /// memory and once from shards of `shardMiB` read with `prefetch` batches ahead, `rounds` times.
