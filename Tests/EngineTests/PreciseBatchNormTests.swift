@@ -23,14 +23,14 @@ final class PreciseBatchNormTests: XCTestCase {
         XCTAssertEqual(precise.batchIndices(count: 5, batchSize: 8, random: random).map { $0.sorted() }, [[0, 1, 2, 3, 4]])
     }
 
-    func testRunningStatisticsAreTheAverageOfTheChosenBatchesStatistics() {
+    func testRunningStatisticsAreTheAverageOfTheChosenBatchesStatistics() throws {
         // The study's frozen head on [4, 2, 2] features: flatten, then its first BatchNorm sees the
         // features themselves, so its statistics can be computed here independently.
-        let head = ModelHead(.studyFrozen(classes: 3), featureShape: [4, 2, 2], random: CounterRandom(seed: 1))
+        let head = try ModelHead(.studyFrozen(classes: 3), featureShape: [4, 2, 2], random: CounterRandom(seed: 1))
         let data = ModelTests.examples(50, seed: 2, shape: [4, 2, 2])
         let precise = PreciseBatchNorm(batches: 4), random = CounterRandom(seed: 3)
         let weightsBefore = head.parameters.map(\.value.array)
-        precise.recompute(head, on: data, batchSize: 8, random: random)
+        try precise.recompute(head, on: data, batchSize: 8, random: random)
 
         let batches = precise.batchIndices(count: 50, batchSize: 8, random: random)
         let features = 16
@@ -93,7 +93,7 @@ final class PreciseBatchNormTests: XCTestCase {
             EngineThreads.set(threads)
             let model = try Model(ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
                                               head: .studyOptimized(classes: 3)), seed: 9)
-            PreciseBatchNorm(batches: 3).recompute(model, on: data, batchSize: 8, random: CounterRandom(seed: 10))
+            try PreciseBatchNorm(batches: 3).recompute(model, on: data, batchSize: 8, random: CounterRandom(seed: 10))
             return model.batchNorms.flatMap { $0.runningMean.value.array + $0.runningVariance.value.array }.map(\.bitPattern)
         }
         XCTAssertEqual(try statistics(threads: 1), try statistics(threads: 2))
@@ -113,7 +113,7 @@ final class PreciseBatchNormTests: XCTestCase {
         XCTAssertEqual(validated.last, afterTraining)
         // The same batches with the final weights give the same statistics: the epoch ended with them.
         for norm in model.batchNorms { norm.runningMean.value.fill(0) }
-        precise.recompute(model, on: train, batchSize: 8, random: CounterRandom(seed: 13).stream(3))
+        try precise.recompute(model, on: train, batchSize: 8, random: CounterRandom(seed: 13).stream(3))
         XCTAssertEqual(model.batchNorms.flatMap(\.runningMean.value.array), afterTraining)
     }
 }
