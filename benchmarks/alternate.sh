@@ -1,10 +1,10 @@
 # Sourced by run.sh and run-models.sh: finds or builds tlab, checks for torch, and runs a round
 # function alternately `rounds` times, logging the load average, into a fresh results directory.
 #   TLAB=path/to/tlab      use this binary instead of building `swift build -c release`
-#   TORCH_PYTHON=python    interpreter with torch (default /work/.venv-torch/bin/python)
+#   TORCH_PYTHON=python    interpreter with torch (default ~/.venvs/torch/bin/python)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-torch_python=${TORCH_PYTHON:-/work/.venv-torch/bin/python}
+torch_python=${TORCH_PYTHON:-$HOME/.venvs/torch/bin/python}
 if [[ -z "${TLAB:-}" ]]; then
     swift build -c release --product tlab
     TLAB="$(swift build -c release --show-bin-path)/tlab"

@@ -5,19 +5,19 @@
 # after it. The first round also checks that our resized images are byte-identical to Pillow's.
 # Usage: benchmarks/run-images.sh [rounds=5] [runs=5] [side=224] [mode=crop]
 #   TLAB=path/to/tlab         use this binary instead of building `swift build -c release`
-#   PILLOW_PYTHON=python      interpreter with Pillow (default /work/.venv-pillow/bin/python)
-#   SIMD_PYTHON=python        interpreter with Pillow-SIMD (default /work/.venv-pillow-simd/bin/python)
+#   PILLOW_PYTHON=python      interpreter with Pillow (default ~/.venvs/pillow/bin/python)
+#   SIMD_PYTHON=python        interpreter with Pillow-SIMD (default ~/.venvs/pillow-simd/bin/python)
 #   CORPUS=folder             the images (default: written by tlab into a temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5} runs=${2:-5} side=${3:-224} mode=${4:-crop}
-pillow=${PILLOW_PYTHON:-/work/.venv-pillow/bin/python}
-simd=${SIMD_PYTHON:-/work/.venv-pillow-simd/bin/python}
+pillow=${PILLOW_PYTHON:-$HOME/.venvs/pillow/bin/python}
+simd=${SIMD_PYTHON:-$HOME/.venvs/pillow-simd/bin/python}
 if [[ -z "${TLAB:-}" ]]; then
     swift build -c release --product tlab
     TLAB="$(swift build -c release --show-bin-path)/tlab"
 fi
-"$pillow" -c 'import PIL' || { echo "no Pillow in $pillow: python3 -m venv /work/.venv-pillow && /work/.venv-pillow/bin/pip install pillow" >&2; exit 1; }
+"$pillow" -c 'import PIL' || { echo "no Pillow in $pillow: python3 -m venv ~/.venvs/pillow && ~/.venvs/pillow/bin/pip install pillow" >&2; exit 1; }
 have_simd=0
 "$simd" -c 'import PIL' 2>/dev/null && have_simd=1
 out=$(mktemp -d)

@@ -21,12 +21,20 @@ final class ShippedPipelineTests: XCTestCase {
         XCTAssertEqual(prep.ints("source_classes"), [0, 1, 2, 3, 4])
         XCTAssertEqual(prep.ints("target_classes"), [5, 6, 7, 8, 9])
         XCTAssertGreaterThan(prep.int("per_class"), 0, "the target task has few labels")
+        XCTAssertGreaterThan(prep.double("validation_fraction"), 0, "epochs are selected without the test set")
         let pretrain = try plan.stage("pretrain").parameters
         XCTAssertEqual([pretrain.int("depth"), pretrain.int("growth")], [40, 12])
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.string("init"), "random")
-        XCTAssertEqual(try plan.stage("finetune@optimized").parameters.string("head"), "study-optimized")
+        XCTAssertEqual(plan.seeds, [42, 43, 44, 45], "every variant over four seeds")
+        XCTAssertEqual(plan.stages.filter { $0.kind == .pretrain }.count, 1, "one backbone, shared by every seed")
+        XCTAssertEqual(try plan.stage("finetune@scratch#42").parameters.string("init"), "random")
+        XCTAssertEqual(try plan.stage("finetune@optimized#43").parameters.string("head"), "study-optimized")
         XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
-        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.string("head"), "study-frozen")
+        XCTAssertEqual(try plan.stage("finetune@frozen#45").parameters.string("head"), "study-frozen")
+        XCTAssertEqual(try plan.stage("finetune@frozen#45").parameters.int("seed"), 45)
+        for stage in plan.stages where stage.kind == .finetune {
+            XCTAssertTrue(stage.parameters.bool("precise_bn"), stage.name)
+            XCTAssertTrue(stage.parameters.bool("restore_best"), stage.name)
+        }
     }
 
     func testCifarStudyKeepsTheStudysSettings() throws {

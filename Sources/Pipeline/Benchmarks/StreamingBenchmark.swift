@@ -1,5 +1,6 @@
 // Training from shards against training from memory, for `tlab bench streaming`: the same head on the
-// same features, trained from a tensor in memory and from a sharded data set in a temporary store,
+// same features, trained from the whole tensor read into memory from one blob (what a stage did
+// before data sets were sharded) and from a sharded data set, both in a temporary store,
 // alternately; the weights must come out identical, and the images/s say what streaming costs.
 import Engine
 import Foundation
@@ -40,7 +41,6 @@ public enum StreamingBenchmark {
         let features = Tensor(zeros: [examples] + shape)
         for i in 0 ..< features.count { features.data[i] = random.normal(at: UInt64(i)) }
         let labels = (0..<examples).map { Int(random.stream(1).bits(at: UInt64($0)) % 10) }
-        let inMemory = LabeledExamples(inputs: features, labels: labels)
 
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tlab-bench-streaming-\(UUID().uuidString)")
         defer {
@@ -48,6 +48,9 @@ public enum StreamingBenchmark {
             try? FileManager.default.removeItem(at: root)
         }
         let blobs = try BlobStore.open(root: root)
+        // The in-memory path as a stage meets it: the whole tensor in one blob, read into memory.
+        let whole = try blobs.putTensors([TensorSource(name: "features", dtype: .f32, shape: [examples] + shape,
+                                                       bytes: UnsafeRawBufferPointer(start: features.data, count: examples * size * 4))])
         let writer = ShardedDatasetWriter(blobs: blobs, tensor: "features", dtype: .f32, shape: shape,
                                           maxShardBytes: shardMiB << 20, splits: ["train"])
         try writer["train"].append(UnsafeRawBufferPointer(start: features.data, count: examples * size * 4),
@@ -66,8 +69,12 @@ public enum StreamingBenchmark {
         }
         var results: [Round] = [], identical = true, unpackedInMemory = false
         for round in 1...max(rounds, 1) {
-            let memory = try train { inMemory }
-            // The sharded source is opened inside the timing: its unpacking counts.
+            // Both sources are loaded inside the timing: reading the whole blob, or unpacking the shards.
+            let memory = try train {
+                let loaded = Tensor(zeros: [examples] + shape)
+                try blobs.readTensors(whole.hash) { _ in UnsafeMutableRawBufferPointer(start: loaded.data, count: loaded.count * 4) }
+                return LabeledExamples(inputs: loaded, labels: labels)
+            }
             let sharded = try train {
                 let source = try ShardedExamples(manifest, split: "train", blobs: blobs, scratch: root.appendingPathComponent("scratch"),
                                                  normalization: nil)

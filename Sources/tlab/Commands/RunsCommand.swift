@@ -58,7 +58,7 @@ struct RunsCommand: ParsableCommand {
         }
         if output.json { return try JSONOutput.print(listings) }
         guard !listings.isEmpty else {
-            print("No runs in \(store.blobs.root.path) yet; 'tlab run' starts one.")
+            print("No runs in \(store.location.name) yet; 'tlab run' starts one.")
             return
         }
         var table = TextTable(["RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "COMPUTED", "CACHED", "FAILED", "SEEDS"],

@@ -8,10 +8,11 @@ struct BenchStreaming: ParsableCommand {
         commandName: "streaming",
         abstract: "Images/s of training a frozen head from sharded features against from memory, alternately.",
         discussion: """
-            Random features of a DenseNet-BC's shape are held in memory and written as shards to a \
-            temporary store; each round trains the study's frozen head on them from memory, then from \
-            the shards (opening them, unpacking and prefetching included). The weights must be identical; \
-            the ratio (sharded ÷ in-memory images/s) is what reading from shards costs. Shards of a split \
+            Random features of a DenseNet-BC's shape are written to a temporary store twice: as one \
+            tensor blob and as shards. Each round trains the study's frozen head on them from memory (the \
+            whole blob read in first, as a stage did before data sets were sharded), then from the shards \
+            (opening them, unpacking and prefetching included). The weights must be identical; the ratio \
+            (sharded ÷ in-memory images/s) is what reading from shards costs. Shards of a split \
             that fits TLAB_DATA_MEMORY_MIB (default 512) are unpacked into memory; TLAB_DATA_MEMORY_MIB=0 \
             measures the scratch-file path every larger split takes.
 
