@@ -69,6 +69,23 @@ final class ReproductionTests: XCTestCase {
         XCTAssertTrue(report.reproduced, report.text)
     }
 
+    func testAReportWhoseVariantsShareAFreezeReproduces() throws {
+        // scratch and basic freeze nothing, so their freeze stages have one key: basic's is a cache hit,
+        // and lineage leads its fine-tune's input back to scratch's freeze.
+        let yaml = tinyExecutionPipeline.replacingOccurrences(
+            of: "  scratch: { init: random }\n", with: "  scratch: { init: random }\n  basic: { init: pretrained }\n")
+        XCTAssertNotEqual(yaml, tinyExecutionPipeline)
+        let store = try makeExecutionStore()
+        let first = try run(yaml, store: store)
+        XCTAssertEqual(first.events.finished(.hit), ["freeze@basic"])
+        let report = try XCTUnwrap(outputs(of: "report", inRun: first.summary.runID, store: store)["report.md"])
+        let certificate = try Reproduction.run(.artifacts([report]), of: store, scratch: scratchFolder(),
+                                               options: ExecutorOptions(quiet: true), events: { _ in })
+        XCTAssertTrue(certificate.reproduced, certificate.text)
+        XCTAssertFalse(certificate.stages.contains { $0.stage == "freeze@basic" }, "the cache hit computed nothing")
+        XCTAssertTrue(certificate.stages.contains { $0.stage == "finetune@basic" })
+    }
+
     func testTwoRunsOnEmptyStoresGiveTheSameResultsAndReportButItsTimes() throws {
         let (one, two) = (try makeExecutionStore(), try makeExecutionStore())
         let first = try run(overrides: ["seeds=[1,2]"], store: one), second = try run(overrides: ["seeds=[1,2]"], store: two)

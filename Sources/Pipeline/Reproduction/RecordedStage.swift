@@ -19,16 +19,17 @@ struct RecordedStage {
     }
 
     /// The stage to plan. Parameters not in the key take their defaults: by definition they do not
-    /// change what the stage produces. Inputs keep the recorded producers; a port taking several keeps
-    /// them in `order` (the report's own order of its variants and seeds), else in name order.
-    func planned(order: [String]) throws -> PlannedStage {
+    /// change what the stage produces. Each input comes from `producer(artifact)`, the recorded stage
+    /// that computed it; a port taking several keeps them in `order` (the report's own order of its
+    /// variants and seeds), else in name order.
+    func planned(order: [String], producer: (InputArtifact) -> String) throws -> PlannedStage {
         var values = material.parameters
         for spec in StageSchema.of(material.kind).parameters where values[spec.name] == nil {
             if case .value(let value) = spec.defaultValue { values[spec.name] = value }
         }
         var inputs = [StageInput]()
         for (name, artifact) in material.inputs.sorted(by: { $0.key < $1.key }) {
-            let input = StageInput(port: String(name.prefix { $0 != "/" }), stage: artifact.stage)
+            let input = StageInput(port: String(name.prefix { $0 != "/" }), stage: producer(artifact))
             if !inputs.contains(input) { inputs.append(input) }
         }
         let rank = { (input: StageInput) in order.firstIndex(of: input.stage) ?? order.count }

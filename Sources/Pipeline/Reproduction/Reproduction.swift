@@ -27,13 +27,22 @@ public enum Reproduction {
                 position(of: $0, in: r).lexicographicallyPrecedes(position(of: $1, in: r))
             } ?? []
         } ?? []
+        // Each input is read from the stage that computed it. A stage whose key another stage had
+        // computed first (variants sharing a freeze) was a cache hit, and lineage leads to the stage
+        // run that computed the artifact, under that stage's name; keys see hashes, not names.
         let names = Set(recorded.map(\.name))
+        var producers: [String: String] = [:]
         for stage in recorded {
-            for (input, artifact) in stage.material.inputs where !names.contains(artifact.stage) {
+            for hash in stage.detail.outputs.values where producers[hash] == nil { producers[hash] = stage.name }
+        }
+        for stage in recorded {
+            for (input, artifact) in stage.material.inputs
+            where !names.contains(artifact.stage) && producers[artifact.hash] == nil {
                 throw ReproductionError.missingProducer(stage: stage.name, input: input)
             }
         }
-        let plan = PipelinePlan(reconstructing: try recorded.map { try $0.planned(order: order) }, name: run.pipeline,
+        let producer = { (artifact: InputArtifact) in names.contains(artifact.stage) ? artifact.stage : producers[artifact.hash]! }
+        let plan = PipelinePlan(reconstructing: try recorded.map { try $0.planned(order: order, producer: producer) }, name: run.pipeline,
                                 runHash: run.pipelineHash, seed: Int(run.seed ?? 0))
         let scratchStore = try PipelineStore(root: scratch)
         let summary = try Executor(plan: plan, store: scratchStore, options: options, events: events).run()
