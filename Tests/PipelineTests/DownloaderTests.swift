@@ -1,12 +1,13 @@
 import Foundation
 import Store
+import TestSupport
 import XCTest
 @testable import Pipeline
 
 /// Downloads against `Fixtures/http_fixture_server.py` on 127.0.0.1, which serves files whole, answers
 /// 404, cuts transfers short, or fails with 503 a given number of times.
 final class DownloaderTests: XCTestCase {
-    private var server: Process?
+    private var server: HTTPFixtureServer?
     private var port = 0
     private var served = ""
     private let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
@@ -14,25 +15,13 @@ final class DownloaderTests: XCTestCase {
     override func setUpWithError() throws {
         served = try makeTemporaryDirectory(self)
         _ = try write(payload, to: served, "payload.bin")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/http_fixture_server.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, served]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        server = process
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self)), "the fixture server printed no port")
+        let started = try HTTPFixtureServer(serving: served)
+        server = started
+        port = started.port
     }
 
     override func tearDown() {
-        server?.terminate()
-        server?.waitUntilExit()
+        server?.stop()
     }
 
     private func base(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)/")! }

@@ -3,32 +3,21 @@
 // without a checksum in the pipeline file, so the first run pins what it fetched.
 import Foundation
 import Store
+import TestSupport
 import XCTest
 
 final class WeightsImportTests: XCTestCase {
-    private var server: Process?
+    private var server: HTTPFixtureServer?
 
     override func tearDown() {
-        server?.terminate()
-        server?.waitUntilExit()
+        server?.stop()
     }
 
     /// Serves `folder` at `http://127.0.0.1:PORT/files/NAME` with the download tests' fixture server.
     private func serve(_ folder: URL) throws -> Int {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("PipelineTests/Fixtures/http_fixture_server.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.path, folder.path]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        server = process
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        return try XCTUnwrap(Int(String(decoding: line, as: UTF8.self)), "the fixture server printed no port")
+        let started = try HTTPFixtureServer(serving: folder.path)
+        server = started
+        return started.port
     }
 
     /// `weights` as `torch.save_file(model.state_dict())` writes a torchvision DenseNet: every
@@ -81,8 +70,7 @@ final class WeightsImportTests: XCTestCase {
         XCTAssertTrue(row.hasSuffix("pinned on first use to sha256:\(sha256) (http://127.0.0.1:\(port)/files/model.safetensors)"),
                       String(row))
 
-        server?.terminate()
-        server?.waitUntilExit()
+        server?.stop()
         let again = try tlab(["run", "imported.yaml", "--store", "imported", "--quiet"], in: folder)
         XCTAssertEqual(again.status, 0, "the pinned weights are reused without the server: \(again.stderr)")
         XCTAssertTrue(again.stdout.contains("0 computed, 10 cached"), again.stdout)

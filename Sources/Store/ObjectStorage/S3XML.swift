@@ -65,7 +65,7 @@ enum S3Time {
         if digits.count > 21, text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 19)] == UInt8(ascii: ".") {
             fraction = Double("0" + text.dropFirst(19).dropLast()) ?? 0
         }
-        return date(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return utcDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
             .map { $0.addingTimeInterval(fraction) }
     }
 
@@ -77,18 +77,6 @@ enum S3Time {
               let year = Int(fields[3]) else { return nil }
         let clock = fields[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        return date(year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
-    }
-
-    private static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let seconds = timegm(&parts)
-        return seconds == -1 ? nil : Date(timeIntervalSince1970: TimeInterval(seconds))
+        return utcDate(year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
     }
 }

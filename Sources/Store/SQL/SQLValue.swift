@@ -171,14 +171,9 @@ enum SQLTimestamp {
             let minutes = number(minutesStart..<minutesStart + 2) ?? 0
             offset = sign * (hours * 3600 + minutes * 60)
         }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let seconds = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
+        guard let local = utcDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else {
+            return nil
+        }
+        return local.addingTimeInterval(fraction - Double(offset))
     }
 }
