@@ -224,6 +224,11 @@ final class ReportRenderingTests: XCTestCase {
         report = ReportFixture.report()
         report.variants[2].runs = []
         XCTAssertThrowsError(try ReportWriter.render(report)) { XCTAssertEqual($0 as? ReportError, .noRuns(variant: "optimized")) }
+        report = ReportFixture.report()
+        report.variants[0].runs = []
+        XCTAssertThrowsError(try ReportWriter.render(report)) {
+            XCTAssertEqual($0 as? ReportError, .noRuns(variant: report.variants[0].name))
+        }
 
         report = ReportFixture.report()
         report.variants[1].runs[2].confusion.classNames[0] = "t-shirt"

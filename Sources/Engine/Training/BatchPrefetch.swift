@@ -24,7 +24,6 @@ public final class BatchPrefetcher {
     private final class State: @unchecked Sendable {
         let condition = NSCondition()
         var ready: [Int: (Tensor, [Int])] = [:]
-        var fetched = 0
         var consumed = 0
         var failure: Error?
         var cancelled = false
@@ -98,7 +97,6 @@ public final class BatchPrefetcher {
                 let batch = try fetch(indices, from: source, augmentation: augmentation, random: random)
                 state.condition.lock()
                 state.ready[i] = batch
-                state.fetched = i + 1
                 state.condition.broadcast()
                 state.condition.unlock()
             } catch {

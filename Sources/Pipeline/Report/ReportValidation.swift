@@ -3,7 +3,8 @@
 extension ComparisonReport {
     /// Throws the first value that would make the report wrong or unreadable.
     func validate() throws {
-        guard let first = variants.first?.runs.first else { throw ReportError.noVariants }
+        guard let firstVariant = variants.first else { throw ReportError.noVariants }
+        guard let first = firstVariant.runs.first else { throw ReportError.noRuns(variant: firstVariant.name) }
         var seen: Set<String> = []
         for variant in variants {
             guard seen.insert(variant.name).inserted else { throw ReportError.duplicateVariant(variant.name) }

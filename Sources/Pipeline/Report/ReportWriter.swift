@@ -6,10 +6,6 @@ import Foundation
 /// variants) and four SVG charts.
 public enum ReportWriter {
     public static let markdownFile = "report.md"
-    /// One row per variant and seed.
-    public static let csvFile = CSVReport.resultsFile
-    /// One row per variant: means, standard deviations and 95 % intervals over seeds.
-    public static let summaryFile = CSVReport.summaryFile
 
     /// Every report file by name. The same report always gives byte-identical files.
     public static func render(_ report: ComparisonReport) throws -> [String: String] {

@@ -6,8 +6,6 @@ import Foundation
 struct Interval: Equatable, Sendable {
     let low: Double
     let high: Double
-
-    var width: Double { high - low }
 }
 
 /// Mean, sample standard deviation and Student-t confidence interval of `values`.

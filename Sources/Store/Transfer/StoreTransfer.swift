@@ -44,13 +44,12 @@ public enum StoreTransfer {
                 report.blobsPresent += 1
                 continue
             }
-            guard artifact.removed == nil, source.blobs.contains(hash) else {
+            guard artifact.removed == nil, let info = try available(hash, in: source.blobs) else {
                 report.blobsUnavailable += 1
                 continue
             }
             // Streamed: the source's read checks the hash at the end (a damaged source blob throws and
             // the put stores nothing), and the put hashes what it wrote.
-            let info = try source.blobs.info(hash)
             let copied = try destination.blobs.put(rawBytes: info.rawBytes) { writer in
                 try source.blobs.read(hash) { try writer.write($0) }
             }
@@ -61,5 +60,16 @@ public enum StoreTransfer {
         }
         report.rows = try destination.lineage.importBundle(bundle, present: present)
         return report
+    }
+
+    /// The sizes of blob `hash` if `blobs` has it. A store with a remote tier has it in its bucket,
+    /// not necessarily in this machine's cache: `info` downloads it then, and says `missing` only
+    /// when neither has it.
+    private static func available(_ hash: String, in blobs: BlobStore) throws -> BlobInfo? {
+        do {
+            return try blobs.info(hash)
+        } catch StoreError.missing {
+            return nil
+        }
     }
 }

@@ -50,6 +50,10 @@ final class ShardedExamples: ExampleSource {
         guard labels.count == count else {
             throw DatasetError.shapeMismatch("split \(split) lists \(count) examples but its labels blob holds \(labels.count)")
         }
+        let inShards = part.shards.reduce(0) { $0 + $1.count }
+        guard inShards == count else {
+            throw DatasetError.shapeMismatch("split \(split) lists \(count) examples but its shards hold \(inShards)")
+        }
         unpacking = try Unpacking(shards: part.shards, tensor: manifest.tensor, shape: manifest.shape,
                                   exampleBytes: exampleBytes, blobs: blobs,
                                   scratch: count * exampleBytes <= memoryLimit ? nil : scratch)
