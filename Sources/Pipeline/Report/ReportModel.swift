@@ -265,8 +265,9 @@ public struct StudyFigure: Sendable, Codable, Equatable {
         self.trainingSeconds = trainingSeconds
     }
 
-    /// The DenseNet-121 / CIFAR-10 study's figures (validation accuracy and loss, training time; see
-    /// STUDY.md), keyed by the names our pipelines give the corresponding variants.
+    /// The DenseNet-121 / CIFAR-10 study's figures (validation accuracy and loss, training time; the
+    /// README's "The study it reproduces" cites it), keyed by the names our pipelines give the
+    /// corresponding variants.
     public static let denseNetCIFAR10: [String: StudyFigure] = [
         "basic": StudyFigure(model: "basic", accuracy: 0.8659, loss: nil, trainingSeconds: 13.8 * 60),
         "optimized": StudyFigure(model: "optimized", accuracy: 0.9535, loss: 0.1629, trainingSeconds: 139.5 * 60),
