@@ -32,9 +32,10 @@ public func printable(_ text: String, limit: Int = 200) -> String {
 private let urlPattern = try! NSRegularExpression(
     pattern: #"([A-Za-z][A-Za-z0-9+.-]*://)([^\s/?#@'"]*@)?([^\s?#'"]*)(\?[^\s#'"]*)?"#)
 
-/// `text` with the secrets a URL may carry replaced by `***`: the user name and password before
-/// `@` (`https://***@host/`), and each query value (`?token=***&page=***`). Query strings often
-/// carry access tokens, and which of their values are secret cannot be told, so none is printed.
+/// `text` with the secrets a URL may carry replaced by `***`: the password before `@`
+/// (`https://user:***@host/`; the user name stays, as it tells which account was used), and each
+/// query value (`?token=***&page=***`). Query strings often carry access tokens, and which of their
+/// values are secret cannot be told, so none is printed.
 public func redactingURLSecrets(_ text: String) -> String {
     guard text.contains("://") else { return text }
     let whole = text as NSString
@@ -43,7 +44,10 @@ public func redactingURLSecrets(_ text: String) -> String {
     for match in urlPattern.matches(in: text, range: NSRange(location: 0, length: whole.length)) {
         out += whole.substring(with: NSRange(location: last, length: match.range.location - last))
         out += whole.substring(with: match.range(at: 1))
-        if match.range(at: 2).location != NSNotFound { out += "***@" }
+        if match.range(at: 2).location != NSNotFound {
+            let userInfo = whole.substring(with: match.range(at: 2)).dropLast()
+            out += (userInfo.firstIndex(of: ":").map { userInfo[...$0] + "***" } ?? userInfo) + "@"
+        }
         out += whole.substring(with: match.range(at: 3))
         if match.range(at: 4).location != NSNotFound {
             let query = whole.substring(with: match.range(at: 4)).dropFirst()

@@ -105,7 +105,7 @@ final class DownloaderTests: XCTestCase {
 
     func testAURLsCredentialsAndQueryValuesAreNotPrinted() {
         let error = DownloadError.notFound(url: "https://alice:s3cret@example.org/data.tar?token=abc123&page=2")
-        XCTAssertEqual("\(error)", "https://***@example.org/data.tar?token=***&page=*** answered 404 Not Found;"
+        XCTAssertEqual("\(error)", "https://alice:***@example.org/data.tar?token=***&page=*** answered 404 Not Found;"
                        + " check the URL, or the mirror's base URL if one is set")
     }
 

@@ -74,9 +74,18 @@ final class HostileYAMLTests: XCTestCase {
           data: { kind: download, params: { source: url, url: "https://alice:s3cret@example.org/d.tar.gz?token=abc", sha256: \(String(repeating: "0", count: 64)) } }
         """
         XCTAssertEqual(Fixtures.problems(yaml), [
-            "p.yaml:3:55: 'url' is \"https://***@example.org/d.tar.gz?token=***\", expected a URL without a user name or password;"
+            "p.yaml:3:55: 'url' is \"https://alice:***@example.org/d.tar.gz?token=***\", expected a URL without a user name or password;"
                 + " give the credentials in a netrc file (~/.netrc or $NETRC: machine HOST login USER password PASSWORD)",
         ])
+    }
+
+    func testAStoreFileThatIsNotYAMLIsReportedWithoutQuotingIt() {
+        XCTAssertThrowsError(try SharedStoreFile(yaml: "blobs: /tmp/b\nlineage: \"postgresql://u:s3cret@h/db\n", file: "store.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("store.yaml"), text)
+            XCTAssertTrue(text.contains("it is not YAML"), text)
+            XCTAssertFalse(text.contains("s3cret") || text.contains("\n"), text)
+        }
     }
 
     func testAStoreFileWithNestedAliasesIsRefused() {
