@@ -44,6 +44,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.bestWeights?["head.dense2.weight"]?.array, reference.bestWeights?["head.dense2.weight"]?.array)
     }
 
+    func testANaNLossStopsTrainingNamingTheEpochAndBatch() throws {
+        let model = try Model(config, seed: 3)
+        model.namedTensors[0].tensor.data[0] = .nan
+        var epochs = 0
+        XCTAssertThrowsError(try trainer(for: model, epochs: 3).fit(ModelTests.examples(18, seed: 1)) { _, _ in epochs += 1 }) {
+            guard case let .nonFiniteLoss(epoch, batch, loss)? = $0 as? TrainingError else { return XCTFail("\($0)") }
+            XCTAssertEqual([epoch, batch], [1, 1])
+            XCTAssertTrue(loss.isNaN)
+            XCTAssertEqual("\($0)", "the training loss is nan at epoch 1, batch 1; training stopped there. Check the input"
+                           + " data and imported weights for NaN or infinite values, or lower the learning rate")
+        }
+        XCTAssertEqual(epochs, 0, "no epoch was recorded")
+    }
+
     func testEarlyStoppingRestoresTheBestEpochsWeights() throws {
         // An odd monitor, a rising training loss, so that the run stops after a few epochs.
         func run(restoring: Bool) throws -> (Trainer, Model, [[String: Tensor]]) {

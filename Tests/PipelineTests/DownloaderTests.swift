@@ -81,6 +81,48 @@ final class DownloaderTests: XCTestCase {
         }
     }
 
+    func testABodyAnnouncedBeyondTheLimitIsRefusedBeforeItIsFetched() throws {
+        let target = try makeTemporaryDirectory(self)
+        let loader = Downloader(timeout: 5, attempts: 3, initialBackoff: 0.01, maxBytes: 1 << 20)
+        XCTAssertThrowsError(try loader.fetch(source(at: base("huge")), into: target)) {
+            XCTAssertEqual($0 as? DownloadError, .tooLarge(url: base("huge").absoluteString + "payload.bin",
+                                                           limitBytes: 1 << 20, announcedBytes: 1 << 40))
+            XCTAssertEqual("\($0)", base("huge").absoluteString + "payload.bin announces 1099511627776 bytes, more than the"
+                           + " download limit of 1 MiB; if the file is really that large, raise the download parameter max_download_mib")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target), [], "no partial file left")
+    }
+
+    func testABodyWithoutALengthIsCutOffAtTheLimit() throws {
+        let target = try makeTemporaryDirectory(self)
+        let loader = Downloader(timeout: 5, attempts: 3, initialBackoff: 0.01, maxBytes: 1 << 20)
+        XCTAssertThrowsError(try loader.fetch(source(at: base("endless")), into: target)) {
+            XCTAssertEqual($0 as? DownloadError, .tooLarge(url: base("endless").absoluteString + "payload.bin",
+                                                           limitBytes: 1 << 20, announcedBytes: nil))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target), [], "no partial file left")
+    }
+
+    func testAURLsCredentialsAndQueryValuesAreNotPrinted() {
+        let error = DownloadError.notFound(url: "https://alice:s3cret@example.org/data.tar?token=abc123&page=2")
+        XCTAssertEqual("\(error)", "https://alice:***@example.org/data.tar?token=***&page=*** answered 404 Not Found;"
+                       + " check the URL, or the mirror's base URL if one is set")
+    }
+
+    func testCredentialsComeFromTheNetrcFileNotTheURL() throws {
+        let folder = try makeTemporaryDirectory(self)
+        XCTAssertThrowsError(try downloader().fetch(source(at: base("private")), into: folder)) {
+            XCTAssertEqual($0 as? DownloadError, .httpStatus(url: base("private").absoluteString + "payload.bin", status: 401))
+        }
+        let netrc = folder + "/netrc"
+        try "machine other.example login x password y\nmachine 127.0.0.1 login reader password pw\n"
+            .write(toFile: netrc, atomically: true, encoding: .utf8)
+        setenv("NETRC", netrc, 1)
+        defer { unsetenv("NETRC") }
+        let paths = try downloader().fetch(source(at: base("private")), into: folder + "/out")
+        XCTAssertEqual(FileManager.default.contents(atPath: paths[0]), payload)
+    }
+
     func testSilentServerTimesOut() throws {
         let start = Date()
         let loader = Downloader(timeout: 0.5, attempts: 1)

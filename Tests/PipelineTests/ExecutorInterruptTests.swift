@@ -15,7 +15,10 @@ final class ExecutorInterruptTests: XCTestCase {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         child.arguments = ["PipelineTests.ExecutorInterruptTests/testInterruptedChildRun"]
-        child.environment = ProcessInfo.processInfo.environment.merging([Self.storeVariable: store.root.path]) { $1 }
+        // A temporary folder of its own, to see what scratch the child leaves behind.
+        let temporary = try makeTemporaryDirectory(self)
+        child.environment = ProcessInfo.processInfo.environment.merging([Self.storeVariable: store.root.path,
+                                                                         "TMPDIR": temporary]) { $1 }
         let stdout = Pipe()
         child.standardOutput = stdout
         child.standardError = FileHandle.nullDevice
@@ -30,6 +33,8 @@ final class ExecutorInterruptTests: XCTestCase {
         child.waitUntilExit()
         XCTAssertEqual(child.terminationReason, .exit)
         XCTAssertEqual(child.terminationStatus, 130, String(decoding: output, as: UTF8.self))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("tlab-stage-") }, [],
+                       "the interrupted stage's scratch folder is removed")
 
         let run = try XCTUnwrap(try store.lineage.runs().first)
         XCTAssertEqual(run.status, .interrupted)

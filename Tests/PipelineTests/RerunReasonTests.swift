@@ -36,6 +36,14 @@ final class RerunReasonTests: XCTestCase {
         ])
     }
 
+    func testAChangedURLIsShownWithoutItsQueryValues() {
+        let reason = RerunReason.parameterChanged("url", from: .string("https://h.example/d.tar?token=abc"),
+                                                  to: .string("https://h.example/d.tar?token=def&v=2"))
+        XCTAssertFalse(reason.description.contains("abc") || reason.description.contains("def"), reason.description)
+        XCTAssertTrue(reason.description.hasPrefix("parameter url changed "), reason.description)
+        XCTAssertTrue(reason.description.contains("https://h.example/d.tar?token=***&v=***"), reason.description)
+    }
+
     func testVersionChangesAndSchemaGrowth() throws {
         let current = KeyMaterial(stage: try finetune(), inputs: inputs)
         // A run recorded by older code: other versions, one parameter the schema no longer has and

@@ -135,11 +135,16 @@ public final class Trainer {
                                        augmentation: options.augmentation, random: seed.stream(1).stream(UInt64(epoch)))
             progress.startEpoch(epoch)
             let learningRate = Double(optimizer.learningRate)
-            var lossSum = 0.0, correct = 0
+            var lossSum = 0.0, correct = 0, batch = 0
             while let (inputs, labels) = try feed.nextBatch() {
+                batch += 1
                 optimizer.zeroGradients()
                 let logits = network.forward(inputs, context: ForwardContext(training: true, step: state.step))
                 let loss = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: options.labelSmoothing)
+                // A NaN or infinite loss poisons every weight at the next step; nothing after it is worth keeping.
+                guard loss.loss.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch + 1, batch: batch, loss: Double(loss.loss))
+                }
                 network.backward(logitGradient: loss.dlogits)
                 optimizer.step()
                 state.step += 1
@@ -208,6 +213,8 @@ public final class Trainer {
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case unknownMetric(String)
     case badCheckpoint(String)
+    /// The training loss became NaN or infinite (1-based epoch and batch of the epoch).
+    case nonFiniteLoss(epoch: Int, batch: Int, loss: Double)
 
     public var description: String {
         switch self {
@@ -215,6 +222,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "callback monitors '\(name)'; known metrics are loss, accuracy, val_loss, val_accuracy"
         case let .badCheckpoint(why):
             return "checkpoint cannot be restored: \(why)"
+        case let .nonFiniteLoss(epoch, batch, loss):
+            return "the training loss is \(loss) at epoch \(epoch), batch \(batch); training stopped there."
+                + " Check the input data and imported weights for NaN or infinite values, or lower the learning rate"
         }
     }
 }

@@ -1,6 +1,8 @@
 // What can go wrong reading, decompressing or transforming a data set; each message names the file
 // or parameter and what would have been valid.
 
+import Store
+
 /// A data set that cannot be read as its stage asks: which file or parameter, and why.
 public enum DatasetError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read.
@@ -24,7 +26,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     /// A transform or generator parameter is out of its valid range.
     case invalidParameter(String)
 
-    public var description: String {
+    /// One line, with the names in it escaped (see `printable`).
+    public var description: String { printable(message, limit: 4000) }
+
+    private var message: String {
         switch self {
         case let .unreadable(file, reason):
             return "cannot read \(file): \(reason)"

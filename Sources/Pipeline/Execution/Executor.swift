@@ -42,6 +42,7 @@ public final class Executor {
         try checkForcedNames()
         let lock = try StoreLock(root: store.root, mode: .shared)
         defer { lock.release() }
+        StageScratch.sweepStale()
         let run = try store.lineage.startRun(pipeline: plan.name, pipelineHash: plan.runHash, seed: Int64(plan.seed),
                                              toolVersion: options.toolVersion, submissionID: options.submissionID)
         let runID = run.id!

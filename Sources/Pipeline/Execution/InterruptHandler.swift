@@ -16,7 +16,8 @@ final class InterruptHandler: @unchecked Sendable {
     private let runID: Int64
     private let leases: LeaseKeeper
     private let lock = NSLock()
-    private var active = Set<Int64>()
+    /// The stage runs in progress and their scratch folders.
+    private var active: [Int64: URL] = [:]
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "tlab.interrupt")
 
@@ -33,8 +34,8 @@ final class InterruptHandler: @unchecked Sendable {
         }
     }
 
-    func began(_ stageRunID: Int64) { lock.withLock { _ = active.insert(stageRunID) } }
-    func ended(_ stageRunID: Int64) { lock.withLock { _ = active.remove(stageRunID) } }
+    func began(_ stageRunID: Int64, scratch: URL) { lock.withLock { active[stageRunID] = scratch } }
+    func ended(_ stageRunID: Int64) { lock.withLock { _ = active.removeValue(forKey: stageRunID) } }
 
     func uninstall() {
         for source in sources { source.cancel() }
@@ -45,9 +46,12 @@ final class InterruptHandler: @unchecked Sendable {
 
     private func interrupted(by signalNumber: Int32) {
         let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
-        for id in lock.withLock({ active.sorted() }) {
+        let stages = lock.withLock { active }
+        for id in stages.keys.sorted() {
             try? lineage.failStageRun(id, error: "interrupted by \(name); its last checkpoint is kept for the next run")
         }
+        // A download or an unpacked archive can be gigabytes; the stages' own cleanup never runs after `_exit`.
+        for scratch in stages.values { try? FileManager.default.removeItem(at: scratch) }
         try? lineage.finishRun(runID, status: .interrupted)
         // Other processes waiting for our stages take them over now rather than when the leases lapse.
         leases.stop()

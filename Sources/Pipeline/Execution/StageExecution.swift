@@ -82,9 +82,9 @@ extension Executor {
             return fail(error)
         }
         let stageRunID = record.id!
-        interruption?.began(stageRunID)
+        let scratch = StageScratch.make()
+        interruption?.began(stageRunID, scratch: scratch)
         defer { interruption?.ended(stageRunID) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tlab-stage-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

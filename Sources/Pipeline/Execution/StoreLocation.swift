@@ -64,9 +64,13 @@ public struct SharedStoreFile: Sendable, Equatable {
     public init(yaml: String, file: String) throws {
         let parsed: Any?
         do {
-            parsed = try Yams.load(yaml: yaml)
+            parsed = try BoundedYAML.compose(yaml: yaml)?.any
+        } catch let error as YAMLExpansionError {
+            throw StoreLocationError.invalid(file: file, problem: error.problem)
         } catch {
-            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(error))")
+            // The first line only: the rest quotes the file, which may hold the lineage password.
+            let problem = String(describing: error).split(separator: "\n").first.map(String.init) ?? ""
+            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(printable(problem)))")
         }
         guard let mapping = parsed as? [String: Any] else {
             throw StoreLocationError.invalid(file: file, problem: "it must be a mapping with keys \(Self.keys.joined(separator: ", "))")

@@ -1,5 +1,6 @@
 // Why a stage's key differs from the one its last run had: the answer `status` and `--dry-run`
 // print, in the user's terms (which parameter, input or version changed).
+import Store
 
 /// One difference between a stage's current key material and its last recorded run's.
 public enum RerunReason: Hashable, Sendable, CustomStringConvertible {
@@ -15,7 +16,10 @@ public enum RerunReason: Hashable, Sendable, CustomStringConvertible {
     case inputAdded(String, stage: String)
     case inputRemoved(String, stage: String)
 
-    public var description: String {
+    /// One line; parameter values as `printable` shows them (a URL's secrets redacted, cut short).
+    public var description: String { printable(message, limit: 400) }
+
+    private var message: String {
         switch self {
         case .neverRun: return "never run"
         case let .kindChanged(from, to): return "stage kind changed \(from.rawValue) → \(to.rawValue)"

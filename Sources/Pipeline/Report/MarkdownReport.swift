@@ -2,6 +2,7 @@
 // figures, the study's figures beside ours, the charts, pooled confusion matrices and per-class
 // precision/recall, per-epoch curves averaged over seeds, the DAG and where every number came from.
 import Foundation
+import Store
 
 enum MarkdownReport {
     typealias Text = ReportNumberText
@@ -18,7 +19,7 @@ enum MarkdownReport {
         if let skipped = report.skippedImages, !skipped.isEmpty {
             sections += ["## Data", "\(skipped.count) image\(skipped.count == 1 ? "" : "s") of the image folder could not be decoded "
                             + "and \(skipped.count == 1 ? "was" : "were") left out (`skip_bad_images: true`):",
-                         skipped.map { "- `\($0.file)`: \($0.reason)" }.joined(separator: "\n")]
+                         skipped.map { "- `\(printable($0.file))`: \(printable($0.reason))" }.joined(separator: "\n")]
         }
         sections += ["## Charts", charts,
                      "## Confusion matrices",

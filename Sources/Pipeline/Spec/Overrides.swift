@@ -29,10 +29,12 @@ extension PipelineDocument {
         let valueText = String(text[text.index(after: equals)...])
         let value: Node
         do {
-            guard let node = try Yams.compose(yaml: valueText), node.mapping == nil else {
+            guard let node = try BoundedYAML.compose(yaml: valueText), node.mapping == nil else {
                 throw PipelineError.malformedOverride(text, reason: "the value must be a scalar or a list like [1, 2]")
             }
             value = node
+        } catch let error as YAMLExpansionError {
+            throw PipelineError.malformedOverride(text, reason: error.problem)
         } catch is YamlError {
             throw PipelineError.malformedOverride(text, reason: "the value is not a YAML scalar or flow list")
         }

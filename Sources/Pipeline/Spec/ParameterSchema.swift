@@ -1,5 +1,6 @@
 // The shape of a stage kind: its parameters (type, range, default, doc), its inputs, and the
 // rules that tie parameters together. The tables themselves are in StageSchemas.swift.
+import Store
 import Yams
 
 /// What values a parameter takes. Ranges are inclusive.
@@ -61,6 +62,12 @@ public struct ParameterSpec: Sendable {
             return .ints(ints.map { $0! })
         case .string:
             guard case let .scalar(s) = node else { throw invalid }
+            if hasURLUserInfo(s.string) {
+                // The value goes verbatim into the stage key, the lineage and `push`ed copies.
+                throw PipelineError.invalidValue(location, parameter: name, value: shown(node),
+                                                 expected: "a URL without a user name or password; give the credentials"
+                                                    + " in a netrc file (~/.netrc or $NETRC: machine HOST login USER password PASSWORD)")
+            }
             return .string(s.string)
         case .choice(let words):
             guard case let .scalar(s) = node, words.contains(where: { admits($0, s.string) }) else { throw invalid }
@@ -90,20 +97,47 @@ private func admits(_ entry: String, _ word: String) -> Bool {
     return word.hasPrefix(prefix) && word.count > prefix.count
 }
 
+/// True when `text` is a URL carrying a user name or password (`https://user:pw@host/`).
+func hasURLUserInfo(_ text: String) -> Bool {
+    guard let scheme = text.range(of: "://") else { return false }
+    let authority = text[scheme.upperBound...].prefix { !"/?#".contains($0) }
+    return authority.contains("@")
+}
+
 /// The text of an unquoted scalar: quoted `"3"` is a string, never a number or a boolean.
 private func plainScalar(_ node: Node) -> String? {
     guard case let .scalar(s) = node, s.style == .plain else { return nil }
     return s.string
 }
 
-/// A node as it appears in an error message.
-func shown(_ node: Node) -> String {
+/// A node as it appears in an error message: control characters escaped, and cut after about
+/// `limit` characters so a huge value shows as an excerpt.
+func shown(_ node: Node, limit: Int = 120) -> String {
+    var budget = limit
+    return shown(node, budget: &budget)
+}
+
+private func shown(_ node: Node, budget: inout Int) -> String {
+    let text: String
     switch node {
-    case .scalar(let s): return s.style == .plain ? s.string : "\"\(s.string)\""
-    case .sequence(let seq): return "[" + seq.map(shown).joined(separator: ", ") + "]"
-    case .mapping: return "a mapping"
-    case .alias: return "an alias"
+    case .scalar(let s):
+        text = printable(s.style == .plain ? s.string : "\"\(s.string)\"", limit: max(budget, 1))
+    case .sequence(let seq):
+        var parts: [String] = []
+        for item in seq {
+            guard budget > 0 else {
+                parts.append("… (\(seq.count - parts.count) more)")
+                break
+            }
+            parts.append(shown(item, budget: &budget))
+            budget -= 2  // the separator
+        }
+        return "[" + parts.joined(separator: ", ") + "]"
+    case .mapping: text = "a mapping"
+    case .alias: text = "an alias"
     }
+    budget -= text.count
+    return text
 }
 
 /// A named input of a stage kind and which kinds of stage may feed it.

@@ -47,12 +47,14 @@ struct PipelineDocument {
         self.path = path
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            guard let node = try BoundedYAML.compose(yaml: yaml) else {
                 throw PipelineError.missingField(.file(path: path, line: 1, column: 1), field: "stages", in: "the pipeline file")
             }
             root = node
         } catch let error as YamlError {
             throw Self.translate(error, path: path)
+        } catch let error as YAMLExpansionError {
+            throw PipelineError.yamlSyntax(.file(path: path, line: 1, column: 1), problem: error.problem)
         }
         var errors = [PipelineError]()
         let at = { (node: Node) in location(of: node, in: path) }

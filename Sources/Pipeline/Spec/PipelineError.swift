@@ -1,5 +1,6 @@
 // Everything that can be wrong with a pipeline file or an override, each with where it is and what
 // would be valid.
+import Store
 
 /// Where a value came from: a position in a pipeline file, or a `-S` override on the command line.
 public enum SourceLocation: Hashable, Sendable, CustomStringConvertible {
@@ -13,7 +14,7 @@ public enum SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .file(path, line, column): return "\(path):\(line):\(column)"
-        case let .override(text): return "-S \(text)"
+        case let .override(text): return "-S \(printable(text, limit: 120))"
         case let .option(name): return "--\(name.replacingOccurrences(of: "_", with: "-"))"
         }
     }
@@ -52,7 +53,14 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
     /// Several independent problems, reported together so one run shows them all.
     case many([PipelineError])
 
+    /// One line per problem: whatever a file or override put into a message (names, values) has its
+    /// control characters escaped, so a newline in a name cannot split its error into two lines.
     public var description: String {
+        if case let .many(errors) = self { return errors.map(\.description).joined(separator: "\n") }
+        return printable(message, limit: 4000)
+    }
+
+    private var message: String {
         switch self {
         case let .unreadable(path, reason):
             return "\(path): cannot read the pipeline file: \(reason)"
@@ -102,13 +110,13 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
             return "\(at): stage '\(stage)' sets seed, but the pipeline repeats it over seeds (seeds: or repeats:), "
                 + "which set each copy's seed; remove this seed or the stage from per_seed"
         case let .malformedOverride(text, reason):
-            return "-S \(text): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]"
+            return "-S \(printable(text, limit: 120)): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]"
         case let .unknownOverrideTarget(at, target, valid):
             return "\(at): no stage or variant '\(target)'\(suggestion(target, valid)); valid: \(valid.joined(separator: ", "))"
         case let .unknownStage(name, known):
             return "no stage '\(name)'\(suggestion(name, known)); stages: \(known.joined(separator: ", "))"
-        case let .many(errors):
-            return errors.map(\.description).joined(separator: "\n")
+        case .many:
+            preconditionFailure("description joins the lines of .many")
         }
     }
 

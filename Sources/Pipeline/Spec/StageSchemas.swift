@@ -60,6 +60,13 @@ extension StageSchema {
         // Not the pipeline seed: changing that must not regenerate (or re-download) the data.
         ParameterSpec("seed", .int(0...Int(Int32.max)), .value(.int(0)), "synthetic: generator seed; image-folder: test split seed"),
         shardSize("synthetic and image-folder"),
+        // Limits on hostile or mistaken input: they change what is refused, never what is produced.
+        ParameterSpec("max_download_mib", .int(1...16 << 20), .value(.int(Int(Downloader.defaultMaxBytes >> 20))), inKey: false,
+                      "largest file a url download may fetch, in MiB (a longer body is refused)"),
+        ParameterSpec("max_unpacked_mib", .int(1...16 << 20), .value(.int(Int(UnpackLimits.defaults.maxTotalBytes >> 20))),
+                      inKey: false, "image-folder: most an archive may unpack to, in MiB"),
+        ParameterSpec("max_unpack_ratio", .int(1...1_000_000), .value(.int(Int(UnpackLimits.defaults.maxRatio))), inKey: false,
+                      "image-folder: most an archive may unpack to as a multiple of its own size (beyond its first 16 MiB)"),
     ], ports: [], requirements: [
         Requirement(parameter: "source", value: .string("url"), needs: ["url", "sha256"]),
         Requirement(parameter: "source", value: .string("path"), needs: ["path", "sha256"]),

@@ -25,7 +25,8 @@ struct DownloadStage: Stage {
         default: dataSource = try DataSource.parse(source)
         }
         let events = context.events, name = context.name
-        let downloader = Downloader(mirror: p.optionalString("mirror").flatMap(URL.init(string:))) { progress in
+        let downloader = Downloader(mirror: p.optionalString("mirror").flatMap(URL.init(string:)),
+                                    maxBytes: Int64(p.int("max_download_mib")) << 20) { progress in
             guard let expected = progress.expectedBytes, expected > 0 else { return }
             let percent = Int(100 * Double(progress.receivedBytes) / Double(expected))
             events(.progress(stage: name, line: "\(progress.file): \(progress.receivedBytes / 1_000_000) of \(expected / 1_000_000) MB (\(percent)%)"))

@@ -73,7 +73,7 @@ public struct ModelPreview: Sendable {
         }
         for name in names {
             guard let text = given[name], let spec = schema.parameter(name) else { continue }
-            let node = (try? Yams.compose(yaml: text)).flatMap { $0 } ?? Node(text)
+            let node = (try? BoundedYAML.compose(yaml: text)).flatMap { $0 } ?? Node(text)
             values[name] = try spec.value(of: node, at: .option(name))
         }
         return StageParameters(kind: kind, values: values)

@@ -66,6 +66,14 @@ struct PretrainStage: Stage {
     /// their dtype, every other tensor must be float32.
     static func importedModel(_ recipe: ModelRecipe, stateDict file: Data) throws -> Model {
         let stateDict = try SafeTensors.decode(file).engineTensors { !TorchvisionWeights.isIgnored($0) }
+        // A NaN or infinity would train silently into a NaN loss and a report that fails far away.
+        for name in stateDict.keys.sorted() {
+            let tensor = stateDict[name]!
+            if let index = tensor.buffer.firstIndex(where: { !$0.isFinite }) {
+                throw StageError.malformedTensor(name: name, reason: "holds \(tensor.buffer[index]) at element \(index);"
+                                                 + " imported weights must all be finite numbers")
+            }
+        }
         let model = try recipe.model(seed: 0)
         try model.loadTorchvision(stateDict)
         return model

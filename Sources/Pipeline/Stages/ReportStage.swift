@@ -52,6 +52,14 @@ struct ReportStage: Stage {
         -> (variant: String, summary: FineTuneSummary, result: SeedResult) {
         let port = "evaluations", output = EvaluateStage.evaluationOutput
         let evaluation = try context.json(EvaluationResult.self, port, output, from: producer)
+        // Named here, where the producing stage is known: a pipeline without variants has none to name.
+        for (field, value) in [("test accuracy", evaluation.accuracy), ("test loss", evaluation.loss),
+                               ("last-epoch test accuracy", evaluation.lastEpochAccuracy),
+                               ("last-epoch test loss", evaluation.lastEpochLoss)] where !value.isFinite {
+            throw StageError.malformedInput(stage: context.name, input: "\(port) from stage '\(producer)'",
+                                            reason: "has \(field) \(value), not a finite number; the model it evaluated"
+                                                + " holds NaN or infinite weights: rerun its fine-tune with a lower learning rate")
+        }
         let evaluateRun = try producingRun(of: context.hash(port, output, from: producer), lineage: lineage)
         let fineTuneRun = try evaluateRun.flatMap { $0.inputs["model/\(FineTuneStage.summaryOutput)"] }
             .flatMap { try producingRun(of: $0, lineage: lineage) }

@@ -106,7 +106,8 @@ final class StageContext {
 
     /// Tells whoever watches the run something worth a line.
     func message(_ text: String) {
-        events(.message(stage: name, text: text))
+        // Messages quote file names and URLs from outside: escaped and redacted once, here.
+        events(.message(stage: name, text: printable(text, limit: 2000)))
     }
 
     /// How the trainer shows batches: a live line when the executor asks for one, else nothing.

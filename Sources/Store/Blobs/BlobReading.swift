@@ -100,7 +100,9 @@ extension BlobStore {
     /// The verified uncompressed bytes of blob `hash`, in memory.
     public func read(_ hash: String) throws -> Data {
         var data = Data()
-        if let size = try? storedContentSize(hash), size < Int64(Int.max) { data.reserveCapacity(Int(size)) }
+        // The frame header's size is the file's claim, not a fact: reserve no more than the read
+        // could need for a plausible blob, and let `append` grow past that if the bytes are really there.
+        if let size = try? storedContentSize(hash) { data.reserveCapacity(Int(min(size, Self.trustedReservationBytes))) }
         try read(hash) { data.append(contentsOf: $0) }
         return data
     }
@@ -171,6 +173,9 @@ extension BlobStore {
         let raw = try storedContentSize(hash) ?? read(hash) { _ in }
         return BlobInfo(hash: hash, rawBytes: raw, storedBytes: Int64(status.st_size))
     }
+
+    /// The most `read(_:)` reserves up front from a frame header's declared size (64 MiB).
+    static let trustedReservationBytes: Int64 = 64 << 20
 
     /// The content size written in the frame header of blob `hash`, if any.
     func storedContentSize(_ hash: String) throws -> Int64? {

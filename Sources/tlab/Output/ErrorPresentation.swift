@@ -2,6 +2,7 @@
 // code the help documents (0 ok, 1 failure, 2 usage error). Nothing else prints errors.
 import ArgumentParser
 import Foundation
+import Store
 
 enum ErrorPresentation {
     /// The exit code for a command line the parser rejects. ArgumentParser's own is EX_USAGE (64);
@@ -33,7 +34,8 @@ enum ErrorPresentation {
 
     private static func printLines(_ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        let body = lines.map { "error: " + $0 }.joined(separator: "\n") + "\n"
+        // Each line escaped: an error quoting a hostile name must not drive the terminal.
+        let body = lines.map { "error: " + printable(String($0), limit: 4000) }.joined(separator: "\n") + "\n"
         FileHandle.standardError.write(Data(body.utf8))
     }
 

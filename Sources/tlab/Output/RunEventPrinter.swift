@@ -3,6 +3,7 @@
 // epoch summaries when the trainer does not print its own.
 import Foundation
 import Pipeline
+import Store
 
 /// Turns executor events into output lines. Events arrive from several threads when stages run in
 /// parallel, so every write happens under one lock.
@@ -42,7 +43,7 @@ final class RunEventPrinter: @unchecked Sendable {
             case .computed: emit("\(terminal.paint("computed", .green)) \(stage) in \(DisplayFormat.seconds(seconds))")
             }
         case let .stageFailed(stage, error):
-            emit("\(terminal.paint("FAILED  ", .red)) \(stage): \(error)")
+            emit("\(terminal.paint("FAILED  ", .red)) \(stage): \(printable(error, limit: 4000))")
         case let .stageSkipped(stage, upstream):
             emit("\(terminal.paint("skipped ", .yellow)) \(stage): \(upstream) did not finish")
         case let .progress(stage, line):

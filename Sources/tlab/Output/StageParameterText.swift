@@ -4,7 +4,8 @@ import Foundation
 import Pipeline
 import Store
 
-/// A stage run's parameters for display, as `name`, `value` pairs.
+/// A stage run's parameters for display, as `name`, `value` pairs; values printable (URL secrets
+/// redacted, control characters escaped, long ones cut).
 enum StageParameterText {
     /// The parameters that matter: those in the stage key that differ from their kind's default
     /// (read from the recorded key material); every recorded parameter when there is none.
@@ -17,7 +18,7 @@ enum StageParameterText {
             case .pipelineSeed?: return false
             default: return true
             }
-        }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description.replacingOccurrences(of: ", ", with: ",")) }
+        }.sorted { $0.key < $1.key }.map { ($0.key, printable($0.value.description.replacingOccurrences(of: ", ", with: ","))) }
     }
 
     /// Every parameter of a recorded JSON object: the parameters themselves, or a key material
@@ -26,7 +27,7 @@ enum StageParameterText {
         guard case let .object(object)? = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) else { return [] }
         let params: [String: Value]
         if case let .object(inner)? = object["params"] { params = inner } else { params = object }
-        return params.keys.sorted().map { ($0, params[$0]!.text) }
+        return params.keys.sorted().map { ($0, printable(params[$0]!.text)) }
     }
 
     /// Any JSON value, kept as written: integers stay integers.

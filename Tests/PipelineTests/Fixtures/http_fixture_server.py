@@ -6,6 +6,9 @@
 #   /truncate/NAME          announces the full length, sends half the body, closes the connection
 #   /flaky/N/KEY/NAME       503 for the first N requests of KEY, then the file
 #   /stall/NAME             announces the file, then sends nothing for 10 seconds
+#   /huge/NAME              announces 1 TiB, then sends zeros (64 MiB at most) until the client hangs up
+#   /private/NAME           the file for HTTP Basic user "reader", password "pw"; 401 otherwise
+#   /endless/NAME           announces no length, sends zeros (64 MiB at most) until the client hangs up
 #
 # Binds 127.0.0.1 on a free port and prints that port on the first line of stdout.
 import http.server
@@ -63,6 +66,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(10)
             self.close_connection = True
+            return
+        if parts[0] == "private" and len(parts) == 2:
+            if self.headers.get("Authorization") != "Basic cmVhZGVyOnB3":
+                return self.send_status(401)
+            return self.send_file(parts[1])
+        if parts[0] in ("huge", "endless") and len(parts) == 2:
+            self.send_response(200)
+            if parts[0] == "huge":
+                self.send_header("Content-Length", str(1 << 40))
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for _ in range(64):
+                    self.wfile.write(bytes(1 << 20))
+            except OSError:
+                pass
             return
         if parts[0] == "flaky" and len(parts) == 4:
             with lock:

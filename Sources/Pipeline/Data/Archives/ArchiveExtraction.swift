@@ -1,5 +1,6 @@
-// Unpacking an image-folder archive (.tar, .tar.gz/.tgz, .zip) into a folder, one entry at a time,
-// refusing entries that would land outside it.
+// Unpacking an image-folder archive (.tar, .tar.gz/.tgz, .zip) into a folder, one entry at a time
+// and streamed to disk, refusing entries that would land outside it, collide with another entry, or
+// take the unpacked total beyond its limits.
 import Foundation
 
 enum ArchiveExtraction {
@@ -16,32 +17,27 @@ enum ArchiveExtraction {
         return nil
     }
 
-    /// Writes every regular file of the archive at `path` below `directory`; returns how many.
+    /// Writes every regular file of the archive at `path` below `directory` (which must be empty or
+    /// absent); returns how many. Memory use is a few MiB whatever the entries' sizes.
     @discardableResult
-    static func extract(_ path: String, into directory: String) throws -> Int {
+    static func extract(_ path: String, into directory: String, limits: UnpackLimits = .defaults) throws -> Int {
         guard let format = format(of: path) else {
             throw DatasetError.badLayout(file: path, detail: "is not a .tar, .tar.gz or .zip archive")
         }
-        var count = 0
-        func write(_ name: String, _ bytes: UnsafeRawBufferPointer) throws {
-            let target = try destination(of: name, in: directory, archive: path)
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: target, contents: Data(bytes)) else {
-                throw DatasetError.unreadable(file: target, reason: "cannot write it while unpacking \(path)")
-            }
-            count += 1
-        }
+        let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).flatMap { $0 } ?? 0
+        let folder = UnpackedFolder(archive: path, directory: directory, archiveBytes: Int64(archiveBytes), limits: limits)
+        defer { folder.close() }
         switch format {
         case .zip:
             let zip = try ZipArchive(path: path)
             for entry in zip.entries where !entry.isDirectory {
-                let data = try zip.contents(of: entry)
-                try data.withUnsafeBytes { try write(entry.path, $0) }
+                try folder.begin(entry.path, size: entry.size)
+                try zip.stream(entry, into: folder.write)
+                try folder.end()
             }
         case .tar, .gzippedTar:
             var reader = TarReader(archive: path)
-            let feed: (UnsafeRawBufferPointer) throws -> Void = { chunk in try reader.feed(chunk, file: write) }
+            let feed: (UnsafeRawBufferPointer) throws -> Void = { chunk in try reader.feed(chunk, to: folder) }
             if format == .gzippedTar {
                 try Gzip.decompress(fileAt: path, into: feed)
             } else {
@@ -55,15 +51,6 @@ enum ArchiveExtraction {
             }
             try reader.finish()
         }
-        return count
-    }
-
-    /// Where entry `name` goes: below `directory`, never above it (no absolute paths, no `..`).
-    private static func destination(of name: String, in directory: String, archive: String) throws -> String {
-        let parts = name.split(separator: "/").filter { $0 != "." && !$0.isEmpty }
-        guard !name.hasPrefix("/"), !parts.contains(".."), !parts.isEmpty else {
-            throw DatasetError.badLayout(file: archive, detail: "entry \(name) would be written outside the folder it is unpacked into")
-        }
-        return (directory as NSString).appendingPathComponent(parts.joined(separator: "/"))
+        return folder.count
     }
 }

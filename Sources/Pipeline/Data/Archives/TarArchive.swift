@@ -1,10 +1,10 @@
-// A minimal tar reader: the regular files of a ustar (or GNU) archive, in memory (the CIFAR-10
-// tarball) or streamed entry by entry (image-folder archives of any size).
+// A minimal tar reader: the regular files of a ustar, GNU or pax archive, in memory (the CIFAR-10
+// tarball) or streamed piece by piece (image-folder archives of any size).
 import Foundation
 
 /// One 512-byte tar header, parsed.
 struct TarHeader {
-    enum Kind { case file, longName, other, end }
+    enum Kind { case file, longName, paxHeader, other, end }
 
     let kind: Kind
     /// The path from the name field, prefixed by the ustar prefix field when there is one.
@@ -29,11 +29,12 @@ struct TarHeader {
         switch block[156] {
         case UInt8(ascii: "0"), 0: kind = .file
         case UInt8(ascii: "L"): kind = .longName
-        default: kind = .other
+        case UInt8(ascii: "x"): kind = .paxHeader
+        default: kind = .other  // directories, links, devices, global pax headers: nothing to write
         }
     }
 
-    /// Bytes from the header to the next one: the data padded to a whole block.
+    /// Bytes from the end of the header to the next one: the data padded to a whole block.
     var paddedSize: Int { (size + 511) / 512 * 512 }
 
     /// A NUL-terminated text field.
@@ -64,21 +65,38 @@ struct TarHeader {
     }
 }
 
+/// The `path` record of a pax extended header ("<length> path=<name>\n" records), if it has one.
+func paxPath(_ records: [UInt8], archive: String) throws -> String? {
+    var at = 0
+    var path: String?
+    while at < records.count {
+        guard let space = records[at...].firstIndex(of: UInt8(ascii: " ")),
+              let length = Int(String(decoding: records[at..<space], as: UTF8.self)), length >= space - at + 2,
+              at + length <= records.count, records[at + length - 1] == UInt8(ascii: "\n") else {
+            throw DatasetError.corruptTar(file: archive, detail: "a pax extended header has a malformed record at its byte \(at)")
+        }
+        let record = records[(space + 1)..<(at + length - 1)]
+        if let equals = record.firstIndex(of: UInt8(ascii: "=")), record[..<equals].elementsEqual("path".utf8) {
+            path = String(decoding: record[(equals + 1)...], as: UTF8.self)
+        }
+        at += length
+    }
+    return path
+}
+
 /// The regular files of a tar archive held in memory, by path.
 public struct TarArchive {
     /// Each regular file's path (ustar prefix joined, as written) and contents, in archive order.
     public let files: [(path: String, contents: Data)]
 
-    /// Parses `bytes`; `name` identifies the archive in errors. Directories, links and pax/GNU
-    /// metadata entries are skipped, except GNU long names, which name the entry that follows.
+    /// Parses `bytes`; `name` identifies the archive in errors. Directories, links and other
+    /// metadata entries are skipped; GNU long names and pax `path` records name the entry that follows.
     public init(_ bytes: Data, name: String) throws {
         var reader = TarReader(archive: name)
-        var files: [(String, Data)] = []
-        try bytes.withUnsafeBytes { raw in
-            try reader.feed(raw) { path, contents in files.append((path, Data(contents))) }
-        }
+        let files = InMemoryFiles()
+        try bytes.withUnsafeBytes { try reader.feed($0, to: files) }
         try reader.finish()
-        self.files = files
+        self.files = files.files
     }
 
     /// The contents of the file at `path`, or nil.
@@ -87,52 +105,130 @@ public struct TarArchive {
     }
 }
 
-/// A tar archive read as a stream of byte chunks: each regular file is handed over whole as soon as
-/// its data has arrived, so only one entry is held at a time.
+/// Where a `TarReader` hands each regular file: its start (path and declared size), its bytes in
+/// pieces, its end.
+protocol TarEntryConsumer: AnyObject {
+    func begin(_ path: String, size: Int) throws
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    func end() throws
+}
+
+private final class InMemoryFiles: TarEntryConsumer {
+    var files: [(path: String, contents: Data)] = []
+    func begin(_ path: String, size: Int) { files.append((path, Data())) }
+    func write(_ bytes: UnsafeRawBufferPointer) { files[files.count - 1].contents.append(contentsOf: bytes) }
+    func end() {}
+}
+
+/// A tar archive read as a stream of byte chunks. Each regular file's data is passed on as it
+/// arrives, never held whole, and never beyond the size its header declares.
 struct TarReader {
+    /// Metadata entries (GNU long names, pax headers) are held in memory; real ones are a few
+    /// hundred bytes.
+    static let maxMetadataBytes = 1 << 20
+
+    private enum Phase {
+        case header
+        case content(remaining: Int)
+        case padding(remaining: Int)
+        case ended
+    }
+
+    private enum Target { case file, longName, pax, skip }
+
     let archive: String
-    private var pending: [UInt8] = []
+    private var phase = Phase.header
+    private var target = Target.skip
+    private var block: [UInt8] = []
+    private var metadata: [UInt8] = []
+    /// The name a long-name or pax entry gave the entry that follows.
+    private var nextName: String?
+    /// Where the current header starts, for errors.
     private var position = 0
-    private var longName: String?
-    private(set) var ended = false
+    private var consumed = 0
+    /// Padding to skip after the current entry's content, to the next 512-byte boundary.
+    private var pendingPadding = 0
 
     init(archive: String) { self.archive = archive }
 
-    /// Consumes `chunk`, calling `file` with each regular file completed by it (path, contents).
-    mutating func feed(_ chunk: UnsafeRawBufferPointer,
-                       file: (String, UnsafeRawBufferPointer) throws -> Void) throws {
-        guard !ended else { return }
-        pending.append(contentsOf: chunk)
-        var start = 0
-        defer { pending.removeFirst(start) }
-        try pending.withUnsafeBytes { bytes in
-            while !ended && bytes.count - start >= 512 {
-                let header = try TarHeader(UnsafeRawBufferPointer(rebasing: bytes[start ..< start + 512]),
-                                           at: position, archive: archive)
-                if header.kind == .end {
-                    ended = true
-                    return
+    /// Consumes `chunk`, handing the regular files' data to `consumer`.
+    mutating func feed(_ chunk: UnsafeRawBufferPointer, to consumer: TarEntryConsumer) throws {
+        var rest = chunk[...]
+        while !rest.isEmpty {
+            switch phase {
+            case .ended:
+                return
+            case .header:
+                let take = min(512 - block.count, rest.count)
+                block.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest.prefix(take)))
+                rest = rest.dropFirst(take)
+                consumed += take
+                if block.count == 512 { try startEntry(consumer) }
+            case .content(let remaining):
+                let take = min(remaining, rest.count)
+                let piece = UnsafeRawBufferPointer(rebasing: rest.prefix(take))
+                switch target {
+                case .file: try consumer.write(piece)
+                case .longName, .pax: metadata.append(contentsOf: piece)
+                case .skip: break
                 }
-                guard bytes.count - start - 512 >= header.paddedSize else { return }  // wait for the data
-                let data = UnsafeRawBufferPointer(rebasing: bytes[start + 512 ..< start + 512 + header.size])
-                switch header.kind {
-                case .file:
-                    try file(longName ?? header.path, data)
-                    longName = nil
-                case .longName:
-                    longName = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
-                default:
-                    longName = nil
-                }
-                start += 512 + header.paddedSize
-                position += 512 + header.paddedSize
+                rest = rest.dropFirst(take)
+                consumed += take
+                phase = .content(remaining: remaining - take)
+                if remaining == take { try endEntry(consumer) }
+            case .padding(let remaining):
+                let take = min(remaining, rest.count)
+                rest = rest.dropFirst(take)
+                consumed += take
+                phase = remaining == take ? .header : .padding(remaining: remaining - take)
             }
         }
     }
 
+    private mutating func startEntry(_ consumer: TarEntryConsumer) throws {
+        position = consumed - 512
+        let header = try block.withUnsafeBytes { try TarHeader($0, at: position, archive: archive) }
+        block.removeAll(keepingCapacity: true)
+        switch header.kind {
+        case .end:
+            phase = .ended
+            return
+        case .file:
+            target = .file
+            try consumer.begin(nextName ?? header.path, size: header.size)
+            nextName = nil
+        case .longName, .paxHeader:
+            guard header.size <= Self.maxMetadataBytes else {
+                throw DatasetError.corruptTar(file: archive, detail: "the metadata entry at byte \(position) declares"
+                                              + " \(header.size) bytes; at most \(Self.maxMetadataBytes) are accepted")
+            }
+            target = header.kind == .longName ? .longName : .pax
+            metadata.removeAll(keepingCapacity: true)
+        case .other:
+            target = .skip
+            nextName = nil
+        }
+        pendingPadding = header.paddedSize - header.size
+        phase = .content(remaining: header.size)
+        if header.size == 0 { try endEntry(consumer) }
+    }
+
+    private mutating func endEntry(_ consumer: TarEntryConsumer) throws {
+        switch target {
+        case .file: try consumer.end()
+        case .longName: nextName = String(decoding: metadata.prefix { $0 != 0 }, as: UTF8.self)
+        case .pax: if let path = try paxPath(metadata, archive: archive) { nextName = path }
+        case .skip: break
+        }
+        phase = pendingPadding > 0 ? .padding(remaining: pendingPadding) : .header
+    }
+
     /// Fails unless the archive was complete: its end marker seen, or the data ending between entries.
     func finish() throws {
-        guard ended || pending.isEmpty else {
+        switch phase {
+        case .ended: return
+        case .header where block.isEmpty: return
+        default:
             throw DatasetError.corruptTar(file: archive, detail: "the archive ends inside the entry at byte \(position)"
                                           + " (truncated archive)")
         }

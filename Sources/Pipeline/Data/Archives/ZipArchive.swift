@@ -71,40 +71,55 @@ struct ZipArchive {
         self.entries = entries
     }
 
-    /// The uncompressed bytes of `entry`, checked against its size and CRC-32.
-    func contents(of entry: Entry) throws -> Data {
-        let name = "\(path):\(entry.path)"
-        guard !entry.encrypted else { throw DatasetError.badLayout(file: name, detail: "is encrypted, which is not supported") }
+    /// Streams the uncompressed bytes of `entry` to `sink` in pieces, stopping with an error as soon
+    /// as they would exceed the size the central directory declares, and checks size and CRC-32 at
+    /// the end. Only a piece of the compressed data is in memory at a time.
+    func stream(_ entry: Entry, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        func bad(_ detail: String) -> ArchiveError { .badEntry(archive: path, entry: entry.path, detail: detail) }
+        guard !entry.encrypted else { throw bad("is encrypted, which is not supported") }
         let header = try Self.read(file, at: entry.localHeaderOffset, count: 30, path: path)
         guard header.count == 30, header.le32(header.startIndex) == 0x0403_4B50 else {
-            throw DatasetError.badLayout(file: name, detail: "has no local header where the central directory says")
+            throw bad("has no local header where the central directory says")
         }
         let dataStart = entry.localHeaderOffset + 30 + Int(header.le16(header.startIndex + 26)) + Int(header.le16(header.startIndex + 28))
-        let stored = try Self.read(file, at: dataStart, count: entry.compressedSize, path: path)
-        guard stored.count == entry.compressedSize else {
-            throw DatasetError.badLayout(file: name, detail: "is cut short: \(stored.count) of \(entry.compressedSize) bytes (truncated archive)")
-        }
-        let data: Data
+        let inflater: Inflater?
         switch entry.method {
-        case 0: data = stored
-        case 8:
-            var out = Data(capacity: entry.size)
-            do {
-                let inflater = try Inflater(name: name, framing: .rawDeflate)
-                try stored.withUnsafeBytes { try inflater.feed($0) { out.append(contentsOf: $0) } }
-                try inflater.finish()
-            } catch {
-                throw DatasetError.badLayout(file: name, detail: "its deflate data is corrupt")
+        case 0: inflater = nil
+        case 8: inflater = try Inflater(name: "\(path):\(entry.path)", framing: .rawDeflate)
+        default: throw bad("uses compression method \(entry.method); only stored (0) and deflate (8) are supported")
+        }
+        var produced = 0
+        var crc = crc32(0, nil, 0)
+        func deliver(_ piece: UnsafeRawBufferPointer) throws {
+            guard produced + piece.count <= entry.size else {
+                throw ArchiveError.largerThanDeclared(archive: path, entry: entry.path, declaredBytes: entry.size)
             }
-            data = out
-        default:
-            throw DatasetError.badLayout(file: name, detail: "uses compression method \(entry.method); only stored (0) and deflate (8) are supported")
+            produced += piece.count
+            crc = crc32(crc, piece.bindMemory(to: Bytef.self).baseAddress, uInt(piece.count))
+            try sink(piece)
         }
-        let crc = data.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count))) }
-        guard data.count == entry.size, crc == entry.crc32 else {
-            throw DatasetError.badLayout(file: name, detail: "does not match its recorded size and CRC-32 (corrupt archive)")
+        var offset = 0
+        while offset < entry.compressedSize {
+            let stored = try Self.read(file, at: dataStart + offset, count: min(1 << 20, entry.compressedSize - offset), path: path)
+            guard !stored.isEmpty else {
+                throw bad("is cut short: \(offset) of \(entry.compressedSize) bytes (truncated archive)")
+            }
+            offset += stored.count
+            try stored.withUnsafeBytes { piece in
+                guard let inflater else { return try deliver(piece) }
+                do {
+                    try inflater.feed(piece, into: deliver)
+                } catch let error as DatasetError {
+                    throw bad("has corrupt deflate data (\(error))")
+                }
+            }
         }
-        return data
+        if let inflater {
+            do { try inflater.finish() } catch { throw bad("has corrupt or truncated deflate data") }
+        }
+        guard produced == entry.size, UInt32(crc) == entry.crc32 else {
+            throw bad("does not match its recorded size and CRC-32 (corrupt archive)")
+        }
     }
 
     private static func read(_ file: FileHandle, at offset: Int, count: Int, path: String) throws -> Data {

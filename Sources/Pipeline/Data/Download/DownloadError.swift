@@ -1,4 +1,5 @@
 // What can go wrong fetching a data set's files; each message says what failed and what to do.
+import Store
 
 /// A file that could not be fetched or did not verify, with what to do about it.
 public enum DownloadError: Error, CustomStringConvertible, Equatable {
@@ -10,6 +11,8 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
     case httpStatus(url: String, status: Int)
     /// The transfer ended before the length the server announced (after retries).
     case truncated(url: String, receivedBytes: Int64, expectedBytes: Int64)
+    /// The body is longer than the download limit (announced so, or sent so).
+    case tooLarge(url: String, limitBytes: Int64, announcedBytes: Int64?)
     /// The file's checksum differs from the expected one.
     case checksumMismatch(file: String, expected: Checksum, got: Checksum)
     /// A local source file (or the local fallback copy) is missing.
@@ -21,7 +24,10 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
     /// A source named neither a built-in data set, an http(s) URL nor a local path.
     case badSource(String)
 
-    public var description: String {
+    /// One line; URLs with their credentials and query values redacted, control characters escaped.
+    public var description: String { printable(message, limit: 2000) }
+
+    private var message: String {
         switch self {
         case let .unreachable(url, reason, advice):
             return "cannot reach \(url) (\(reason)); \(advice)"
@@ -32,6 +38,10 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
         case let .truncated(url, received, expected):
             return "the transfer of \(url) stopped after \(received) of \(expected) bytes (truncated archive);"
                 + " retry later or set a mirror"
+        case let .tooLarge(url, limit, announced):
+            return "\(url) " + (announced.map { "announces \($0) bytes, more" } ?? "sent more")
+                + " than the download limit of \(limit >> 20) MiB; if the file is really that large, raise the"
+                + " download parameter max_download_mib"
         case let .checksumMismatch(file, expected, got):
             return "\(file) has checksum \(got), expected \(expected); the file is corrupt or not the"
                 + " published version: delete it and download again, or check the checksum you gave"

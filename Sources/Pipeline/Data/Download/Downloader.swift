@@ -17,12 +17,20 @@ public struct Downloader: Sendable {
     public var attempts: Int
     /// Wait before the first retry, in seconds; doubled before each further one.
     public var initialBackoff: TimeInterval
+    /// The largest body a download may have: a server announcing more is refused before any byte is
+    /// written, one sending more is cut off at this size.
+    public var maxBytes: Int64
     /// Called with the bytes received so far, on a background thread.
     public var progress: (@Sendable (DownloadProgress) -> Void)?
 
+    /// 64 GiB: more than any data set a stage reads, less than a disk a hostile server could fill.
+    public static let defaultMaxBytes: Int64 = 64 << 30
+
     public init(mirror: URL? = nil, timeout: TimeInterval = 30, attempts: Int = 4,
-                initialBackoff: TimeInterval = 1, progress: (@Sendable (DownloadProgress) -> Void)? = nil) {
+                initialBackoff: TimeInterval = 1, maxBytes: Int64 = Downloader.defaultMaxBytes,
+                progress: (@Sendable (DownloadProgress) -> Void)? = nil) {
         self.mirror = mirror
+        self.maxBytes = maxBytes
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.initialBackoff = initialBackoff
@@ -64,7 +72,7 @@ public struct Downloader: Sendable {
         var truncation: (received: Int64, expected: Int64)?
         var backoff = initialBackoff
         attempts: for attempt in 1...attempts {
-            switch HTTPTransfer.run(url, to: partial, timeout: timeout, progress: progress) {
+            switch HTTPTransfer.run(url, to: partial, timeout: timeout, maxBytes: maxBytes, progress: progress) {
             case .complete:
                 try verify(partial, file, label: url.absoluteString)
                 try moveIntoPlace(partial, destination)

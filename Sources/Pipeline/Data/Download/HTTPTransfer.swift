@@ -30,6 +30,7 @@ enum TransferOutcome: Equatable {
 final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let url: URL
     private let timeout: TimeInterval
+    private let maxBytes: Int64
     private let output: FileHandle
     private let progress: (@Sendable (DownloadProgress) -> Void)?
     private let finished = DispatchSemaphore(value: 0)
@@ -38,32 +39,40 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var expected: Int64?
     private var received: Int64 = 0
     private var writeFailure: String?
+    /// Set when the body is (or is announced to be) longer than `maxBytes`.
+    private var tooLarge = false
     private var transportError: Error?
 
-    private init(url: URL, timeout: TimeInterval, output: FileHandle,
+    private init(url: URL, timeout: TimeInterval, maxBytes: Int64, output: FileHandle,
                  progress: (@Sendable (DownloadProgress) -> Void)?) {
         self.url = url
         self.timeout = timeout
+        self.maxBytes = maxBytes
         self.output = output
         self.progress = progress
     }
 
-    /// GETs `url` into a new file at `path`; `timeout` is how long the connection may stay silent.
-    static func run(_ url: URL, to path: String, timeout: TimeInterval,
+    /// GETs `url` into a new file at `path`; `timeout` is how long the connection may stay silent;
+    /// a body longer than `maxBytes` fails the transfer (and is not retried).
+    static func run(_ url: URL, to path: String, timeout: TimeInterval, maxBytes: Int64,
                     progress: (@Sendable (DownloadProgress) -> Void)?) -> TransferOutcome {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let output = FileHandle(forWritingAtPath: path) else {
             return .failed(.fileSystem(path: path, reason: "cannot create the file"))
         }
         defer { try? output.close() }
-        let transfer = HTTPTransfer(url: url, timeout: timeout, output: output, progress: progress)
+        let transfer = HTTPTransfer(url: url, timeout: timeout, maxBytes: maxBytes, output: output, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: queue)
-        session.dataTask(with: URLRequest(url: url)).resume()
+        var request = URLRequest(url: url)
+        if let host = url.host, let authorization = Netrc.load()?.authorization(for: host) {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        session.dataTask(with: request).resume()
         transfer.finished.wait()
         session.finishTasksAndInvalidate()
         return transfer.outcome
@@ -71,6 +80,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     private var outcome: TransferOutcome {
         let address = url.absoluteString
+        if tooLarge { return .failed(.tooLarge(url: address, limitBytes: maxBytes, announcedBytes: expected)) }
         if let writeFailure { return .failed(.fileSystem(path: address, reason: writeFailure)) }
         if let status, status != 200 {
             if status == 404 { return .failed(.notFound(url: address)) }
@@ -97,11 +107,17 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         let http = response as? HTTPURLResponse
         status = http?.statusCode
         expected = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
-        completionHandler(status == 200 ? .allow : .cancel)
+        if status == 200, let expected, expected > maxBytes { tooLarge = true }
+        completionHandler(status == 200 && !tooLarge ? .allow : .cancel)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard writeFailure == nil else { return }
+        guard writeFailure == nil, !tooLarge else { return }
+        guard received + Int64(data.count) <= maxBytes else {
+            tooLarge = true
+            dataTask.cancel()
+            return
+        }
         do { try output.write(contentsOf: data) } catch {
             writeFailure = "\(error)"
             dataTask.cancel()
@@ -109,6 +125,16 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
         received += Int64(data.count)
         progress?(DownloadProgress(file: url.lastPathComponent, receivedBytes: received, expectedBytes: expected))
+    }
+
+    /// A redirect to another host loses the netrc credentials meant for the first.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        var next = request
+        if request.url?.host?.lowercased() != url.host?.lowercased() {
+            next.setValue(nil, forHTTPHeaderField: "Authorization")
+        }
+        completionHandler(next)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

@@ -46,7 +46,7 @@ final class DecodedImages: RawImages {
             if size == nil {
                 // The images' own size: the first that decodes sets it.
                 for (file, bytes) in zip(batch, contents) {
-                    if let image = try? ImageDecoder.decode(bytes, name: file.path) { size = (image.width, image.height); break }
+                    if let found = try? ImageDecoder.withDecoded(bytes, name: file.path, { ($0.width, $0.height) }) { size = found; break }
                 }
                 guard size != nil else { continue }  // every file of this batch is bad: the next batch decides
             }
@@ -57,8 +57,7 @@ final class DecodedImages: RawImages {
             var results = [Result<Bool, Error>](repeating: .success(false), count: batch.count)
             results.withUnsafeMutableBufferPointer { results in
                 parallelFor(chunks: batch.count) { i in
-                    results[i] = Result {
-                        let image = try ImageDecoder.decode(contents[i], name: batch[i].path)
+                    results[i] = Result { try ImageDecoder.withDecoded(contents[i], name: batch[i].path) { (image: DecodedImage) -> Bool in
                         let target = (outputs.baseAddress! + i * imageBytes).assumingMemoryBound(to: UInt8.self)
                         if sizing.side > 0 {
                             ImageResampler.resize(image, to: sizing.side, mode: sizing.mode, into: target)
@@ -72,7 +71,7 @@ final class DecodedImages: RawImages {
                         }
                         ImageResampler.resize(image, width: width, height: height, box: (0, 0, Float(width), Float(height)), into: target)
                         return false
-                    }
+                    } }
                 }
             }
             for (i, result) in results.enumerated() {

@@ -9,6 +9,33 @@ public enum ImageDecoder {
     /// The largest image decoded, in pixels (about 178 megapixels, Pillow's decompression-bomb limit):
     /// a 5-byte-per-pixel working set stays under a gigabyte.
     public static let maxPixels: UInt64 = 178_956_970
+    /// The longest side decoded, in pixels. Resampling weights grow with the ratio of a side to the
+    /// output's, so a 178,956,970×1 strip within the pixel limit would still take gigabytes.
+    public static let maxSide = 32_768
+    /// The most one image's decoding may take (see `ImageHeader.workingBytes`): 1 GiB.
+    public static let maxWorkingBytes: Int64 = 1 << 30
+
+    /// Decodes the image in `bytes` and hands it to `body` while holding its working memory in the
+    /// process-wide `ImageMemoryBudget`, so that images decoded in parallel stay within it together.
+    /// The header is checked against `maxSide` and `maxWorkingBytes` before anything is decoded.
+    static func withDecoded<T>(_ bytes: Data, name: String, budget: ImageMemoryBudget = .shared,
+                               _ body: (DecodedImage) throws -> T) throws -> T {
+        try bytes.withUnsafeBytes { raw -> T in
+            let header = ImageHeader.read(raw)
+            if let header {
+                guard header.width <= maxSide && header.height <= maxSide else {
+                    throw ImageError.tooLarge(file: name, detail: "\(header.width)x\(header.height) pixels; each side may be at most \(maxSide)")
+                }
+                guard header.workingBytes <= maxWorkingBytes else {
+                    throw ImageError.tooLarge(file: name, detail: "\(header.width)x\(header.height) pixels"
+                                              + (header.progressive ? " (progressive)" : "")
+                                              + " would take \(header.workingBytes >> 20) MiB to decode; at most \(maxWorkingBytes >> 20) MiB")
+                }
+            }
+            // Without a readable header the decoder fails on the file before allocating pixels.
+            return try budget.holding(header?.workingBytes ?? 0) { try body(try decode(raw, name: name)) }
+        }
+    }
 
     /// The image in `bytes`, upright: a JPEG's EXIF orientation (1…8) is applied, as a camera's viewer
     /// shows it. `name` identifies the file in errors.

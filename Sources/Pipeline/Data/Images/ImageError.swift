@@ -1,4 +1,5 @@
 // What can be wrong with one image file of an image folder; each message names the file and the fault.
+import Store
 
 /// A PNG or JPEG that cannot be decoded. The stage adds what to do (fix or remove the file, or set
 /// `skip_bad_images: true`).
@@ -30,7 +31,8 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(file): \(reason)" }
+    /// One line, with the file name escaped (see `printable`).
+    public var description: String { printable("\(file): \(reason)", limit: 4000) }
 }
 
 /// A file of an image folder that could not be decoded and was left out (`skip_bad_images`), and why.

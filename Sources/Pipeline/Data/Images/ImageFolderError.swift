@@ -1,5 +1,6 @@
 // What can be wrong with an image folder as a whole; each message names the folder or file and says
 // what a valid layout looks like.
+import Store
 
 public enum ImageFolderError: Error, Equatable, CustomStringConvertible {
     /// The folder (or one inside it) cannot be listed.
@@ -21,7 +22,10 @@ public enum ImageFolderError: Error, Equatable, CustomStringConvertible {
     /// One image cannot be decoded and `skip_bad_images` is off.
     case badImage(ImageError)
 
-    public var description: String {
+    /// One line, with the names in it escaped (see `printable`).
+    public var description: String { printable(message, limit: 4000) }
+
+    private var message: String {
         switch self {
         case let .unreadableFolder(path, reason):
             return "cannot read folder \(path): \(reason); check that it exists and that you may read it"

@@ -1,0 +1,152 @@
+// Archives built to exhaust memory or disk, or whose names collide, unpacked as an image-folder
+// download unpacks them: refused by their declared sizes and the unpack limits, streamed to disk
+// otherwise, and every error names the archive and the entry.
+import XCTest
+@testable import Pipeline
+
+final class ArchiveBombTests: XCTestCase {
+    private func python(_ script: String) throws {
+        try runTool("/usr/bin/python3", ["-c", script])
+    }
+
+    /// Every file below `directory`, relative to it.
+    private func files(in directory: String) -> [String] {
+        (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? [])
+            .filter { !isFolder((directory as NSString).appendingPathComponent($0)) }.sorted()
+    }
+
+    private func isFolder(_ path: String) -> Bool {
+        var folder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+    }
+
+    private func extractionError(_ archive: String, limits: UnpackLimits = .defaults, into target: String) -> String {
+        do {
+            try ArchiveExtraction.extract(archive, into: target, limits: limits)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// A zip whose one entry declares 100 bytes in its headers but inflates to 1 MiB of zeros.
+    func testAZipEntryInflatingBeyondItsDeclaredSizeStopsThere() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let zip = dir + "/bomb.zip"
+        try python("""
+        import struct, zipfile
+        with zipfile.ZipFile('\(zip)', 'w', zipfile.ZIP_DEFLATED) as z:
+            z.writestr('a/zeros.png', bytes(1 << 20))
+        data = bytearray(open('\(zip)', 'rb').read())
+        # The uncompressed size: at 22 in the local header, at 24 in the central directory entry.
+        data[22:26] = struct.pack('<I', 100)
+        central = data.rfind(b'PK\\x01\\x02')
+        data[central + 24:central + 28] = struct.pack('<I', 100)
+        open('\(zip)', 'wb').write(data)
+        """)
+        let target = dir + "/out"
+        let error = extractionError(zip, into: target)
+        XCTAssertEqual(error, "\(zip): entry 'a/zeros.png' inflates to more than the 100 bytes its header declares"
+                       + " (a corrupt archive or a zip bomb); nothing more of it was written")
+        let written = (try? FileManager.default.attributesOfItem(atPath: target + "/a/zeros.png"))?[.size] as? Int ?? 0
+        XCTAssertLessThanOrEqual(written, 100)
+    }
+
+    /// A .tar.gz of a 20 MiB zero entry (20 KB compressed): over a 1 MiB cap and over 200 times its size.
+    func testATarEntryBeyondTheUnpackLimitsIsRefusedBeforeItIsWritten() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/zeros.tar.gz"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w:gz') as t:
+            info = tarfile.TarInfo('images/a/zeros.png'); info.size = 20 << 20
+            t.addfile(info, io.BytesIO(bytes(20 << 20)))
+        """)
+        let archiveBytes = try FileManager.default.attributesOfItem(atPath: archive)[.size] as! Int
+        XCTAssertEqual(extractionError(archive, limits: UnpackLimits(maxTotalBytes: 1 << 20, maxRatio: 1_000_000), into: dir + "/capped"),
+                       "\(archive): unpacking entry 'images/a/zeros.png' would exceed the limit of 1 MiB unpacked;"
+                       + " if the archive is trusted, raise the download parameter max_unpacked_mib")
+        XCTAssertEqual(extractionError(archive, into: dir + "/ratio"),
+                       "\(archive): unpacking entry 'images/a/zeros.png' would exceed 200 times the archive's \(archiveBytes)"
+                       + " bytes unpacked; if the archive is trusted, raise the download parameter max_unpack_ratio")
+        XCTAssertEqual(files(in: dir + "/capped") + files(in: dir + "/ratio"), [], "nothing written")
+        // Raised limits let the same archive through, streamed to disk.
+        XCTAssertEqual(try ArchiveExtraction.extract(archive, into: dir + "/raised",
+                                                     limits: UnpackLimits(maxTotalBytes: 1 << 30, maxRatio: 1_000_000)), 1)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/raised/images/a/zeros.png")[.size] as? Int, 20 << 20)
+    }
+
+    /// Python's tarfile writes pax headers: a 120-character name and a UTF-8 name come through whole.
+    func testPaxLongAndUTF8NamesAreKept() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/pax.tar"
+        let long = String(repeating: "l", count: 120) + ".png"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w', format=tarfile.PAX_FORMAT) as t:
+            for name in ['images/a/\(long)', 'images/b/caf\\u00e9.png']:
+                info = tarfile.TarInfo(name); info.size = 3
+                t.addfile(info, io.BytesIO(b'abc'))
+        """)
+        XCTAssertEqual(try ArchiveExtraction.extract(archive, into: dir + "/out"), 2)
+        XCTAssertEqual(files(in: dir + "/out"), ["images/a/\(long)", "images/b/café.png"])
+    }
+
+    func testDuplicateEntriesAreRefusedNamingBoth() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/twice.tar"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w') as t:
+            for name in ['images/a/x.png', './images/a/x.png']:
+                info = tarfile.TarInfo(name); info.size = 1
+                t.addfile(info, io.BytesIO(b'z'))
+        """)
+        XCTAssertEqual(extractionError(archive, into: dir + "/out"),
+                       "\(archive): entries 'images/a/x.png' and './images/a/x.png' would both be unpacked to the same file;"
+                       + " rename one of them")
+    }
+
+    func testNamesDifferingOnlyInInvalidUTF8AreRefusedNamingBoth() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/latin1.tar"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w', format=tarfile.USTAR_FORMAT, encoding='latin-1') as t:
+            for name in ['a/caf\\u00e9.png', 'a/caf\\u00e8.png']:
+                info = tarfile.TarInfo(name); info.size = 1
+                t.addfile(info, io.BytesIO(b'z'))
+        """)
+        XCTAssertEqual(extractionError(archive, into: dir + "/out"),
+                       "\(archive): entries 'a/caf\u{FFFD}.png' and 'a/caf\u{FFFD}.png' would both be unpacked to the same file;"
+                       + " rename one of them")
+    }
+
+    func testAFileWhereAnotherEntryNeedsAFolderIsAClearError() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/clash.zip"
+        try python("""
+        import zipfile
+        with zipfile.ZipFile('\(archive)', 'w') as z:
+            z.writestr('a/x', b'file')
+            z.writestr('a/x/y.png', b'image')
+        """)
+        XCTAssertEqual(extractionError(archive, into: dir + "/out"),
+                       "\(archive): entry 'a/x' is a file, but entry 'a/x/y.png' needs a folder of that name; rename one of them")
+    }
+
+    func testAnEntryNameWithTerminalEscapesIsPrintedEscaped() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/escape.tar"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w') as t:
+            for name in ['a/\\x1b[2Jx\\ny.png', 'a/\\x1b[2Jx\\ny.png']:
+                info = tarfile.TarInfo(name); info.size = 1
+                t.addfile(info, io.BytesIO(b'z'))
+        """)
+        let error = extractionError(archive, into: dir + "/out")
+        XCTAssertTrue(error.contains("'a/\\u{1B}[2Jx\\ny.png'"), error)
+        XCTAssertFalse(error.contains("\u{1B}") || error.contains("\n"), error)
+    }
+}
