@@ -66,7 +66,7 @@ public struct SharedStoreFile: Sendable, Equatable {
         do {
             parsed = try Yams.load(yaml: yaml)
         } catch {
-            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(error))")
+            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(Redaction.text("\(error)")))")
         }
         guard let mapping = parsed as? [String: Any] else {
             throw StoreLocationError.invalid(file: file, problem: "it must be a mapping with keys \(Self.keys.joined(separator: ", "))")
@@ -95,9 +95,17 @@ public struct SharedStoreFile: Sendable, Equatable {
         lineage = try text("lineage", required: true)!
         guard lineage.hasPrefix("postgresql://") || lineage.hasPrefix("postgres://") || lineage.contains("=") else {
             throw StoreLocationError.invalid(file: file, problem: "'lineage' must name a PostgreSQL database "
-                + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(lineage)'")
+                + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(Redaction.text(lineage))'")
         }
         let blobs = try text("blobs", required: true)!
+        // A bad bucket location (credentials in it, a `..` in its prefix) is refused before anything connects.
+        if blobs.hasPrefix("s3://") {
+            do {
+                _ = try S3Location(url: blobs)
+            } catch {
+                throw StoreLocationError.invalid(file: file, problem: "'blobs': \(error)")
+            }
+        }
         self.blobs = blobs.contains("://") ? blobs : folder(blobs).path
         cache = try text("cache", required: false).map(folder)
     }
@@ -106,12 +114,12 @@ public struct SharedStoreFile: Sendable, Equatable {
     /// on a shared filesystem is a blob store of its own; an `s3://bucket/prefix` is a remote tier
     /// behind a local cache folder (`cache`, else one per bucket and prefix under `~/.cache/tlab`),
     /// with credentials and endpoint from the standard AWS environment variables.
-    func openBlobs(create: Bool) throws -> BlobStore {
+    func openBlobs(create: Bool, patience: ServerPatience = ServerPatience()) throws -> BlobStore {
         guard let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) else {
             return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
         }
         guard scheme == "s3" else { throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme) }
-        let remote = try S3BlobRemote(url: blobs)
+        let remote = try S3BlobRemote(url: blobs, retryBudget: patience.retryBudget, outageNotice: patience.notice)
         // The cache is this machine's: it is created whatever `create` says, as a read needs it too.
         return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote)
     }
