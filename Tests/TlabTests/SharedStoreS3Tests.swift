@@ -91,6 +91,8 @@ extension SharedStoreTests {
         var environment = moto.environment
         environment["AWS_ENDPOINT_URL"] = proxy.endpoint.absoluteString
         environment.removeValue(forKey: "AWS_ENDPOINT_URL_S3")
+        // AWS_MAX_ATTEMPTS would cap the attempts the budget allows.
+        environment.removeValue(forKey: "AWS_MAX_ATTEMPTS")
         let run = try startTlab(["run", "smoke.yaml", "--store", file, "--reports", "r", "--retry-budget", "120"],
                                 in: folder, log: "outage", environment: environment)
         let deadline = Date().addingTimeInterval(300)
