@@ -58,18 +58,46 @@ final class BatchPrefetchTests: XCTestCase {
         XCTAssertThrowsError(try feed.nextBatch()) { XCTAssertEqual($0 as? RecordingSource.ReadFailure, .init()) }
     }
 
-    func testAbandoningAFeedStopsItsThread() throws {
-        let source = RecordingSource(ModelTests.examples(40, seed: 1))
+    /// A source whose second read blocks until released, logging when each read ends.
+    private final class GatedSource: ExampleSource, @unchecked Sendable {
+        let inner: LabeledExamples
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        private(set) var log: [String] = []
+        private(set) var calls = 0
+
+        init(_ inner: LabeledExamples) { self.inner = inner }
+
+        var count: Int { inner.count }
+        var exampleShape: [Int] { inner.exampleShape }
+
+        func note(_ event: String) { lock.withLock { log.append(event) } }
+
+        func gather(_ indices: [Int], into batch: Tensor) throws -> [Int] {
+            let call = lock.withLock { defer { calls += 1 }; return calls }
+            if call == 1 {
+                entered.signal()
+                release.wait()
+            }
+            defer { note("read \(call) ended") }
+            return try inner.gather(indices, into: batch)
+        }
+    }
+
+    func testAbandoningAFeedWaitsForItsThreadAndReadsNoFurther() throws {
+        let source = GatedSource(ModelTests.examples(40, seed: 1))
         do {
             let feed = BatchPrefetcher(source: source, batches: (0..<20).map { [$0, $0 + 20] }, depth: 3)
             _ = try feed.nextBatch()
+            XCTAssertEqual(source.entered.wait(timeout: .now() + 30), .success, "the thread reads ahead")
+            // The read in progress ends only after the feed is dropped below; a feed that did not wait
+            // for its thread would log its own end first.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { source.release.signal() }
         }
-        // The feed waited for its thread on the way out: nothing reads the source any more, and it
-        // never ran more than `depth` batches ahead of the one consumed.
-        let calls = source.calls
-        Thread.sleep(forTimeInterval: 0.05)
-        XCTAssertEqual(source.calls, calls)
-        XCTAssertLessThanOrEqual(calls, 1 + 3)
+        source.note("feed dropped")
+        XCTAssertEqual(source.log, ["read 0 ended", "read 1 ended", "feed dropped"],
+                       "the feed waited for the read in progress and started no other")
     }
 
     func testTrainingWithAndWithoutPrefetchGivesIdenticalWeights() throws {

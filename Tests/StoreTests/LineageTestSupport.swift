@@ -35,14 +35,14 @@ enum PostgresFixture {
         if case .success(let server) = servers.removeValue(forKey: ObjectIdentifier(type)) { server.stop() }
     }
 
-    /// The class's server, or an XCTSkip naming why there is none.
+    /// The class's server, or `missingService` naming why there is none.
     static func server(for test: XCTestCase) throws -> PostgresServer? {
         guard test is PostgresBacked else { return nil }
         switch servers[ObjectIdentifier(type(of: test))] {
         case .success(let server)?: return server
-        case .failure(PostgresServer.Failure.unavailable(let reason))?: throw XCTSkip(reason)
+        case .failure(PostgresServer.Failure.unavailable(let reason))?: throw missingService(reason)
         case .failure(let error)?: throw error
-        case nil: throw XCTSkip("\(type(of: test)) did not start its PostgreSQL server in setUp()")
+        case nil: throw missingService("\(type(of: test)) did not start its PostgreSQL server in setUp()")
         }
     }
 

@@ -94,6 +94,79 @@ final class S3FailureTests: XCTestCase {
         XCTAssertEqual(proxy.requests().filter { $0.hasPrefix("GET") }.count, 2)
     }
 
+    func testAResumeAnsweredWithTheWholeBodyStartsOverInsteadOfAppendingIt() throws {
+        // The proxy drops the signed Range header, so moto must not check signatures.
+        let moto = try MotoBucket.start(for: self, checkSignatures: false)
+        let data = testBytes(200_000)
+        try moto.client().putObject("blobs/ab/cd.zst", data: data)
+        let proxy = try FaultyProxy(upstream: moto.port, matching: "GET /\(moto.bucket)/blobs", mode: .cutThenIgnoreRange,
+                                    log: try scratchFile(), test: self)
+        let client = moto.client(moto.configuration(endpoint: proxy.endpoint))
+        XCTAssertEqual(try client.getObject("blobs/ab/cd.zst"), data, "the 200's body replaces the first 40,000 bytes")
+        XCTAssertEqual(proxy.requests().filter { $0.hasPrefix("GET") }.count, 2)
+    }
+
+    func testAResumeAnsweredWithAShortSelfConsistentBodyIsRefusedAndTheNextAttemptStartsFromZero() throws {
+        // The proxy drops the signed Range header, so moto must not check signatures.
+        let moto = try MotoBucket.start(for: self, checkSignatures: false)
+        let data = testBytes(200_000)
+        try moto.client().putObject("blobs/ab/cd.zst", data: data)
+        let proxy = try FaultyProxy(upstream: moto.port, matching: "GET /\(moto.bucket)/blobs", mode: .cutThenShortBody,
+                                    log: try scratchFile(), test: self)
+        let client = moto.client(moto.configuration(endpoint: proxy.endpoint))
+        XCTAssertEqual(try client.getObject("blobs/ab/cd.zst"), data)
+        XCTAssertEqual(proxy.requests().filter { $0.hasPrefix("GET") }.count, 3, "cut, refused, whole: \(proxy.requests())")
+
+        // A caller that cannot start over (a ranged read) gets a clear error instead of spliced bytes.
+        let ranged = moto.client(moto.configuration(endpoint: proxy.endpoint,
+                                                    retry: S3RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.01, maxTotal: 5)))
+        XCTAssertThrowsError(try ranged.getObject("blobs/ab/cd.zst", range: 1000...1999)) { error in
+            XCTAssertTrue("\(error)".contains("asked for the bytes from 1000 on, the server answered HTTP 200"), "\(error)")
+        }
+    }
+
+    func testWithARetryBudgetARequestRidesOutAServerDownForSecondsAndSaysSoOnce() throws {
+        let moto = try MotoBucket.start(for: self)
+        let data = testBytes(100_000)
+        let log = try scratchFile()
+        let proxy = try FaultyProxy(upstream: moto.port, matching: "no request matches this", mode: .cutFirstResponse,
+                                    log: log, test: self)
+        let lines = LockedLines()
+        var configuration = moto.configuration(endpoint: proxy.endpoint, retry: .budget(60))
+        configuration.outageNotice = OutageNotice { lines.append($0) }
+        let client = moto.client(configuration)
+        try client.putObject("blobs/ab/cd.zst", data: data)
+
+        proxy.stop()
+        let fetched = LockedLines()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            fetched.append((try? client.getObject("blobs/ab/cd.zst")) == data ? "same bytes" : "failed")
+            done.signal()
+        }
+        // The server comes back on the same port after four seconds.
+        Thread.sleep(forTimeInterval: 4)
+        _ = try FaultyProxy(upstream: moto.port, matching: "no request matches this", mode: .cutFirstResponse,
+                            log: log, test: self, port: proxy.port)
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(fetched.all, ["same bytes"], "the GET waited for the server")
+        let said = lines.all
+        XCTAssertEqual(said.count, 2, "\(said)")
+        XCTAssertTrue(said.first?.hasPrefix("waiting for S3 at http://127.0.0.1:\(proxy.port) (") == true, "\(said)")
+        XCTAssertTrue(said.first?.hasSuffix("retrying for up to 60 s (--retry-budget)") == true, "\(said)")
+        XCTAssertTrue(said.last?.hasPrefix("the server answers again after") == true, "\(said)")
+
+        // A budget that runs out ends with one line saying so, and the error.
+        proxy.stop()
+        var short = moto.configuration(endpoint: URL(string: "http://127.0.0.1:\(try freePort())")!, retry: .budget(1.5))
+        let spent = LockedLines()
+        short.outageNotice = OutageNotice { spent.append($0) }
+        let started = Date()
+        XCTAssertThrowsError(try moto.client(short).getObject("blobs/ab/cd.zst"))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        XCTAssertEqual(spent.all.last, "giving up: the server did not answer within the retry budget of 2 s (--retry-budget)")
+    }
+
     func testSettingsComeFromTheStandardEnvironment() throws {
         let base = ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t-value"]
         XCTAssertThrowsError(try S3Configuration.fromEnvironment([:])) { error in
@@ -136,6 +209,34 @@ final class S3FailureTests: XCTestCase {
         XCTAssertThrowsError(try S3Location(url: "s3://Team_Cache/x")) { XCTAssertTrue("\($0)".contains("bucket name")) }
     }
 
+    func testAPrefixWithDotOrEmptySegmentsIsRefusedBeforeAnythingIsSigned() throws {
+        for (url, segment) in [("s3://bucket/../victim/p", "a '..' segment"), ("s3://bucket/team/./p", "a '.' segment"),
+                               ("s3://bucket/team//p", "an empty segment (//)"), ("s3://bucket/team/..", "a '..' segment"),
+                               ("s3://bucket//team", "an empty segment (//)")] {
+            XCTAssertThrowsError(try S3Location(url: url), url) { error in
+                XCTAssertTrue("\(error)".hasPrefix("'\(url)' is not an S3 location: the prefix"), "\(error)")
+                XCTAssertTrue("\(error)".contains(segment), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try S3Location(bucket: "bucket", prefix: "a/../b"))
+        XCTAssertEqual(try S3Location(url: "s3://bucket/team/..x/.y/").prefix, "team/..x/.y", "dots inside a name are plain")
+        XCTAssertEqual(try S3Location(url: "s3://bucket/").prefix, "")
+    }
+
+    func testCredentialsInAnS3LocationAreRefusedWithoutBeingPrinted() throws {
+        for url in ["s3://AKIAEXAMPLE:wJalr/XUtnFEMI@bucket/team", "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket",
+                    "https://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/team", "s3://bucket/team?token=wJalrXUtnFEMI"] {
+            XCTAssertThrowsError(try S3Location(url: url), url) { error in
+                XCTAssertFalse("\(error)".contains("wJalr"), "\(error)")
+                XCTAssertTrue("\(error)".contains("***"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try S3Location(url: "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket")) { error in
+            XCTAssertTrue("\(error)".contains("credentials do not belong in an S3 location"), "\(error)")
+            XCTAssertTrue("\(error)".contains("AWS_SECRET_ACCESS_KEY"), "\(error)")
+        }
+    }
+
     /// The secret and anything signature-like (a 64-digit hex run, `Signature=`) stay out of `text`.
     private func assertNoSecrets(in text: String, secret: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(text.contains(secret), text, file: file, line: line)
@@ -147,4 +248,12 @@ final class S3FailureTests: XCTestCase {
     private func scratchFile() throws -> URL {
         try makeScratchFolder().appendingPathComponent(UUID().uuidString)
     }
+}
+
+/// Lines collected from another thread.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }

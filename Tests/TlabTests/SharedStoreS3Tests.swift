@@ -25,7 +25,7 @@ extension SharedStoreTests {
         do {
             return try MotoServer.shared(checkSignatures: false)
         } catch MotoServer.Failure.unavailable(let reason) {
-            throw XCTSkip(reason)
+            throw missingService(reason)
         }
     }
 
@@ -77,5 +77,37 @@ extension SharedStoreTests {
         XCTAssertEqual(try lineage.latestStageRun(stage: "pretrain")?.outputs["weights"], weights)
         let healed = try tlab(["verify", "--store", stores[0], "--remote-content"], in: folder, environment: environment)
         XCTAssertEqual(healed.status, 0, "the recomputed weights replaced the bad object:\n" + healed.stdout + healed.stderr)
+    }
+
+    func testARunRidesOutAnS3OutageInTheMiddleOfAFineTuneAndRecordsTheSameBits() throws {
+        let moto = try moto()
+        let bucket = "outage-" + UUID().uuidString.prefix(8).lowercased()
+        try moto.createBucket(bucket)
+        let folder = try makeSmokeFolder()
+        let database = try freshDatabase()
+        let file = try bucketStore(in: folder, database: database, bucket: bucket, machine: "a")
+        let proxy = try FaultyProxy(upstream: moto.port, matching: "no request matches this", mode: .cutFirstResponse,
+                                    log: folder.appendingPathComponent("proxy.log"), test: self)
+        var environment = moto.environment
+        environment["AWS_ENDPOINT_URL"] = proxy.endpoint.absoluteString
+        environment.removeValue(forKey: "AWS_ENDPOINT_URL_S3")
+        // AWS_MAX_ATTEMPTS would cap the attempts the budget allows.
+        environment.removeValue(forKey: "AWS_MAX_ATTEMPTS")
+        let run = try startTlab(["run", "smoke.yaml", "--store", file, "--reports", "r", "--retry-budget", "120"],
+                                in: folder, log: "outage", environment: environment)
+        let deadline = Date().addingTimeInterval(300)
+        while run.isRunning, !run.output.contains("start    finetune"), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(run.output.contains("start    finetune"), run.output)
+        // The bucket's server is down for six seconds while fine-tuning goes on; stages finishing
+        // meanwhile wait to put their outputs.
+        proxy.stop()
+        Thread.sleep(forTimeInterval: 6)
+        _ = try FaultyProxy(upstream: moto.port, matching: "no request matches this", mode: .cutFirstResponse,
+                            log: folder.appendingPathComponent("proxy.log"), test: self, port: proxy.port)
+        try run.finish(within: 600)
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("tlab: waiting for S3 at \(proxy.endpoint.absoluteString)"), run.output)
+        XCTAssertTrue(run.output.contains("tlab: the server answers again after"), run.output)
+        try assertOutputsMatchOneMachine(LineageDatabase(postgres: try postgres().connectionString(database: database)))
     }
 }

@@ -30,9 +30,9 @@ final class SharedStoreTests: XCTestCase {
     func postgres() throws -> PostgresServer {
         switch Self.server {
         case .success(let server)?: return server
-        case .failure(PostgresServer.Failure.unavailable(let reason))?: throw XCTSkip(reason)
+        case .failure(PostgresServer.Failure.unavailable(let reason))?: throw missingService(reason)
         case .failure(let error)?: throw error
-        case nil: throw XCTSkip("the PostgreSQL server was not started")
+        case nil: throw missingService("the PostgreSQL server was not started")
         }
     }
 
@@ -71,7 +71,10 @@ final class SharedStoreTests: XCTestCase {
 
     func testTwoAndThreeMachinesRunTheSmokePipelineTogether() throws {
         _ = try postgres()
-        if let problem = Self.networkProblem { print("SharedStoreTests: loopback instead of namespaces: \(problem)") }
+        if let problem = Self.networkProblem {
+            if servicesAreRequired { throw missingService(problem) }
+            print("SharedStoreTests: loopback instead of namespaces: \(problem)")
+        }
         for machines in [2, 3] {
             let folder = try makeSmokeFolder()
             let database = try freshDatabase()

@@ -20,6 +20,25 @@ final class UserMistakeTests: XCTestCase {
                        "a reading command never creates a store")
     }
 
+    func testAStoreFileWhoseValuesHoldSecretsIsRefusedWithoutPrintingThem() throws {
+        let folder = try makeScratchFolder()
+        let files = [
+            "scheme.yaml": "lineage: postgresq://tlab:hunter2@127.0.0.1/tlab\nblobs: blobs\n",
+            "escape.yaml": "lineage: postgresql://tlab:hunter2%zz@127.0.0.1/tlab\nblobs: blobs\n",
+            "query.yaml": "lineage: postgresq://tlab@127.0.0.1/tlab?password=hunter2\nblobs: blobs\n",
+            "s3.yaml": "lineage: host=127.0.0.1 port=9 user=tlab dbname=tlab connect_timeout=1\nblobs: s3://AKIA:hunter2@bucket/team\n",
+            "yaml.yaml": "lineage: postgresql://tlab:hunter2@127.0.0.1/tlab\n  blobs: [\n",
+        ]
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            let result = try tlab(["runs", "--store", name], in: folder,
+                                  environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"])
+            XCTAssertNotEqual(result.status, 0, name)
+            XCTAssertFalse((result.stdout + result.stderr).contains("hunter2"), "\(name): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("error: "), "\(name): \(result.stderr)")
+        }
+    }
+
     func testUnknownAndAmbiguousHashPrefixes() throws {
         let folder = try makeScratchFolder()
         let store = try StoreFixture(root: folder.appendingPathComponent("store"))

@@ -19,8 +19,9 @@ public struct PipelineStore: @unchecked Sendable {
     }
 
     /// Opens the store at `location`. A shared store's database must exist (its schema is created
-    /// or brought up to date); its blob folder is created only with `create`.
-    public init(location: StoreLocation, create: Bool = true) throws {
+    /// or brought up to date); its blob folder is created only with `create`. `patience` says how
+    /// long requests to a bucket retry while its server does not answer.
+    public init(location: StoreLocation, create: Bool = true, patience: ServerPatience = ServerPatience()) throws {
         self.location = location
         switch location {
         case .folder(let root):
@@ -29,9 +30,22 @@ public struct PipelineStore: @unchecked Sendable {
         case .shared(let file):
             // The database first: a store whose database cannot be reached leaves no blob folder behind.
             lineage = try LineageDatabase(postgres: file.lineage)
-            blobs = try file.openBlobs(create: create)
+            blobs = try file.openBlobs(create: create, patience: patience)
         }
     }
 
     public var root: URL { blobs.root }
+}
+
+/// How long a shared store's requests keep retrying a server that stopped answering, and who hears
+/// about it. The default (no budget) is the S3 client's own: a few attempts within a minute.
+public struct ServerPatience: Sendable {
+    /// Seconds to keep retrying a failed request (`--retry-budget`); nil for the client's default.
+    public var retryBudget: TimeInterval?
+    public var notice: OutageNotice?
+
+    public init(retryBudget: TimeInterval? = nil, notice: OutageNotice? = nil) {
+        self.retryBudget = retryBudget
+        self.notice = notice
+    }
 }

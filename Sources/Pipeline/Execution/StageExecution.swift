@@ -85,6 +85,16 @@ extension Executor {
         let scratch = StageScratch.make()
         interruption?.began(stageRunID, scratch: scratch)
         defer { interruption?.ended(stageRunID) }
+        /// The process that took the key has recorded it (a cache hit now) or is still computing it.
+        func afterLosingTheClaim() -> StageAttempt {
+            do {
+                if case .reusable(let source) = try lookUp(key) { return hit(source) }
+                if let holder = try store.lineage.holder(of: key.hex) { return .claimedElsewhere(holder, key: key.hex) }
+                return fail(LineageError.claimLost(key: key.hex, stageRun: stageRunID))
+            } catch {
+                return fail(error)
+            }
+        }
         defer { try? FileManager.default.removeItem(at: scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -101,12 +111,11 @@ extension Executor {
                 artifacts[name] = ArtifactRecord(blob: try output.put(into: store.blobs), mediaType: output.mediaType)
             }
             // The blobs are durable (fsynced) before the one transaction that makes them visible.
+            // Committed only while the claim is still ours: a holder frozen past its lease whose key
+            // another process took records nothing, so each key is committed at most once.
             try store.lineage.finishStageRun(stageRunID, inputs: inputs.mapValues(\.hash), outputs: artifacts,
-                                             metrics: result.metrics, seconds: elapsed())
-            if leases.wasLost(token) {
-                events(.message(stage: stage.name, text: "its claim lapsed while it computed (no heartbeat reached the "
-                    + "database for \(Int(options.lease)) s), so another process may have computed it too"))
-            }
+                                             metrics: result.metrics, seconds: elapsed(),
+                                             claim: StageClaim(key: key.hex, token: token))
             let done = summary(.computed)
             events(.stageFinished(stage: stage.name, outcome: .computed, seconds: done.seconds))
             if let recorded {
@@ -114,6 +123,11 @@ extension Executor {
                 events(.reproduction(stage: stage.name, identical: verdict.identical, text: verdict.sentence))
             }
             return .done(done, artifacts.mapValues(\.hash))
+        } catch let lost as LineageError {
+            try? store.lineage.failStageRun(stageRunID, error: "\(lost)", seconds: elapsed())
+            guard case .claimLost = lost else { return fail(lost) }
+            events(.message(stage: stage.name, text: "\(lost); this run uses that process's result"))
+            return afterLosingTheClaim()
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
             return fail(error)

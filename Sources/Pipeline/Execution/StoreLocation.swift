@@ -70,7 +70,7 @@ public struct SharedStoreFile: Sendable, Equatable {
         } catch {
             // The first line only: the rest quotes the file, which may hold the lineage password.
             let problem = String(describing: error).split(separator: "\n").first.map(String.init) ?? ""
-            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(printable(problem)))")
+            throw StoreLocationError.invalid(file: file, problem: "it is not YAML (\(printable(Redaction.text(problem))))")
         }
         guard let mapping = parsed as? [String: Any] else {
             throw StoreLocationError.invalid(file: file, problem: "it must be a mapping with keys \(Self.keys.joined(separator: ", "))")
@@ -99,9 +99,17 @@ public struct SharedStoreFile: Sendable, Equatable {
         lineage = try text("lineage", required: true)!
         guard lineage.hasPrefix("postgresql://") || lineage.hasPrefix("postgres://") || lineage.contains("=") else {
             throw StoreLocationError.invalid(file: file, problem: "'lineage' must name a PostgreSQL database "
-                + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(lineage)'")
+                + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(Redaction.text(lineage))'")
         }
         let blobs = try text("blobs", required: true)!
+        // A bad bucket location (credentials in it, a `..` in its prefix) is refused before anything connects.
+        if blobs.hasPrefix("s3://") {
+            do {
+                _ = try S3Location(url: blobs)
+            } catch {
+                throw StoreLocationError.invalid(file: file, problem: "'blobs': \(error)")
+            }
+        }
         self.blobs = blobs.contains("://") ? blobs : folder(blobs).path
         cache = try text("cache", required: false).map(folder)
     }
@@ -110,12 +118,12 @@ public struct SharedStoreFile: Sendable, Equatable {
     /// on a shared filesystem is a blob store of its own; an `s3://bucket/prefix` is a remote tier
     /// behind a local cache folder (`cache`, else one per bucket and prefix under `~/.cache/tlab`),
     /// with credentials and endpoint from the standard AWS environment variables.
-    func openBlobs(create: Bool) throws -> BlobStore {
+    func openBlobs(create: Bool, patience: ServerPatience = ServerPatience()) throws -> BlobStore {
         guard let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) else {
             return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
         }
         guard scheme == "s3" else { throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme) }
-        let remote = try S3BlobRemote(url: blobs)
+        let remote = try S3BlobRemote(url: blobs, retryBudget: patience.retryBudget, outageNotice: patience.notice)
         // The cache is this machine's: it is created whatever `create` says, as a read needs it too.
         return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote)
     }

@@ -132,6 +132,8 @@ extension BlobStore {
     /// downloaded (see `read`), and a damaged copy in the cache is quarantined and replaced by the
     /// remote one if that verifies.
     public func verify(_ hash: String) -> BlobCheck {
+        // A blob only in the remote is fetched with a check that may run twice (see `withLocalCopy`).
+        if remote != nil, !contains(hash) { return blobCheck { try fetch(hash) } }
         let check = blobCheck { try read(hash) { _ in } }
         guard remote != nil, case .corrupt = check, contains(hash), (try? quarantine(hash)) != nil else { return check }
         return blobCheck { try fetch(hash) }

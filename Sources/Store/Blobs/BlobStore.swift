@@ -41,6 +41,8 @@ public final class BlobStore: Sendable {
     let blobsPath: String
     let tmpPath: String
     let quarantinePath: String
+    /// Blobs whose remote copy failed its hash check here: their next put overwrites it.
+    let corruptRemoteCopies = CorruptRemoteCopies()
 
     private init(root: URL, defaultLevel: Int, remote: (any BlobRemote)?) {
         self.root = root

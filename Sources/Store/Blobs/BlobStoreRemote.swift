@@ -13,22 +13,27 @@ extension BlobStore {
     /// restarts its grace period; a gc's remote grace must exceed the longest stage plus this window.
     public static let remoteReuseWindow: TimeInterval = 3600
 
-    /// Makes the finished blob file at `file` the remote copy of `hash`.
+    /// Makes the finished blob file at `file` the remote copy of `hash`. A remote copy this process
+    /// found corrupt is overwritten whatever its size and age.
     func publish(_ file: String, as hash: String, storedBytes: Int64, to remote: any BlobRemote) throws {
-        if let existing = try remote.head(hash), existing.storedBytes == storedBytes,
+        if !corruptRemoteCopies.contains(hash), let existing = try remote.head(hash), existing.storedBytes == storedBytes,
            Date().timeIntervalSince(existing.lastModified) < Self.remoteReuseWindow {
             return
         }
         try remote.upload(hash, from: URL(fileURLWithPath: file), storedBytes: storedBytes)
+        corruptRemoteCopies.remove(hash)
     }
 
     /// Runs `body` with the path of a file holding blob `hash`, which `body` must read through with
     /// `decompress` (so the hash is checked). A blob in the folder is read there. Otherwise it is
     /// downloaded to `tmp/` under a per-blob lock (so processes sharing the cache download it once),
     /// read by `body`, and renamed into the cache only if it verified. A download that fails its hash
-    /// check is kept in `quarantine/` and its remote copy deleted, so the next put of the blob, by
-    /// whichever machine recomputes it, uploads a good one.
-    func withLocalCopy<T>(of hash: String, _ body: (String) throws -> T) throws -> T {
+    /// check goes to `quarantine/` and is downloaded again, since the bytes may have been damaged on
+    /// the way; if that fails too, the blob is reported corrupt and the next put of it, by this process
+    /// recomputing it, overwrites the remote copy. A read never deletes a remote copy. `body` runs on
+    /// the second download only if `bodyRepeats` (it only checks); a body that streamed the first
+    /// download's bytes to a caller fails instead, with the good copy in the cache for the next read.
+    func withLocalCopy<T>(of hash: String, bodyRepeats: Bool = false, _ body: (String) throws -> T) throws -> T {
         let path = try blobPath(hash)
         guard let remote, !PosixFile.exists(path) else { return try body(path) }
         let lock = try fetchLock(hash)
@@ -37,20 +42,52 @@ extension BlobStore {
             lock.closeFile()
         }
         if PosixFile.exists(path) { return try body(path) }
-        return try downloaded(hash, from: remote, removeCorrupt: true, keep: true, body)
+        return try downloaded(hash, from: remote, removeCorrupt: false, keep: true, bodyRepeats: bodyRepeats, body)
     }
 
     /// Downloads blob `hash` (whether or not the cache holds it), verified. Used by `info` and by
     /// remote verification.
     func fetch(_ hash: String) throws {
-        try withLocalCopy(of: hash) { try checkFile(hash, at: $0) }
+        try withLocalCopy(of: hash, bodyRepeats: true) { try checkFile(hash, at: $0) }
     }
 
-    /// Downloads blob `hash` from `remote` into a temporary file and runs `body` on it; with `keep`,
-    /// renames it into the cache if `body` returned. If `body` finds it corrupt, the download goes to
-    /// `quarantine/` and, with `removeCorrupt`, the remote copy is deleted if it is still the one read.
+    /// A download whose bytes failed the hash check: the copy it read, why, and where the bytes went.
+    private struct MismatchedDownload: Error {
+        let copy: RemoteBlob
+        let reason: String
+        let kept: String?
+    }
+
+    /// Downloads blob `hash` from `remote` and runs `body` on it (see `downloadOnce`). A download that
+    /// fails its hash check is quarantined and downloaded afresh; only when the second also fails is
+    /// the remote copy judged corrupt, and only then, with `removeCorrupt` (`verify --remote-content
+    /// --quarantine`), deleted if it is still the version both downloads read.
     private func downloaded<T>(_ hash: String, from remote: any BlobRemote, removeCorrupt: Bool, keep: Bool,
-                               _ body: (String) throws -> T) throws -> T {
+                               bodyRepeats: Bool, _ body: (String) throws -> T) throws -> T {
+        let first: MismatchedDownload
+        do {
+            return try downloadOnce(hash, from: remote, keep: keep, body)
+        } catch let mismatch as MismatchedDownload {
+            first = mismatch
+        }
+        do {
+            if bodyRepeats { return try downloadOnce(hash, from: remote, keep: keep, body) }
+            try downloadOnce(hash, from: remote, keep: keep) { try checkFile(hash, at: $0) }
+            // The caller already received the damaged bytes: it must fail, but the next read finds a good copy.
+            throw StoreError.corrupt(hash: hash, path: remote.address(of: hash), reason: first.reason
+                + "; the download was damaged on the way (kept as \(first.kept ?? "nothing")): a second download "
+                + "verified\(keep ? " and is in the cache now, so reading again succeeds" : "")")
+        } catch let second as MismatchedDownload {
+            corruptRemoteCopies.insert(hash)
+            throw remoteCorruption(hash, downloads: [first, second], remote: remote, removeCorrupt: removeCorrupt)
+        }
+    }
+
+    /// Downloads blob `hash` into a temporary file and runs `body` on it; with `keep`, renames it into
+    /// the cache if `body` returned. If `body` finds it corrupt, the bytes go to `quarantine/` and
+    /// `MismatchedDownload` is thrown.
+    private func downloadOnce<T>(_ hash: String, from remote: any BlobRemote, keep: Bool,
+                                 _ body: (String) throws -> T) throws -> T {
         let temporary = tmpPath + "/\(getpid())-\(UUID().uuidString).tmp"
         do {
             guard let copy = try remote.download(hash, to: URL(fileURLWithPath: temporary)) else {
@@ -63,8 +100,9 @@ extension BlobStore {
             do {
                 result = try body(temporary)
             } catch StoreError.corrupt(_, _, let reason) {
-                throw remoteCorruption(hash, download: temporary, copy: copy, reason: reason,
-                                       remote: remote, removeCorrupt: removeCorrupt)
+                let kept = "\(quarantinePath)/\(hash)-remote-\(UUID().uuidString.prefix(8)).zst"
+                throw MismatchedDownload(copy: copy, reason: reason,
+                                         kept: (try? PosixFile.move(temporary, to: kept)) != nil ? kept : nil)
             }
             if keep {
                 try commit(temporary, as: hash, storedBytes: copy.storedBytes)
@@ -78,21 +116,26 @@ extension BlobStore {
         }
     }
 
-    /// The error for a remote copy that failed its hash check, after keeping the bytes for inspection
-    /// and (with `removeCorrupt`) deleting the copy from the remote.
-    private func remoteCorruption(_ hash: String, download: String, copy: RemoteBlob, reason: String,
-                                  remote: any BlobRemote, removeCorrupt: Bool) -> StoreError {
-        var notes = [reason]
-        let kept = "\(quarantinePath)/\(hash)-remote-\(UUID().uuidString.prefix(8)).zst"
-        if (try? PosixFile.move(download, to: kept)) != nil { notes.append("the downloaded copy is kept as \(kept)") }
-        if removeCorrupt {
+    /// The error for a remote copy that failed its hash check on two downloads, after (with
+    /// `removeCorrupt`) deleting it from the remote if both read the version still there.
+    private func remoteCorruption(_ hash: String, downloads: [MismatchedDownload], remote: any BlobRemote,
+                                  removeCorrupt: Bool) -> StoreError {
+        let last = downloads[downloads.count - 1]
+        var notes = [last.reason + " (on \(downloads.count) downloads)"]
+        let kept = downloads.compactMap(\.kept)
+        if !kept.isEmpty { notes.append("the downloaded copies are kept as \(kept.joined(separator: " and "))") }
+        let sameVersion = Set(downloads.map(\.copy.version)).count == 1
+        if removeCorrupt && sameVersion {
             do {
-                if try remote.delete(hash, ifVersion: copy.version) {
+                if try remote.delete(hash, ifVersion: last.copy.version) {
                     notes.append("the remote copy was deleted, so recomputing the blob uploads it anew")
                 }
             } catch {
                 notes.append("deleting the remote copy failed: \(error)")
             }
+        } else {
+            notes.append("the remote copy was left in place (recomputing the blob here uploads it anew; "
+                + "`tlab verify --remote-content --quarantine` deletes it)")
         }
         return .corrupt(hash: hash, path: remote.address(of: hash), reason: notes.joined(separator: "; "))
     }
@@ -123,12 +166,15 @@ extension BlobStore {
     }
 
     /// Downloads the remote copy of blob `hash` and re-hashes it, whether or not the cache holds the
-    /// blob, leaving the cache as it was. With `removeCorrupt`, a corrupt copy is deleted from the
-    /// remote (it is kept in `quarantine/` either way).
+    /// blob, leaving the cache as it was. A copy that fails its check is downloaded a second time; with
+    /// `removeCorrupt`, one that fails both is deleted from the remote (the downloaded bytes are kept in
+    /// `quarantine/` either way).
     public func verifyRemote(_ hash: String, removeCorrupt: Bool = false) throws -> BlobCheck {
         let remote = try requireRemote()
         return blobCheck {
-            try downloaded(hash, from: remote, removeCorrupt: removeCorrupt, keep: false) { try checkFile(hash, at: $0) }
+            try downloaded(hash, from: remote, removeCorrupt: removeCorrupt, keep: false, bodyRepeats: true) {
+                try checkFile(hash, at: $0)
+            }
         }
     }
 
@@ -140,4 +186,15 @@ extension BlobStore {
         if deleted { try remove(hash) }
         return deleted
     }
+}
+
+/// The blobs whose remote copy this process found corrupt (on two downloads): the next put of one
+/// uploads it even where a copy of the same size is there.
+final class CorruptRemoteCopies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hashes: Set<String> = []
+
+    func insert(_ hash: String) { _ = lock.withLock { hashes.insert(hash) } }
+    func remove(_ hash: String) { _ = lock.withLock { hashes.remove(hash) } }
+    func contains(_ hash: String) -> Bool { lock.withLock { hashes.contains(hash) } }
 }

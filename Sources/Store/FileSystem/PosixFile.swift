@@ -72,6 +72,14 @@ struct PosixFile {
         #endif
     }
 
+    /// Empties the file and moves the offset back to its start, so writing starts over.
+    func truncateToEmpty() throws {
+        while ftruncate(descriptor, 0) != 0 {
+            if errno != EINTR { throw StoreError.io(operation: "ftruncate", path: path, code: errno) }
+        }
+        if lseek(descriptor, 0, SEEK_SET) != 0 { throw StoreError.io(operation: "lseek", path: path, code: errno) }
+    }
+
     func size() throws -> Int64 {
         var info = stat()
         if fstat(descriptor, &info) != 0 { throw StoreError.io(operation: "stat", path: path, code: errno) }

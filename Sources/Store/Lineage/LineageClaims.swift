@@ -15,6 +15,33 @@ public struct ClaimHolder: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "process \(pid) on \(host)" }
 }
 
+/// A claim a stage computes under: its key and the token `claim` returned.
+public struct StageClaim: Sendable, Equatable {
+    public var key: String
+    public var token: String
+
+    public init(key: String, token: String) {
+        self.key = key
+        self.token = token
+    }
+}
+
+/// The database's clock as one handle reads it for leases: the database's own clock plus an offset,
+/// which is zero except in tests that let leases lapse by moving this handle's time forward rather
+/// than by sleeping.
+final class LeaseClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset: TimeInterval = 0
+
+    /// Moves this handle's view of the time `seconds` forward.
+    func advance(by seconds: TimeInterval) { lock.withLock { offset += seconds } }
+
+    /// SQL for the database's time now plus this handle's offset plus `seconds`.
+    func now(_ dialect: SQLDialect, plus seconds: TimeInterval = 0) -> String {
+        dialect.now(plus: lock.withLock { offset } + seconds)
+    }
+}
+
 /// The outcome of `LineageDatabase.claim`.
 public enum ClaimAttempt: Sendable, Equatable {
     /// The key is ours until released or lapsed; `token` renews and releases it.
@@ -40,7 +67,7 @@ extension LineageDatabase {
     public func claim(_ key: String, lease: TimeInterval) throws -> ClaimAttempt {
         let token = UUID().uuidString
         return try database.write { db in
-            let now = db.dialect.now(), expires = db.dialect.now(plus: lease)
+            let now = leaseClock.now(db.dialect), expires = leaseClock.now(db.dialect, plus: lease)
             for _ in 0..<2 {
                 let won = try db.row("""
                     INSERT INTO claims (key, token, host, pid, process_start, claimed, expires)
@@ -72,7 +99,7 @@ extension LineageDatabase {
     public func renew(tokens: [String], lease: TimeInterval) throws -> Set<String> {
         guard !tokens.isEmpty else { return [] }
         return try database.write { db in
-            try db.execute("UPDATE claims SET expires = \(db.dialect.now(plus: lease)) WHERE token IN (\(db.dialect.list(.text)))",
+            try db.execute("UPDATE claims SET expires = \(leaseClock.now(db.dialect, plus: lease)) WHERE token IN (\(db.dialect.list(.text)))",
                            [try jsonList(tokens)])
             return Set(try db.column("SELECT token FROM claims WHERE token IN (\(db.dialect.list(.text)))",
                                      [try jsonList(tokens)], as: String.self))
@@ -82,14 +109,14 @@ extension LineageDatabase {
     /// Gives up the claim `token` on `key` (if still ours), so a waiting process goes on at once.
     public func release(_ key: String, token: String) throws {
         try database.write { db in
-            try db.execute("DELETE FROM claims WHERE key = ? AND token = ?", [key, token])
+            _ = try db.execute("DELETE FROM claims WHERE key = ? AND token = ?", [key, token])
         }
     }
 
     /// The live claim on `key`, if any.
     public func holder(of key: String) throws -> ClaimHolder? {
         try database.read { db in
-            try db.row("SELECT * FROM claims WHERE key = ? AND expires >= \(db.dialect.now())", [key]).map { row in
+            try db.row("SELECT * FROM claims WHERE key = ? AND expires >= \(leaseClock.now(db.dialect))", [key]).map { row in
                 ClaimHolder(host: try row.get("host"), pid: try row.get("pid"), processStart: try row.get("process_start"),
                             claimed: try row.get("claimed"), expires: try row.get("expires"))
             }
@@ -100,13 +127,19 @@ extension LineageDatabase {
     /// since is not recorded yet, so gc spares unrecorded blobs younger than that.
     public func oldestLiveClaim() throws -> Date? {
         try database.read { db in
-            try db.scalar("SELECT MIN(claimed) FROM claims WHERE expires >= \(db.dialect.now())", as: Date?.self) ?? nil
+            try db.scalar("SELECT MIN(claimed) FROM claims WHERE expires >= \(leaseClock.now(db.dialect))", as: Date?.self) ?? nil
         }
+    }
+
+    /// Whether `claim` is still this process's, with its row locked until the transaction ends, so no
+    /// other process can take the key between this check and the commit.
+    func stillHeld(_ db: SQLConnection, _ claim: StageClaim) throws -> Bool {
+        try db.row("SELECT 1 FROM claims WHERE key = ? AND token = ?\(db.dialect.lockingRead)", [claim.key, claim.token]) != nil
     }
 
     func leaseStates(_ db: SQLConnection) throws -> [String: LeaseState] {
         var states: [String: LeaseState] = [:]
-        for row in try db.rows("SELECT key, host, pid, process_start, expires >= \(db.dialect.now()) AS live FROM claims") {
+        for row in try db.rows("SELECT key, host, pid, process_start, expires >= \(leaseClock.now(db.dialect)) AS live FROM claims") {
             states[try row.get("key")] = LeaseState(host: try row.get("host"), pid: try row.get("pid"),
                                                    processStart: try row.get("process_start"), live: try row.get("live"))
         }
@@ -121,7 +154,6 @@ public final class LeaseKeeper: @unchecked Sendable {
     private let lineage: LineageDatabase
     private let condition = NSCondition()
     private var held: [String: String] = [:]   // token → key
-    private var lost: Set<String> = []          // keys whose claim lapsed and went to another process
     private var stopped = false
     private var thread: Thread?
 
@@ -142,11 +174,6 @@ public final class LeaseKeeper: @unchecked Sendable {
         return attempt
     }
 
-    /// Whether the claim `token` lapsed and another process took its key.
-    public func wasLost(_ token: String) -> Bool {
-        condition.withLock { held[token].map(lost.contains) ?? false }
-    }
-
     public func release(_ key: String, token: String) {
         condition.withLock { _ = held.removeValue(forKey: token) }
         try? lineage.release(key, token: token)
@@ -165,20 +192,22 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     deinit { condition.withLock { stopped = true; condition.broadcast() } }
 
+    /// Renews every claim held now. A failed renewal (database briefly unreachable) is retried at the
+    /// next beat; the lease is three beats long for that reason. A claim that lapsed and went to
+    /// another process is found out when its stage commits (`finishStageRun`'s `claim`).
+    func renewHeld() {
+        let tokens = condition.withLock { Array(held.keys) }
+        _ = try? lineage.renew(tokens: tokens, lease: lease)
+    }
+
     private func renewUntilStopped() {
         condition.lock()
         while !stopped {
             _ = condition.wait(until: Date().addingTimeInterval(lease / 3))
             guard !stopped else { break }
-            let tokens = Array(held.keys)
             condition.unlock()
-            // A failed renewal (database briefly unreachable) is retried next time; the lease is three
-            // renewals long for that reason.
-            let kept = try? lineage.renew(tokens: tokens, lease: lease)
+            renewHeld()
             condition.lock()
-            if let kept {
-                for token in tokens where !kept.contains(token) { held[token].map { _ = lost.insert($0) } }
-            }
         }
         condition.unlock()
     }

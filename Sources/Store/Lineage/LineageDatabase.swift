@@ -11,6 +11,8 @@ public final class LineageDatabase: Sendable {
     public let path: String
     let database: SQLDatabase
     let liveness: LivenessCheck
+    /// How this handle reads the database's clock for leases; tests move it forward instead of sleeping.
+    let leaseClock: LeaseClock
 
     /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -35,6 +37,7 @@ public final class LineageDatabase: Sendable {
 
     init(database: SQLDatabase, identity: ProcessIdentity, foreignHostTimeout: TimeInterval) throws {
         self.database = database
+        leaseClock = LeaseClock()
         path = database.location
         try LineageSchema.migrate(database)
         liveness = LivenessCheck(observer: identity, foreignHostTimeout: foreignHostTimeout)
@@ -124,10 +127,15 @@ public final class LineageDatabase: Sendable {
     /// - Parameters:
     ///   - inputs: port name → hash of an artifact an earlier stage run recorded.
     ///   - metrics: curve points; a repeated (name, step) keeps the last value.
+    ///   - claim: the claim the stage computed under. The commit happens only if this process still
+    ///     holds it, checked in the same transaction (the claim row locked against a concurrent taker);
+    ///     otherwise nothing is recorded and `LineageError.claimLost` is thrown.
     public func finishStageRun(_ id: Int64, inputs: [String: String], outputs: [String: ArtifactRecord],
-                               metrics: [MetricPoint] = [], seconds: Double, at now: Date = Date()) throws {
+                               metrics: [MetricPoint] = [], seconds: Double, claim: StageClaim? = nil,
+                               at now: Date = Date()) throws {
         try database.write { db in
             try requireOpenStageRun(db, id)
+            if let claim, try !stillHeld(db, claim) { throw LineageError.claimLost(key: claim.key, stageRun: id) }
             for (name, hash) in inputs.sorted(by: { $0.key < $1.key }) {
                 guard try db.row("SELECT 1 FROM artifacts WHERE hash = ?", [hash]) != nil else {
                     throw LineageError.unknownInputArtifact(stageRun: id, input: name, hash: hash)

@@ -15,6 +15,9 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case ambiguousPrefix(prefix: String, candidates: [String])
     /// A claim on `key` was freed and taken again while this process tried to claim it, twice over.
     case claimContended(key: String)
+    /// Stage run `stageRun` computed `key`, but its claim lapsed and another process took the key
+    /// before the result was recorded, so nothing of it was: each key is committed at most once.
+    case claimLost(key: String, stageRun: Int64)
 
     public var description: String {
         switch self {
@@ -36,6 +39,9 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
                 + candidates.joined(separator: ", ")
         case let .claimContended(key):
             return "the claim on stage key \(key.prefix(12)) changed hands while this process tried to take it; try again"
+        case let .claimLost(key, stageRun):
+            return "stage run \(stageRun) was not recorded: its claim on stage key \(key.prefix(12)) lapsed (no heartbeat "
+                + "reached the database within the lease) and another process took the key, which records it once"
         }
     }
 }

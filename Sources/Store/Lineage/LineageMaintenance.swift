@@ -60,7 +60,7 @@ extension LineageDatabase {
     func markRemoved(_ hashes: [String], at now: Date) throws {
         guard !hashes.isEmpty else { return }
         try database.write { db in
-            try db.execute("UPDATE artifacts SET removed = ? WHERE removed IS NULL AND hash IN (\(db.dialect.list(.text)))",
+            _ = try db.execute("UPDATE artifacts SET removed = ? WHERE removed IS NULL AND hash IN (\(db.dialect.list(.text)))",
                            [now, try jsonList(hashes)])
         }
     }

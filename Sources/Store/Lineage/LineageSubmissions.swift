@@ -73,7 +73,7 @@ extension LineageDatabase {
     public func closeSubmission(_ id: Int64, status: SubmissionRecord.Status, at now: Date = Date()) throws {
         precondition(status != .open, "a submission closes as finished or failed")
         try database.write { db in
-            try db.execute("UPDATE submissions SET status = ?, finished = ? WHERE id = ? AND status = 'open'",
+            _ = try db.execute("UPDATE submissions SET status = ?, finished = ? WHERE id = ? AND status = 'open'",
                            [status.rawValue, now, id])
         }
     }

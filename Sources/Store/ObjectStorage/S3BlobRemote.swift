@@ -13,12 +13,14 @@ public final class S3BlobRemote: BlobRemote {
     public let client: S3Client
 
     /// The blobs under `url` (`s3://bucket/prefix`), with endpoint, region and credentials from
-    /// `environment` (see `S3Configuration.fromEnvironment`).
-    public convenience init(url: String,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// `environment` (see `S3Configuration.fromEnvironment`); with `retryBudget`, requests retry for
+    /// that many seconds, telling `outageNotice` when they start and stop waiting.
+    public convenience init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            retryBudget: TimeInterval? = nil, outageNotice: OutageNotice? = nil) throws {
         let location = try S3Location(url: url)
-        try self.init(location: location,
-                      configuration: S3Configuration.fromEnvironment(environment, bucket: location.bucket))
+        var configuration = try S3Configuration.fromEnvironment(environment, bucket: location.bucket, retryBudget: retryBudget)
+        configuration.outageNotice = outageNotice
+        self.init(location: location, configuration: configuration)
     }
 
     public init(location: S3Location, configuration: S3Configuration) {
@@ -44,7 +46,10 @@ public final class S3BlobRemote: BlobRemote {
         let output = try PosixFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         defer { output.closeFile() }
         var unflushed = 0
-        let info = try client.getObject(key(hash)) { piece in
+        let info = try client.getObject(key(hash), restart: {
+            try output.truncateToEmpty()
+            unflushed = 0
+        }) { piece in
             try piece.withUnsafeBytes { try output.writeAll($0) }
             // As in BlobWriter: flushing as the bytes arrive leaves little for the store's fsync.
             unflushed += piece.count

@@ -67,7 +67,7 @@ public final class S3Client: Sendable {
     /// The object's bytes (or those of `range`, both ends included) in memory.
     public func getObject(_ key: String, range: ClosedRange<Int64>? = nil) throws -> Data {
         var data = Data()
-        guard try getObject(key, range: range, into: { data.append($0) }) != nil else {
+        guard try getObject(key, range: range, restart: { data.removeAll() }, into: { data.append($0) }) != nil else {
             throw S3Error(operation: "GET", target: target(key), endpoint: endpointText,
                           reason: .status(404, code: "NoSuchKey", message: "The specified key does not exist."),
                           attempts: 1, seconds: 0)
@@ -77,20 +77,33 @@ public final class S3Client: Sendable {
 
     /// Streams the object's bytes (or those of `range`) to `consume` in order, using bounded memory.
     /// A connection lost mid-body is resumed from the byte it reached, on the same version of the
-    /// object (If-Match its ETag), so `consume` sees each byte once. Returns nil if there is no such
-    /// object; other failures throw, as does `consume`, whose error stops the transfer.
+    /// object (If-Match its ETag), so `consume` sees each byte once. A resumed answer is used only if
+    /// it is a 206 whose Content-Range starts at that byte. A server may answer a range request with
+    /// 200 and the whole body instead (HTTP allows it; some proxies do): then `restart` discards what
+    /// `consume` received and the body goes to `consume` from its first byte, provided it is as long
+    /// as the object. Any other answer fails the attempt and, with `restart`, the next one starts from
+    /// zero. Returns nil if there is no such object; other failures throw, as does `consume`, whose
+    /// error stops the transfer.
     @discardableResult
-    public func getObject(_ key: String, range: ClosedRange<Int64>? = nil,
+    public func getObject(_ key: String, range: ClosedRange<Int64>? = nil, restart: (() throws -> Void)? = nil,
                           into consume: (Data) throws -> Void) throws -> ObjectInfo? {
         var received: Int64 = 0
         var receivedThisAttempt: Int64 = 0
         var firstETag: String?
+        var objectSize: Int64?
+        var answerChecked = false
+        var unusable: String?
+        func startOver() throws {
+            guard let restart else { return }
+            try restart()
+            (received, firstETag) = (0, nil)
+        }
         let call = Call(operation: "GET", method: "GET", key: key, expect: [200, 206])
         let response: S3Transport.Response
         do {
             response = try withoutActuallyEscaping(consume) { consume in
                 try perform(call, extraHeaders: { _ in
-                    receivedThisAttempt = 0
+                    (receivedThisAttempt, answerChecked, unusable) = (0, false, nil)
                     var headers: [(name: String, value: String)] = []
                     if received > 0 || range != nil {
                         let start = (range?.lowerBound ?? 0) + received
@@ -98,12 +111,30 @@ public final class S3Client: Sendable {
                     }
                     if received > 0, let etag = firstETag { headers.append(("if-match", etag)) }
                     return headers
-                }, streamStatuses: [200, 206], consumer: { headers, piece in
-                    if firstETag == nil { firstETag = headers["etag"] }
+                }, streamStatuses: [200, 206], consumer: { status, headers, piece in
+                    if !answerChecked {
+                        answerChecked = true
+                        let answer = RangeAnswer(status: status, headers: headers)
+                        let wanted = (range?.lowerBound ?? 0) + received
+                        switch answer.continues(from: wanted, ranged: received > 0 || range != nil,
+                                                objectSize: objectSize, canRestart: restart != nil && range == nil) {
+                        case .continues:
+                            break
+                        case .restartsFromZero:
+                            try startOver()
+                        case .unusable(let why):
+                            unusable = why
+                            try startOver()
+                        }
+                        if firstETag == nil { firstETag = headers["etag"] }
+                        objectSize = objectSize ?? answer.objectSize
+                    }
+                    guard unusable == nil else { return }
                     try consume(piece)
                     received += Int64(piece.count)
                     receivedThisAttempt += Int64(piece.count)
                 }, validate: { response in
+                    if let unusable { return .unusableAnswer(unusable) }
                     // libcurl reports a body cut short as an error; this catches a server that lies.
                     guard let length = response.headers["content-length"].flatMap(Int64.init),
                           receivedThisAttempt != length else { return nil }
@@ -113,10 +144,8 @@ public final class S3Client: Sendable {
         } catch let error as S3Error where error.code == "NoSuchKey" {
             return nil
         }
-        // A ranged answer names the object's whole size after the slash of Content-Range.
-        let size = response.headers["content-range"].flatMap { $0.split(separator: "/").last.flatMap { Int64($0) } }
         let modified = response.headers["last-modified"].flatMap(S3Time.parseHTTPDate) ?? Date()
-        return ObjectInfo(size: size ?? received, etag: firstETag ?? response.headers["etag"] ?? "", lastModified: modified)
+        return ObjectInfo(size: objectSize ?? received, etag: firstETag ?? response.headers["etag"] ?? "", lastModified: modified)
     }
 
     /// Deletes object `key`; deleting a key that is not there succeeds (as in S3).
@@ -215,7 +244,10 @@ public final class S3Client: Sendable {
                 let request = signedRequest(call, extraHeaders: extraHeaders?(attempt) ?? [])
                 let response = try transport.send(request, body: call.body, streamStatuses: streamStatuses, consumer: consumer)
                 if call.expect.contains(response.status) {
-                    guard let invalid = validate?(response) else { return response }
+                    guard let invalid = validate?(response) else {
+                        configuration.outageNotice?.answered()
+                        return response
+                    }
                     reason = invalid
                 } else {
                     reason = Self.errorReason(response)
@@ -229,8 +261,10 @@ public final class S3Client: Sendable {
                                 reason: reason, attempts: attempt, seconds: elapsed)
             let delay = policy.delay(after: attempt)
             guard retryable, error.isRetryable, attempt < policy.maxAttempts, elapsed + delay <= policy.maxTotal else {
+                if retryable, error.isRetryable { configuration.outageNotice?.gaveUp(after: policy.maxTotal) }
                 throw error
             }
+            configuration.outageNotice?.waiting(for: "S3 at \(endpointText)", reason: error.shortReason, budget: policy.maxTotal)
             Thread.sleep(forTimeInterval: delay)
         }
     }

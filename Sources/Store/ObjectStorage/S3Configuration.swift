@@ -8,21 +8,43 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
     /// The key prefix without leading or trailing slashes; empty for the whole bucket.
     public let prefix: String
 
+    /// A bucket and a prefix of `/`-separated segments (one leading and one trailing slash are
+    /// dropped). A `.`, `..` or empty segment is refused: servers and proxies normalise such paths
+    /// after the request is signed, so objects would land under another prefix than the one named.
     public init(bucket: String, prefix: String = "") throws {
+        let shown = Redaction.text("s3://\(bucket)\(prefix.isEmpty || prefix.hasPrefix("/") ? "" : "/")\(prefix)")
         guard Self.isValidBucketName(bucket) else {
             throw S3ConfigurationError.invalidLocation(
-                "s3://\(bucket)", reason: "'\(bucket)' is not a bucket name (3-63 characters: a-z, 0-9, '.', '-')")
+                shown, reason: "'\(Redaction.text("s3://\(bucket)").dropFirst(5))' is not a bucket name (3-63 characters: a-z, 0-9, '.', '-')")
+        }
+        var trimmed = Substring(prefix)
+        if trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+        if trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let segments = trimmed.isEmpty ? [] : trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        if let bad = segments.first(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            throw S3ConfigurationError.invalidLocation(
+                shown, reason: "the prefix '\(trimmed)' has \(bad.isEmpty ? "an empty segment (//)" : "a '\(bad)' segment"); "
+                    + "name the prefix with plain segments, such as s3://\(bucket)/team/blobs")
         }
         self.bucket = bucket
-        self.prefix = prefix.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        self.prefix = segments.joined(separator: "/")
     }
 
     /// Parses `s3://bucket` or `s3://bucket/some/prefix`.
     public init(url: String) throws {
         guard url.hasPrefix("s3://") else {
-            throw S3ConfigurationError.invalidLocation(url, reason: "expected s3://bucket or s3://bucket/prefix")
+            throw S3ConfigurationError.invalidLocation(Redaction.text(url), reason: "expected s3://bucket or s3://bucket/prefix")
         }
         let rest = url.dropFirst(5)
+        if let at = rest.firstIndex(of: "@"), !rest[..<at].contains("/") || rest[..<at].contains(":") {
+            throw S3ConfigurationError.invalidLocation(
+                Redaction.text(url), reason: "credentials do not belong in an S3 location; "
+                    + "give them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (see docs/s3-blobs.md)")
+        }
+        if rest.contains("?") || rest.contains("#") {
+            throw S3ConfigurationError.invalidLocation(
+                Redaction.text(url), reason: "an S3 location has no query or fragment ('?', '#'); give s3://bucket/prefix")
+        }
         let bucket = rest.prefix { $0 != "/" }
         try self.init(bucket: String(bucket), prefix: String(rest.dropFirst(bucket.count)))
     }
@@ -73,6 +95,12 @@ public struct S3RetryPolicy: Sendable, Equatable {
         self.maxTotal = maxTotal
     }
 
+    /// Retries for as long as `seconds` allow, however many attempts that takes (`maxAttempts` caps
+    /// them when given): what `--retry-budget` sets, so a stage rides out a server restart.
+    public static func budget(_ seconds: TimeInterval, maxAttempts: Int? = nil) -> S3RetryPolicy {
+        S3RetryPolicy(maxAttempts: maxAttempts ?? Int.max, baseDelay: 0.25, maxDelay: 8, maxTotal: seconds)
+    }
+
     /// The wait after failed attempt `attempt` (1-based): half to all of the exponential step.
     func delay(after attempt: Int) -> TimeInterval {
         let step = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
@@ -106,6 +134,8 @@ public struct S3Configuration: Sendable {
     /// Sign the SHA-256 of every body (the server then rejects a body changed in transit) rather
     /// than sending `UNSIGNED-PAYLOAD`. Costs one hash pass over each uploaded byte.
     public var signPayload: Bool
+    /// Told when requests start retrying against a server that does not answer, and when it does again.
+    public var outageNotice: OutageNotice?
 
     public init(endpoint: URL, region: String, credentials: S3Credentials, addressing: Addressing = .path,
                 retry: S3RetryPolicy = S3RetryPolicy(), partSize: Int = 16 << 20, partsInFlight: Int = 4,
@@ -125,8 +155,9 @@ public struct S3Configuration: Sendable {
     /// `AWS_SESSION_TOKEN`, `AWS_REGION` or `AWS_DEFAULT_REGION` (default us-east-1),
     /// `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` (default AWS's regional endpoint, addressed
     /// virtual-hosted style; any other endpoint is addressed path style), `AWS_MAX_ATTEMPTS`.
+    /// With `retryBudget`, failed requests are retried for that many seconds (see `S3RetryPolicy.budget`).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
-                                       bucket: String? = nil) throws -> S3Configuration {
+                                       bucket: String? = nil, retryBudget: TimeInterval? = nil) throws -> S3Configuration {
         func value(_ name: String) -> String? {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
@@ -136,13 +167,15 @@ public struct S3Configuration: Sendable {
         let credentials = S3Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
         let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1"
 
-        var retry = S3RetryPolicy()
+        var maxAttempts: Int?
         if let text = value("AWS_MAX_ATTEMPTS") {
             guard let attempts = Int(text), attempts >= 1 else {
                 throw S3ConfigurationError.invalid("AWS_MAX_ATTEMPTS", value: text, reason: "expected a whole number ≥ 1")
             }
-            retry.maxAttempts = attempts
+            maxAttempts = attempts
         }
+        var retry = retryBudget.map { S3RetryPolicy.budget($0, maxAttempts: maxAttempts) } ?? S3RetryPolicy()
+        if retryBudget == nil, let maxAttempts { retry.maxAttempts = maxAttempts }
 
         let endpoint: URL, addressing: Addressing
         if let name = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].first(where: { value($0) != nil }) {

@@ -13,6 +13,8 @@ public struct S3Error: Error, Equatable, Sendable, CustomStringConvertible {
         case malformedResponse(String)
         /// The connection ended before the announced body did, on every attempt.
         case truncated(received: Int64, expected: Int64)
+        /// The answer to a (resumed) GET does not continue the bytes asked for; the next attempt asks again.
+        case unusableAnswer(String)
     }
 
     /// `PUT`, `GET`, `HEAD`, `DELETE`, `LIST`, `CREATE MULTIPART UPLOAD`, ….
@@ -39,11 +41,20 @@ public struct S3Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// Worth another attempt: no answer, a server-side error, throttling or a request timeout.
     var isRetryable: Bool {
         switch reason {
-        case .transport, .truncated: return true
+        case .transport, .truncated, .unusableAnswer: return true
         case .malformedResponse: return false
         case let .status(status, code, _):
             return status >= 500 || status == 408 || status == 429
                 || ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"].contains(code ?? "")
+        }
+    }
+
+    /// The reason alone, for a line saying what a retry waits for.
+    var shortReason: String {
+        switch reason {
+        case let .status(status, code, _): return "HTTP \(status)\(code.map { " \($0)" } ?? "")"
+        case .transport(let text), .malformedResponse(let text), .unusableAnswer(let text): return text
+        case let .truncated(received, expected): return "the connection closed after \(received) of \(expected) bytes"
         }
     }
 
@@ -60,6 +71,8 @@ public struct S3Error: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(head): unexpected response: \(text)"
         case let .truncated(received, expected):
             return "\(head): the connection closed after \(received) of \(expected) bytes"
+        case .unusableAnswer(let text):
+            return "\(head): \(text)"
         }
     }
 

@@ -51,7 +51,7 @@ final class S3Transport: @unchecked Sendable {
     deinit { session.invalidateAndCancel() }
 
     /// Receives a streamed body piece by piece, with the response's headers.
-    typealias Consumer = (_ headers: [String: String], _ piece: Data) throws -> Void
+    typealias Consumer = (_ status: Int, _ headers: [String: String], _ piece: Data) throws -> Void
 
     /// Sends `request` and blocks until the exchange ends. With `consumer`, the body of a response
     /// whose status is in `streamStatuses` goes to it piece by piece (on the session's queue, in order);
@@ -147,7 +147,7 @@ final class S3Transport: @unchecked Sendable {
                 if exchange.body.count < 1 << 20 { exchange.body.append(data) }
                 return
             }
-            do { try consumer(exchange.headers, data) } catch {
+            do { try consumer(exchange.status ?? 0, exchange.headers, data) } catch {
                 exchange.consumerError = error
                 dataTask.cancel()
             }

@@ -143,7 +143,8 @@ final class PostgresConnection {
     static func check(conninfo: String) throws {
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &error) else {
-            let message = error.map { oneLine(String(cString: $0)) } ?? "it does not parse"
+            // libpq quotes the token it could not read, which may be the password itself.
+            let message = Redaction.message(error.map { oneLine(String(cString: $0)) } ?? "it does not parse", about: conninfo)
             if let error { PQfreemem(error) }
             throw PostgresError.invalidConnectionString(message: message)
         }

@@ -79,6 +79,10 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// The suffix that makes a SELECT lock the rows it reads until the transaction ends. SQLite's write
+    /// transactions lock the whole database already (`BEGIN IMMEDIATE`), so it needs none.
+    public var lockingRead: String { self == .postgres ? " FOR UPDATE" : "" }
+
     /// `sql` as the database takes it: PostgreSQL numbers its placeholders (`$1`), SQLite takes `?`.
     /// Statements hold no `?` inside string literals, so every `?` is a placeholder.
     func prepare(_ sql: String) -> String {

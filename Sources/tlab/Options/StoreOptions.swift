@@ -12,6 +12,10 @@ struct StoreOptions: ParsableArguments {
         completion: .file())
     var store: String?
 
+    @Option(help: ArgumentHelp("Seconds a shared store's request keeps retrying while its server does not answer "
+        + "(a restart, a network outage), with a line saying what it waits for.", valueName: "seconds"))
+    var retryBudget: Double = 300
+
     /// The value of `--store`, else `TLAB_STORE`, else `artifacts`.
     var value: String {
         let environment = ProcessInfo.processInfo.environment["TLAB_STORE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -23,17 +27,30 @@ struct StoreOptions: ParsableArguments {
     /// Opens a store that must already exist: reading commands never create one where the user
     /// mistyped a path.
     func openExisting() throws -> PipelineStore {
-        try Self.open(location(), create: false)
+        try Self.open(location(), create: false, patience: patience)
     }
 
     /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
     func openOrCreate() throws -> PipelineStore {
-        try Self.open(location(), create: true)
+        try Self.open(location(), create: true, patience: patience)
     }
 
-    static func open(_ location: StoreLocation, create: Bool) throws -> PipelineStore {
+    /// `--retry-budget`, with waiting lines on stderr.
+    var patience: ServerPatience {
+        ServerPatience(retryBudget: retryBudget, notice: OutageNotice { line in
+            FileHandle.standardError.write(Data("tlab: \(line)\n".utf8))
+        })
+    }
+
+    func validate() throws {
+        guard retryBudget >= 0, retryBudget.isFinite else {
+            throw ValidationError("--retry-budget must be a number of seconds ≥ 0, got \(retryBudget)")
+        }
+    }
+
+    static func open(_ location: StoreLocation, create: Bool, patience: ServerPatience = ServerPatience()) throws -> PipelineStore {
         do {
-            return try PipelineStore(location: location, create: create)
+            return try PipelineStore(location: location, create: create, patience: patience)
         } catch let StoreError.notAStore(path, reason) {
             throw CommandError.notAStore(path: path, reason: reason)
         }
