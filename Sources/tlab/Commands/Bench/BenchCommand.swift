@@ -11,10 +11,11 @@ struct Bench: ParsableCommand {
               tlab bench kernels --runs 5 --json
               tlab bench models --case densenet-121-155x155 --threads 2 --json
               tlab bench images /tmp/tlab-image-corpus --write-corpus
+              TLAB_KERNELS=portable tlab bench workload
             """,
         subcommands: [
             BenchStore.self, BenchS3.self, BenchKernels.self, BenchModels.self, BenchImages.self,
-            BenchStreaming.self,
+            BenchStreaming.self, BenchWorkload.self,
         ]
     )
 }
