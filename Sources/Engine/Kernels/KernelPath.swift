@@ -38,6 +38,7 @@ public struct KernelSelection: Sendable, Equatable, CustomStringConvertible {
     /// The environment variable that forces a path: `TLAB_KERNELS=portable`.
     public static let environmentVariable = "TLAB_KERNELS"
 
+    /// The path the kernels run.
     public let path: KernelPath
     /// Whether `environmentVariable` chose the path (rather than the CPU's features).
     public let forced: Bool
@@ -64,9 +65,12 @@ public struct KernelSelection: Sendable, Equatable, CustomStringConvertible {
 
 /// A path `TLAB_KERNELS` asked for that cannot run.
 public enum KernelPathError: Error, Equatable, CustomStringConvertible {
+    /// The value names no kernel path (`TLAB_KERNELS=avx512`).
     case unknown(String)
+    /// The path exists but this build or CPU cannot run it (`TLAB_KERNELS=avx2` without AVX2).
     case notRunnable(KernelPath)
 
+    /// The variable, the value, and the paths valid here.
     public var description: String {
         let runnable = KernelPath.runnable.map(\.rawValue).joined(separator: ", ")
         switch self {
