@@ -2,15 +2,6 @@
 // TransferLab: reproducible transfer-learning experiments on CNNs, as a DAG of content-hashed stages.
 import PackageDescription
 
-// Without a target CPU, Swift emits SSE code and calls `fmaf` for `addingProduct`: the engine runs
-// 5-100x slower. `-Xcc -march=x86-64-v3` gives AVX2+FMA on any x86-64-v3 host (`-target-cpu x86-64-v3`
-// is rejected by this Swift). Other architectures build with their defaults.
-#if arch(x86_64)
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
-#else
-let engineFlags: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "TransferLab",
     platforms: [.macOS(.v15)],
@@ -32,7 +23,11 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "Engine", swiftSettings: engineFlags),
+        // The FMA kernels in C, one variant per instruction set, chosen at run time (docs/engine.md): no
+        // target carries a -march flag, so the binary runs on any CPU of its architecture and other
+        // packages can depend on Engine by version.
+        .target(name: "EngineKernels"),
+        .target(name: "Engine", dependencies: ["EngineKernels"]),
         .target(name: "Store", dependencies: [
             "CZstd", "CCrypto", "CPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -40,13 +35,13 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Engine", "Store", "CZlib", "CJPEG", "CPNG",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: engineFlags),
+        ]),
         // The CLI talks to Pipeline (and reads stores through Store); it never imports Engine.
         .executableTarget(name: "tlab", dependencies: [
             "Pipeline", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: engineFlags),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
+        ]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),

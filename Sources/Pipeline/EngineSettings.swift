@@ -9,4 +9,8 @@ public enum EngineSettings {
 
     /// Uses `count` threads from now on.
     public static func setThreads(_ count: Int) { EngineThreads.set(count) }
+
+    /// The kernel path the engine runs and why, e.g. "avx2 (fastest this CPU runs)"; throws when
+    /// `TLAB_KERNELS` names a path that does not exist or cannot run on this CPU.
+    public static func kernels() throws -> String { try KernelSelection.current().description }
 }

@@ -22,7 +22,9 @@ struct TLab: ParsableCommand {
               TLAB_DATA_MEMORY_MIB  a data set split up to this size is read into memory, a larger
                           one from a scratch file on disk (default 512; 0: always from disk)
               TLAB_PREFETCH  batches read ahead while the network computes (default 2; 0: none)
-                          (neither changes a result, only memory and speed)
+              TLAB_KERNELS  the engine's kernel path: avx2, portable (x86-64) or neon (aarch64);
+                          default the fastest this CPU runs (tlab --version names it)
+                          (none of these three changes a result, only memory and speed)
 
             SHELL COMPLETION:
               tlab --generate-completion-script bash > ~/.tlab-completion.bash
@@ -35,7 +37,7 @@ struct TLab: ParsableCommand {
               tlab lineage reports/smoke/report.md
               tlab verify --store /data/tlab-artifacts
             """,
-        version: "tlab \(toolVersion) (engine \(StageKind.engineVersion))",
+        version: "tlab \(toolVersion) (engine \(StageKind.engineVersion), kernels \(kernelsDescription))",
         subcommands: [
             RunCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self, ReproduceCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
@@ -47,10 +49,19 @@ struct TLab: ParsableCommand {
     /// Recorded with every run and shown in reports' provenance.
     static let toolVersion = "0.1.0"
 
+    /// The engine's kernel path and why, e.g. "avx2 (fastest this CPU runs)" (`main` has refused an
+    /// invalid TLAB_KERNELS before anything reads this).
+    static var kernelsDescription: String { (try? EngineSettings.kernels()) ?? "invalid TLAB_KERNELS" }
+
+    /// "kernels=avx2 (fastest this CPU runs)": every benchmark's header says which kernels it timed.
+    static var kernelsField: String { "kernels=\(kernelsDescription)" }
+
     /// Parses and runs the command, sending every error through `ErrorPresentation`, so a mistake
     /// ends as one line on stderr and a documented exit code, whatever threw it.
     static func main() {
         do {
+            // A TLAB_KERNELS naming a path this CPU cannot run ends here, before any kernel would stop the process.
+            _ = try EngineSettings.kernels()
             var command = try parseAsRoot()
             try command.run()
         } catch {

@@ -21,15 +21,14 @@ func batchNormStatistics(_ x: ImageView, mean: UnsafeMutablePointer<Float>,
         }
         let m = SIMD8<Float>(group.perChannel(sum) / count)
         var squares = SIMD8<Double>()
-        for n in 0..<x.batch {
-            let p = x.channel(n, group.channel)
-            var lanes = SIMD8<Float>()
-            for j in 0..<group.octets {
-                let (i, k) = group.octet(j)
-                let d = loadOctet(p + i, k, padding: m) - m  // padded lanes add 0
-                lanes = lanes.addingProduct(d, d)
+        var lanes = SIMD16<Float>(lowHalf: m, highHalf: SIMD8())  // the mean, then the kernel's lane sums
+        withUnsafeMutableBytes(of: &lanes) { raw in
+            let mean = raw.baseAddress!.assumingMemoryBound(to: Float.self), sums = mean + 8
+            for n in 0..<x.batch {
+                // Σ(v − mean)² per lane, the padded lanes of the last octet adding 0.
+                kernels.squared_deviations(sums, x.channel(n, group.channel), group.run, mean)
+                squares += SIMD8<Double>(UnsafeRawPointer(sums).loadUnaligned(as: SIMD8<Float>.self))
             }
-            squares += SIMD8<Double>(lanes)
         }
         group.store(m, mean)
         group.store(SIMD8<Float>(group.perChannel(squares) / count), variance)
@@ -98,17 +97,20 @@ func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
                 relu ? dyv.replacing(with: 0, where: .!affineReLUPasses(xv, s, t)) : dyv
             }
             var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
-            for n in 0..<x.batch {
-                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
-                var lanes = (dz: SIMD8<Float>(), dzCentred: SIMD8<Float>())
-                for j in 0..<group.octets {
-                    let (i, k) = group.octet(j)
-                    let xv = loadOctet(xp + i, k), d = dz(xv, loadOctet(dyp + i, k))
-                    lanes.dz += d
-                    lanes.dzCentred = lanes.dzCentred.addingProduct(d, xv - m)
+            // The kernel's buffer: mean, scale, shift lanes in, Σdz and Σdz·(x − mean) lanes out.
+            var lanes = (SIMD16<Float>(lowHalf: m, highHalf: s), SIMD16<Float>(lowHalf: t, highHalf: SIMD8()),
+                         SIMD8<Float>())
+            withUnsafeMutableBytes(of: &lanes) { raw in
+                let mean = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                let scale = mean + 8, shift = mean + 16, dzLanes = mean + 24, centredLanes = mean + 32
+                for n in 0..<x.batch {
+                    // Σdz and Σdz·(x − mean) per lane, dz masked by the forward's ReLU like `dz` below.
+                    kernels.batchnorm_gradient_sums(dzLanes, centredLanes, x.channel(n, group.channel),
+                                                    dy.channel(n, group.channel), group.run, mean, scale, shift,
+                                                    relu ? 1 : 0)
+                    sums.dz += SIMD8<Double>(UnsafeRawPointer(dzLanes).loadUnaligned(as: SIMD8<Float>.self))
+                    sums.dzCentred += SIMD8<Double>(UnsafeRawPointer(centredLanes).loadUnaligned(as: SIMD8<Float>.self))
                 }
-                sums.dz += SIMD8<Double>(lanes.dz)
-                sums.dzCentred += SIMD8<Double>(lanes.dzCentred)
             }
             let sumDz = SIMD8<Float>(group.perChannel(sums.dz))
             let sumDzXhat = SIMD8<Float>(group.perChannel(sums.dzCentred)) * invStd
@@ -167,6 +169,9 @@ private struct ChannelGroup {
     func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
         if channelsInLanes { storeOctet(v, p + channel, channels) } else { p[channel] = v[0] }
     }
+
+    /// Values per image, contiguous from the group's first channel: its channels side by side, or a plane.
+    var run: Int { channelsInLanes ? channels : plane }
 
     /// Groups of eight values per image: one group of channels, or the octets of a plane.
     var octets: Int { channelsInLanes ? 1 : (plane + 7) / 8 }

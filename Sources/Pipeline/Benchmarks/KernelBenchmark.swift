@@ -15,6 +15,8 @@ public struct KernelBenchmark {
     public struct Result: Codable {
         public let name: String
         let threads: Int
+        /// The kernel path that ran and why (`EngineSettings.kernels()`).
+        let kernels: String
         let runs: Int
         let medianSeconds: Double
         let minSeconds: Double
@@ -40,8 +42,10 @@ public struct KernelBenchmark {
         let timing = try! StepTiming(runs: runs, minimumSeconds: 0.3, minimumSteps: 1) { steps in
             { for _ in 0..<steps { body() } }
         }
-        return Result(name: name, threads: EngineThreads.count, runs: runs, medianSeconds: timing.median,
-                      minSeconds: timing.min, maxSeconds: timing.max, gflops: flops / timing.median / 1e9,
+        // The kernels just ran, so the selection resolved: `current()` cannot throw here.
+        return Result(name: name, threads: EngineThreads.count, kernels: try! KernelSelection.current().description,
+                      runs: runs, medianSeconds: timing.median, minSeconds: timing.min, maxSeconds: timing.max,
+                      gflops: flops / timing.median / 1e9,
                       imagesPerSecond: images.map { Double($0) / timing.median },
                       gflopsPerCPUSecond: flops / timing.medianCPU / 1e9)
     }

@@ -32,6 +32,8 @@ public struct ModelBenchmark {
     public struct Result: Codable {
         public let name: String
         let threads: Int
+        /// The kernel path that ran and why (`EngineSettings.kernels()`).
+        let kernels: String
         let runs: Int
         let batch: Int
         /// Seconds per step (one batch).
@@ -61,7 +63,9 @@ public struct ModelBenchmark {
         let optimizer = Optimizer.adam(parameters: model.parameters)
         let forwardFlops = 2 * Double(Self.forwardMultiplyAdds(model.architecture) * batch)
         func result(_ mode: String, _ timing: StepTiming, flops: Double) -> Result {
-            Result(name: "\(name)-\(mode)", threads: EngineThreads.count, runs: runs, batch: batch,
+            // The kernels just ran, so the selection resolved: `current()` cannot throw here.
+            Result(name: "\(name)-\(mode)", threads: EngineThreads.count,
+                   kernels: try! KernelSelection.current().description, runs: runs, batch: batch,
                    medianSeconds: timing.median, minSeconds: timing.min, maxSeconds: timing.max,
                    imagesPerSecond: Double(batch) / timing.median, gflops: flops / timing.median / 1e9,
                    gflopsPerCPUSecond: flops / timing.medianCPU / 1e9,

@@ -22,7 +22,7 @@ struct OutputMoments {
     /// Adds `values[0..<count]` of channel `channel` to chunk `chunk`'s sums.
     func add(_ values: UnsafePointer<Float>, count: Int, channel: Int, chunk: Int) {
         var lanes = MomentLanes()
-        forEachOctet(0..<count) { t, n in lanes.add(loadOctet(values + t, n)) }
+        lanes.add(values, count: count)
         add(lanes, channel: channel, chunk: chunk)
     }
 
@@ -46,14 +46,21 @@ struct OutputMoments {
 }
 
 /// Per-lane sums and sums of squares of one channel, carried across the runs of a tile so that the
-/// lanes are reduced once per tile rather than once per run. Zero lanes (partial octets) add nothing.
+/// lanes are reduced once per tile rather than once per run.
 struct MomentLanes {
-    var sums = SIMD8<Float>()
-    var squares = SIMD8<Float>()
+    /// Lane sums in the low half, lane sums of squares in the high half: one buffer for the kernel.
+    private var lanes = SIMD16<Float>()
 
+    var sums: SIMD8<Float> { lanes.lowHalf }
+    var squares: SIMD8<Float> { lanes.highHalf }
+
+    /// Adds `values[0..<count]`, eight at a time (the last group zero-padded, adding nothing):
+    /// sums += v, squares = fma(v, v, squares).
     @inline(__always)
-    mutating func add(_ v: SIMD8<Float>) {
-        sums += v
-        squares = squares.addingProduct(v, v)
+    mutating func add(_ values: UnsafePointer<Float>, count: Int) {
+        withUnsafeMutableBytes(of: &lanes) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            kernels.moments_add(p, p + 8, values, count)
+        }
     }
 }

@@ -66,8 +66,8 @@ private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, p
                 let v = accumulate ? loadOctet(to + t, count) + (loadOctet(from + t, count) + b)
                                    : loadOctet(from + t, count) + b
                 storeOctet(v, to + t, count)
-                if moments != nil { lanes.add(count == 8 ? v : loadOctet(to + t, count)) }
             }
+            if moments != nil { lanes.add(to, count: valid) }
         }
         moments?.add(lanes, channel: co, chunk: chunk)
     }

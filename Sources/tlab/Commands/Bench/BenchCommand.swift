@@ -12,10 +12,11 @@ struct Bench: ParsableCommand {
               tlab bench models --case densenet-121-155x155 --threads 2 --json
               tlab bench images /tmp/tlab-image-corpus --write-corpus
               tlab bench lineage --stages 60
+              TLAB_KERNELS=portable tlab bench workload
             """,
         subcommands: [
             BenchStore.self, BenchS3.self, BenchKernels.self, BenchModels.self, BenchImages.self,
-            BenchStreaming.self, BenchLineage.self,
+            BenchStreaming.self, BenchLineage.self, BenchWorkload.self,
         ]
     )
 }

@@ -54,7 +54,8 @@ struct BenchImages: ParsableCommand {
         let results = try ImageBenchmark.measure(folder: folder, side: side, mode: ResizeMode(rawValue: mode)!, runs: runs, dump: dump)
         guard !results.isEmpty else { throw ValidationError("\(folder) holds no .jpg, .jpeg or .png files; add --write-corpus") }
         if json { return try JSONOutput.print(results) }
-        print("case                                images   Mpx    images/s   Mpx/s   median ms  (min..max ms)   one thread")
+        print("case                                images   Mpx    images/s   Mpx/s   median ms  (min..max ms)   one thread"
+              + "  \(TLab.kernelsField)")
         for r in results {
             print(r.name.padding(toLength: 34, withPad: " ", startingAt: 0)
                   + String(format: " %6d %6.1f %10.1f %7.1f %11.1f  (%.1f..%.1f)", r.images, r.megapixels, r.imagesPerSecond,

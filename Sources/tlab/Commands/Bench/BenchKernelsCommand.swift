@@ -34,7 +34,7 @@ struct BenchKernels: ParsableCommand {
         var results: [KernelBenchmark.Result] = []
         if !json {
             print("case                                   GFLOP/s   images/s   median ms  (min..max ms)  GFLOP/CPU-s"
-                  + "  threads=\(EngineSettings.threads)")
+                  + "  threads=\(EngineSettings.threads)  \(TLab.kernelsField)")
         }
         for benchmark in cases {
             let result = benchmark.measure(runs: runs)

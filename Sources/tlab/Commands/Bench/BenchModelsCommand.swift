@@ -46,7 +46,7 @@ struct BenchModels: ParsableCommand {
         let cases = try ModelBenchmark.all().filter { caseName == nil || $0.name.contains(caseName!) }
         if !json {
             print("case                                 images/s   GFLOP/s   median ms  (min..max ms)   peak RSS MiB"
-                  + "  threads=\(EngineSettings.threads)")
+                  + "  threads=\(EngineSettings.threads)  \(TLab.kernelsField)")
         }
         var results: [ModelBenchmark.Result] = []
         for benchmark in cases {

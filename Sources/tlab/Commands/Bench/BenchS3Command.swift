@@ -57,7 +57,8 @@ struct BenchS3: ParsableCommand {
             return
         }
         print("s3: \(sizeMib) MiB float32 tensor via \(place), zstd level \(level), \(runs) runs, "
-              + "\(result.storedBytes) bytes stored, parts of \(partMib) MiB, \(partsInFlight) in flight")
+              + "\(result.storedBytes) bytes stored, parts of \(partMib) MiB, \(partsInFlight) in flight, "
+              + TLab.kernelsField)
         print("put:        \(BenchStore.summary(result.putMBps))")
         print("get+verify: \(BenchStore.summary(result.readMBps))")
     }

@@ -15,7 +15,8 @@ struct BenchStore: ParsableCommand {
         let (sizeMib, level, runs) = (tensor.sizeMib, tensor.level, tensor.runs)
         let result = try StoreBenchmark.run(byteCount: sizeMib << 20, level: level, runs: runs,
                                             scratch: URL(fileURLWithPath: tensor.dir))
-        print("store: \(sizeMib) MiB float32 tensor, zstd level \(level), \(runs) runs, ratio \(String(format: "%.3f", result.compressionRatio))")
+        print("store: \(sizeMib) MiB float32 tensor, zstd level \(level), \(runs) runs, ratio \(String(format: "%.3f", result.compressionRatio)), "
+              + TLab.kernelsField)
         print("put:        \(Self.summary(result.putMBps))")
         print("            CPU s all threads: \(cpu(result.putCPUSeconds)); calling thread: \(cpu(result.putCallerCPUSeconds))")
         print("get+verify: \(Self.summary(result.readMBps))")

@@ -54,7 +54,7 @@ struct BenchStreaming: ParsableCommand {
 
     func run() throws {
         if let threads { EngineSettings.setThreads(threads) }
-        if !json { print("round   in-memory img/s   sharded img/s   sharded ÷ in-memory   threads=\(EngineSettings.threads)") }
+        if !json { print("round   in-memory img/s   sharded img/s   sharded ÷ in-memory   threads=\(EngineSettings.threads)  \(TLab.kernelsField)") }
         let result = try StreamingBenchmark.run(examples: examples, epochs: epochs, batch: batch, shardMiB: shardMib,
                                                 prefetch: prefetch, rounds: rounds) { round in
             if !json { print(String(format: "%5d %17.0f %15.0f %21.3f", round.round, round.inMemoryImagesPerSecond,
