@@ -1,5 +1,5 @@
-// Tests that need a real service (PostgreSQL, moto's S3 server, network namespaces, a mountable
-// tmpfs) skip where it is missing on a developer's machine. CI must not pass that way: `.ci/run` sets
+// Tests that need a real service or tool (PostgreSQL, moto's S3 server, qemu-user, network namespaces,
+// a mountable tmpfs) skip where it is missing on a developer's machine. CI must not pass that way: `.ci/run` sets
 // TLAB_REQUIRE_SERVICES=1, which turns each such skip into a failure naming what is missing.
 import Foundation
 import XCTest
@@ -18,7 +18,7 @@ public var servicesAreRequired: Bool { ProcessInfo.processInfo.environment["TLAB
 public struct MissingService: Error, CustomStringConvertible {
     public let reason: String
     public var description: String {
-        "\(reason) (TLAB_REQUIRE_SERVICES=1: this run needs PostgreSQL, moto, network namespaces and tmpfs mounts; "
+        "\(reason) (TLAB_REQUIRE_SERVICES=1: this run needs PostgreSQL, moto, qemu-user, network namespaces and tmpfs mounts; "
             + "scripts/setup installs them, and namespaces and mounts need root)"
     }
 }

@@ -3,6 +3,7 @@
 // path by itself.
 import Foundation
 import XCTest
+import TestSupport
 
 final class KernelPathCommandTests: XCTestCase {
     func testVersionNamesTheKernelPathAndWhy() throws {
@@ -44,14 +45,15 @@ final class KernelPathCommandTests: XCTestCase {
     }
 
     /// The binary on a CPU without AVX (qemu-user's Nehalem): it starts, picks the portable path, refuses
-    /// avx2, and trains the same weights as the native run. Skipped without qemu-x86_64 (qemu-user).
+    /// avx2, and trains the same weights as the native run. Skipped without qemu-x86_64 (qemu-user), a
+    /// failure then under TLAB_REQUIRE_SERVICES=1.
     func testANehalemWithoutAVXRunsThePortablePathWithTheSameBits() throws {
         #if !arch(x86_64)
         throw XCTSkip("the Nehalem check is for x86-64")
         #endif
         let qemu = "/usr/bin/qemu-x86_64"
         guard FileManager.default.isExecutableFile(atPath: qemu) else {
-            throw XCTSkip("\(qemu) not found (apt-get install qemu-user)")
+            throw missingService("\(qemu) not found (apt-get install qemu-user)")
         }
         let folder = try makeScratchFolder(), binary = productsDirectory.appendingPathComponent("tlab").path
         let nehalem = ["-cpu", "Nehalem", binary]
