@@ -59,7 +59,14 @@ final class ShippedPipelineTests: XCTestCase {
             XCTAssertEqual(p.double("reduce_lr_factor"), 0.1)
             XCTAssertEqual(p.double("min_lr"), 1e-5)
             XCTAssertEqual(p.int("early_stopping_patience"), 10)
+            // Keras's callbacks default to val_loss, and the study named no monitor for them.
+            XCTAssertEqual(p.optionalString("reduce_lr_monitor"), "val_loss")
+            XCTAssertEqual(p.optionalString("early_stopping_monitor"), "val_loss")
+            XCTAssertEqual(p.string("monitor"), "val_accuracy")
         }
+        // The study validated on its test set and ran each model once: reproduced on purpose, and said.
+        XCTAssertEqual(plan.recipeWarnings.map(\.rule), [.testSelectsEpochs, .fewSeeds])
+        XCTAssertTrue(plan.recipeWarnings.allSatisfy(\.accepted))
         XCTAssertEqual(try plan.stage("finetune@basic").parameters.string("pooling"), "avg")
         XCTAssertEqual(try plan.stage("freeze@basic").parameters.string("freeze"), "none")
         XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")

@@ -27,7 +27,7 @@ struct DAGCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let plan = try pipelineOptions.plan()
+        let plan = try pipelineOptions.planWarningOfItsRecipe()
         if output.json { return try JSONOutput.print(Graph(plan)) }
         print(plan.renderDAG(format), terminator: "")
     }

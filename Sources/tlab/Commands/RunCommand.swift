@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try pipelineOptions.plan()
+        let plan = try pipelineOptions.planWarningOfItsRecipe()
         try Self.checkStageNames(force, in: plan)
         if dryRun {
             let previews = try StatusCommand.previews(of: plan, force: force, store: storeOptions)

@@ -31,7 +31,7 @@ struct StatusCommand: ParsableCommand {
     var force: [String] = []
 
     func run() throws {
-        let plan = try pipelineOptions.plan()
+        let plan = try pipelineOptions.planWarningOfItsRecipe()
         try RunCommand.checkStageNames(force, in: plan)
         let previews = try Self.previews(of: plan, force: force, store: storeOptions)
         if output.json { return try JSONOutput.print(previews.map(Preview.init)) }

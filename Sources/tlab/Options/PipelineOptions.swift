@@ -25,4 +25,27 @@ struct PipelineOptions: ParsableArguments {
         }
         return try PipelinePlan(contentsOf: pipeline, overrides: overrides)
     }
+
+    /// The checked plan, after printing its recipe-check warnings once to standard error: what run,
+    /// status and dag start with.
+    func planWarningOfItsRecipe() throws -> PipelinePlan {
+        let plan = try plan()
+        let text = RecipeWarningText.lines(plan.recipeWarnings)
+        if !text.isEmpty { FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8)) }
+        return plan
+    }
+}
+
+/// How the recipe check's findings print on a terminal.
+enum RecipeWarningText {
+    /// `warning: …` for each warning, then one `acknowledged (accept_warnings): …` line naming the
+    /// acknowledged ones; empty when there are none.
+    static func lines(_ warnings: [RecipeWarning]) -> [String] {
+        let accepted = warnings.filter(\.accepted).map(\.rule.rawValue)
+        var lines = warnings.filter { !$0.accepted }.map { "warning: \($0)" }
+        if !accepted.isEmpty {
+            lines.append("acknowledged (accept_warnings): " + accepted.joined(separator: ", ") + "; `tlab check` shows them")
+        }
+        return lines
+    }
 }
