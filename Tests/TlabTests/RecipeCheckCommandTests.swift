@@ -50,4 +50,32 @@ final class RecipeCheckCommandTests: XCTestCase {
         XCTAssertEqual(fixed.status, 0, fixed.stderr)
         XCTAssertEqual(fixed.stdout, "two-image-batch: no warnings\n")
     }
+
+    /// The tiny pipeline (45 training images in batches of 32, two variants, one seed): its report lists
+    /// the warnings in its provenance; acknowledging them renders the report again, listing them as
+    /// acknowledged, and the run no longer warns.
+    func testTheReportRecordsWarningsAndWhatWasAcknowledged() throws {
+        let folder = try makePipelineFolder()
+        let first = try tlab(["run", "tiny.yaml", "--store", "store", "--quiet"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertTrue(first.stderr.contains("warning: few-seeds in report: compares 2 variants over 1 seed each"), first.stderr)
+        let reportURL = folder.appendingPathComponent("reports/tiny/report.md")
+        let warned = try String(contentsOf: reportURL, encoding: .utf8)
+        XCTAssertTrue(warned.contains("\n- **Warning:** few-seeds in report: compares 2 variants over 1 seed each"), warned)
+        XCTAssertTrue(warned.contains("\n- **Warning:** small-batch in finetune@basic, finetune@frozen: trains BatchNorm on batches "
+            + "as small as 13 images (45 training images in batches of 32 leave a last batch of 13"), warned)
+
+        let accepting = "accept_warnings: [few-seeds, small-batch, small-validation]\nstages:"
+        try tinyPipeline.replacingOccurrences(of: "stages:", with: accepting)
+            .write(to: folder.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let second = try tlab(["run", "tiny.yaml", "--store", "store", "--quiet"], in: folder)
+        XCTAssertEqual(second.status, 0, second.stdout + second.stderr)
+        XCTAssertFalse(second.stderr.contains("warning:"), second.stderr)
+        XCTAssertTrue(second.stdout.contains("computed report"), "acknowledging renders the report again: \(second.stdout)")
+        XCTAssertTrue(second.stdout.contains("1 computed, 9 cached"), second.stdout)
+        let acknowledged = try String(contentsOf: reportURL, encoding: .utf8)
+        XCTAssertFalse(acknowledged.contains("**Warning:**"), acknowledged)
+        XCTAssertTrue(acknowledged.contains("\n- Acknowledged in the pipeline (`accept_warnings`): few-seeds in report: compares 2 variants"),
+                      acknowledged)
+    }
 }
