@@ -34,7 +34,11 @@ final class ShippedPipelineTests: XCTestCase {
         for stage in plan.stages where stage.kind == .finetune {
             XCTAssertTrue(stage.parameters.bool("precise_bn"), stage.name)
             XCTAssertTrue(stage.parameters.bool("restore_best"), stage.name)
+            XCTAssertEqual(stage.parameters.string("last_batch"), "merge", "450 images in batches of 64 leave 2: \(stage.name)")
         }
+        // No 2-image BatchNorm batch any more; the small validation split is acknowledged.
+        XCTAssertEqual(plan.recipeWarnings.map(\.rule), [.smallValidation])
+        XCTAssertTrue(plan.recipeWarnings.allSatisfy(\.accepted))
     }
 
     func testCifarStudyKeepsTheStudysSettings() throws {

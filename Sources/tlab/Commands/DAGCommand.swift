@@ -27,7 +27,8 @@ struct DAGCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let plan = try pipelineOptions.planWarningOfItsRecipe()
+        let plan = try pipelineOptions.plan()
+        RecipeWarningText.print(plan)
         if output.json { return try JSONOutput.print(Graph(plan)) }
         print(plan.renderDAG(format), terminator: "")
     }

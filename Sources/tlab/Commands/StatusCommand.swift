@@ -31,9 +31,10 @@ struct StatusCommand: ParsableCommand {
     var force: [String] = []
 
     func run() throws {
-        let plan = try pipelineOptions.planWarningOfItsRecipe()
+        let plan = try pipelineOptions.plan()
         try RunCommand.checkStageNames(force, in: plan)
         let previews = try Self.previews(of: plan, force: force, store: storeOptions)
+        RecipeWarningText.print(plan)
         if output.json { return try JSONOutput.print(previews.map(Preview.init)) }
         print(Self.render(previews, pipeline: plan.name), terminator: "")
     }

@@ -25,19 +25,17 @@ struct PipelineOptions: ParsableArguments {
         }
         return try PipelinePlan(contentsOf: pipeline, overrides: overrides)
     }
-
-    /// The checked plan, after printing its recipe-check warnings once to standard error: what run,
-    /// status and dag start with.
-    func planWarningOfItsRecipe() throws -> PipelinePlan {
-        let plan = try plan()
-        let text = RecipeWarningText.lines(plan.recipeWarnings)
-        if !text.isEmpty { FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8)) }
-        return plan
-    }
 }
 
 /// How the recipe check's findings print on a terminal.
 enum RecipeWarningText {
+    /// Writes `plan`'s warnings once to standard error: what run, status and dag do once they know
+    /// they can work (a store that cannot be opened fails with its one-line error alone).
+    static func print(_ plan: PipelinePlan) {
+        let text = lines(plan.recipeWarnings)
+        if !text.isEmpty { FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8)) }
+    }
+
     /// `warning: …` for each warning, then one `acknowledged (accept_warnings): …` line naming the
     /// acknowledged ones; empty when there are none.
     static func lines(_ warnings: [RecipeWarning]) -> [String] {
