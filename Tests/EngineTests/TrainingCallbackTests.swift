@@ -60,6 +60,26 @@ final class TrainingCallbackTests: XCTestCase {
         XCTAssertEqual(best.monitor.best, 0.71)
     }
 
+    /// Accuracies on a few hundred images tie often; Keras keeps the first of tied epochs, the
+    /// tie-breaker the one of them with the lowest validation loss.
+    func testEpochsTyingOnAccuracyAreToldApartByLoss() {
+        let accuracies = [0.90, 0.93, 0.92, 0.93, 0.93], losses = [0.40, 0.30, 0.25, 0.22, 0.26]
+        var first = BestModelSelection(monitor: MetricMonitor(metric: "val_accuracy"))
+        var byLoss = BestModelSelection(monitor: MetricMonitor(metric: "val_accuracy"),
+                                        tieBreaker: MetricMonitor(metric: "val_loss"))
+        for epoch in 0..<5 {
+            _ = first.observe(accuracies[epoch], epoch: epoch)
+            _ = byLoss.observe(accuracies[epoch], tie: losses[epoch], epoch: epoch)
+        }
+        XCTAssertEqual(first.bestEpoch, 1)
+        XCTAssertEqual(byLoss.bestEpoch, 3)
+        // A strictly better accuracy wins whatever its loss, and the tie-breaker starts over from it.
+        XCTAssertTrue(byLoss.observe(0.94, tie: 0.50, epoch: 5))
+        XCTAssertTrue(byLoss.observe(0.94, tie: 0.45, epoch: 6))
+        XCTAssertFalse(byLoss.observe(0.94, tie: 0.46, epoch: 7))
+        XCTAssertEqual(byLoss.bestEpoch, 6)
+    }
+
     func testCallbackStateRoundTripsThroughJSON() throws {
         var plateau = ReduceLROnPlateau(factor: 0.1, patience: 3, minLearningRate: 1e-5)
         _ = plateau.observe(0.4, learningRate: 1e-3)

@@ -51,6 +51,41 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertFalse(withoutStudy.contains("study"))
     }
 
+    func testProvenanceListsTheRecipeChecksWarningsAndWhatWasAcknowledged() throws {
+        var report = ReportFixture.report()
+        report.provenance.recipeWarnings = [
+            RecipeWarning(rule: .smallBatch, stages: ["finetune@basic"], finding: "trains BatchNorm on batches as small as 2 images",
+                          fix: "last_batch: drop or merge"),
+            RecipeWarning(rule: .testSelectsEpochs, stages: ["finetune@frozen"], finding: "validates on the test set",
+                          fix: "a validation_fraction above 0", accepted: true),
+        ]
+        let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
+        XCTAssertTrue(markdown.contains("""
+            Recipe check (`tlab check`):
+            - **Warning:** small-batch in finetune@basic: trains BatchNorm on batches as small as 2 images. Fix: last_batch: drop or merge.
+            - Acknowledged in the pipeline (`accept_warnings`): test-selects-epochs in finetune@frozen: validates on the test set. Fix: a validation_fraction above 0.
+            """), markdown)
+        report.provenance.recipeWarnings = []
+        XCTAssertTrue(try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile]).contains("Recipe check (`tlab check`): no warnings."))
+    }
+
+    func testWithOneBackboneTheReportSaysItsIntervalsAreConditionalOnIt() throws {
+        var report = ReportFixture.report()
+        XCTAssertFalse(try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile]).contains("backbone;"))
+        report.backbones = 1
+        XCTAssertTrue(try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile]).contains(
+            "the seeds vary fine-tuning only, so the intervals and comparisons are conditional on that backbone;"))
+    }
+
+    func testSeedTableNamesTheEpochsThatTiedWithTheSelectedOne() throws {
+        var report = ReportFixture.report()
+        report.variants[0].runs[0].tiedEpochs = [4, 9, 11]
+        report.variants[0].runs[0].selectedEpoch = 9
+        let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
+        let seed = report.variants[0].runs[0].seed
+        XCTAssertTrue(markdown.contains("| \(report.variants[0].name) | \(seed) | \(report.variants[0].runs[0].epochsRun) | 9 (tied: 4, 9, 11) |"), markdown)
+    }
+
     func testComparisonsSayWhatTheSeedsShowAndWhatTheyCannot() throws {
         func variant(_ name: String, _ accuracies: [Double]) -> VariantResult {
             var v = ReportFixture.variants[1]

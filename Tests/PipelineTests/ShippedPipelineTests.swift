@@ -34,7 +34,11 @@ final class ShippedPipelineTests: XCTestCase {
         for stage in plan.stages where stage.kind == .finetune {
             XCTAssertTrue(stage.parameters.bool("precise_bn"), stage.name)
             XCTAssertTrue(stage.parameters.bool("restore_best"), stage.name)
+            XCTAssertEqual(stage.parameters.string("last_batch"), "merge", "450 images in batches of 64 leave 2: \(stage.name)")
         }
+        // No 2-image BatchNorm batch any more; the small validation split is acknowledged.
+        XCTAssertEqual(plan.recipeWarnings.map(\.rule), [.smallValidation])
+        XCTAssertTrue(plan.recipeWarnings.allSatisfy(\.accepted))
     }
 
     func testCifarStudyKeepsTheStudysSettings() throws {
@@ -59,7 +63,14 @@ final class ShippedPipelineTests: XCTestCase {
             XCTAssertEqual(p.double("reduce_lr_factor"), 0.1)
             XCTAssertEqual(p.double("min_lr"), 1e-5)
             XCTAssertEqual(p.int("early_stopping_patience"), 10)
+            // Keras's callbacks default to val_loss, and the study named no monitor for them.
+            XCTAssertEqual(p.optionalString("reduce_lr_monitor"), "val_loss")
+            XCTAssertEqual(p.optionalString("early_stopping_monitor"), "val_loss")
+            XCTAssertEqual(p.string("monitor"), "val_accuracy")
         }
+        // The study validated on its test set and ran each model once: reproduced on purpose, and said.
+        XCTAssertEqual(plan.recipeWarnings.map(\.rule), [.testSelectsEpochs, .fewSeeds])
+        XCTAssertTrue(plan.recipeWarnings.allSatisfy(\.accepted))
         XCTAssertEqual(try plan.stage("finetune@basic").parameters.string("pooling"), "avg")
         XCTAssertEqual(try plan.stage("freeze@basic").parameters.string("freeze"), "none")
         XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")

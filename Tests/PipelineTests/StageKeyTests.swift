@@ -72,6 +72,23 @@ final class StageKeyTests: XCTestCase {
         XCTAssertEqual(base, changed)
     }
 
+    /// `last_batch` came after keys were recorded: at its default (`keep`, what training always did) it
+    /// stays out of the key, so stored results stay valid; stated explicitly it means the same.
+    func testLastBatchAtItsDefaultLeavesEveryKeyAsItWas() throws {
+        let base = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml"))
+        let explicit = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                          overrides: ["pretrain.last_batch=keep", "finetune.last_batch=keep"]))
+        XCTAssertEqual(base, explicit)
+        let pretrain = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("pretrain")
+        XCTAssertFalse(pretrain.parameters.keyed.contains { $0.name == "last_batch" })
+        let dropping = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                          overrides: ["variants.frozen.last_batch=drop"]))
+        XCTAssertEqual(Set(base.keys.filter { base[$0] != dropping[$0] }), ["finetune@frozen", "evaluate@frozen", "report"])
+        let merging = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                         overrides: ["variants.frozen.last_batch=merge"]))
+        XCTAssertNotEqual(merging["finetune@frozen"], dropping["finetune@frozen"])
+    }
+
     func testKeyDependsOnVersionsAndInputContentButNotProducerName() throws {
         let stage = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("prep")
         let input = ["raw": InputArtifact(stage: "data", hash: String(repeating: "a", count: 64))]

@@ -1,13 +1,36 @@
 // Which examples make up each mini-batch of an epoch, and the augmented copy of them the model sees.
 // Every random draw is keyed by (seed, epoch, example), so a resumed run sees the same batches.
 
+/// What an epoch does with the examples left over when the batch size does not divide the set.
+public enum LastBatch: String, CaseIterable, Codable, Sendable {
+    /// Train on them as a smaller last batch (Keras's and PyTorch's default).
+    case keep
+    /// Leave them out of this epoch (PyTorch's `drop_last`); a shuffled epoch leaves out different ones.
+    case drop
+    /// Fold them into the batch before, which grows to `batchSize + remainder`.
+    case merge
+}
+
 /// Batches of example indices for one epoch: a seeded permutation of `0..<count` (per-epoch stream of
-/// `shuffle`), or the natural order when `shuffle` is nil, cut into `batchSize` pieces; the last may
-/// be smaller (Keras keeps it).
-public func epochBatches(count: Int, batchSize: Int, epoch: Int, shuffle: CounterRandom?) -> [[Int]] {
+/// `shuffle`), or the natural order when `shuffle` is nil, cut into `batchSize` pieces. A remainder
+/// smaller than `batchSize` is a last batch of its own, left out, or folded into the batch before, as
+/// `lastBatch` says; with fewer examples than `batchSize`, `merge` keeps them as one batch and `drop`
+/// gives no batch at all.
+public func epochBatches(count: Int, batchSize: Int, epoch: Int, shuffle: CounterRandom?,
+                         lastBatch: LastBatch = .keep) -> [[Int]] {
     precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
     let order = shuffle.map { $0.stream(UInt64(epoch)).permutation(count) } ?? Array(0..<count)
-    return stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, count)]) }
+    var batches = stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, count)]) }
+    guard let last = batches.last, last.count < batchSize else { return batches }
+    switch lastBatch {
+    case .keep: break
+    case .drop: batches.removeLast()
+    case .merge where batches.count > 1:
+        batches.removeLast()
+        batches[batches.count - 1] += last
+    case .merge: break
+    }
+    return batches
 }
 
 /// Random transformations of training images.

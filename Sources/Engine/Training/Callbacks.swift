@@ -32,6 +32,11 @@ public struct MetricMonitor: Equatable, Sendable, Codable {
         mode == .min ? value < best - minDelta : value > best + minDelta
     }
 
+    /// Forgets the best so far and takes `value` as it: a tie-breaker starts over at each new best.
+    mutating func restart(at value: Double) {
+        best = value
+    }
+
     /// Records `value` if it improves on the best; returns whether it did.
     public mutating func observe(_ value: Double) -> Bool {
         guard isImprovement(value) else { return false }
@@ -119,19 +124,33 @@ public struct EarlyStopping: Equatable, Sendable, Codable {
     }
 }
 
-/// Keras `ModelCheckpoint(save_best_only=True)`: remembers which epoch was best on one metric.
+/// Keras `ModelCheckpoint(save_best_only=True)`: remembers which epoch was best on one metric. Keras
+/// keeps the first of epochs that tie on it; with a `tieBreaker` a later epoch that ties (equal value,
+/// or within `minDelta`) wins when the tie-breaker is strictly better, so a coarse metric such as the
+/// accuracy on a few hundred images does not leave the choice to the order of the epochs.
 public struct BestModelSelection: Equatable, Sendable, Codable {
     public private(set) var monitor: MetricMonitor
+    /// The metric that decides between epochs tying on `monitor`, e.g. `val_loss` for `val_accuracy`.
+    public private(set) var tieBreaker: MetricMonitor?
     /// The best epoch (0-based) so far.
     public private(set) var bestEpoch: Int?
 
-    public init(monitor: MetricMonitor = MetricMonitor(metric: "val_loss")) {
+    public init(monitor: MetricMonitor = MetricMonitor(metric: "val_loss"), tieBreaker: MetricMonitor? = nil) {
         self.monitor = monitor
+        self.tieBreaker = tieBreaker
     }
 
-    /// Whether `epoch` is the new best: then its weights should be kept.
-    public mutating func observe(_ value: Double, epoch: Int) -> Bool {
-        guard monitor.observe(value) else { return false }
+    /// Whether `epoch` is the new best: then its weights should be kept. `tie` is the epoch's value of
+    /// the tie-breaker's metric (ignored without a tie-breaker).
+    public mutating func observe(_ value: Double, tie: Double? = nil, epoch: Int) -> Bool {
+        if monitor.observe(value) {
+            if let tie { tieBreaker?.restart(at: tie) }
+            bestEpoch = epoch
+            return true
+        }
+        let tied = abs(value - monitor.best) <= monitor.minDelta
+        guard tied, let tie, var breaker = tieBreaker, breaker.observe(tie) else { return false }
+        tieBreaker = breaker
         bestEpoch = epoch
         return true
     }

@@ -6,6 +6,8 @@ import Foundation
 public struct TrainingOptions {
     public var epochs: Int
     public var batchSize: Int
+    /// What each epoch does with the examples that do not fill a last batch.
+    public var lastBatch: LastBatch
     /// Seeds shuffling (stream 0), augmentation (stream 1) and precise BatchNorm's batches (stream 3;
     /// stream 2 is the caller's, the pipeline's stages draw initial weights from it); dropout follows
     /// the step number.
@@ -19,13 +21,14 @@ public struct TrainingOptions {
     /// momentum averages training leaves.
     public var preciseBatchNorm: PreciseBatchNorm?
 
-    public init(epochs: Int, batchSize: Int, seed: UInt64, augmentation: Augmentation = .none,
+    public init(epochs: Int, batchSize: Int, lastBatch: LastBatch = .keep, seed: UInt64, augmentation: Augmentation = .none,
                 labelSmoothing: Float = 0, reduceLROnPlateau: ReduceLROnPlateau? = nil,
                 earlyStopping: EarlyStopping? = nil, bestModel: BestModelSelection? = nil,
                 preciseBatchNorm: PreciseBatchNorm? = nil) {
         precondition(epochs >= 0 && batchSize > 0, "epochs must be ≥ 0 and batch size > 0, got \(epochs), \(batchSize)")
         self.epochs = epochs
         self.batchSize = batchSize
+        self.lastBatch = lastBatch
         self.seed = seed
         self.augmentation = augmentation
         self.labelSmoothing = labelSmoothing
@@ -124,13 +127,15 @@ public final class Trainer {
     public func fit(_ train: ExampleSource, validation: ExampleSource? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
-        var progress = TrainingProgress(style: self.progress, epochs: options.epochs,
-                                        batchesPerEpoch: (train.count + options.batchSize - 1) / options.batchSize,
+        let batchesPerEpoch = epochBatches(count: train.count, batchSize: options.batchSize, epoch: 0, shuffle: nil,
+                                           lastBatch: options.lastBatch).count
+        var progress = TrainingProgress(style: self.progress, epochs: options.epochs, batchesPerEpoch: batchesPerEpoch,
                                         clock: clock)
         while state.nextEpoch < options.epochs && !state.stopped {
             let epoch = state.nextEpoch, started = clock()
             let batches = epochBatches(count: train.count, batchSize: options.batchSize, epoch: epoch,
-                                       shuffle: seed.stream(0))
+                                       shuffle: seed.stream(0), lastBatch: options.lastBatch)
+            let trained = batches.reduce(0) { $0 + $1.count }
             let feed = BatchPrefetcher(source: train, batches: batches, depth: prefetchDepth,
                                        augmentation: options.augmentation, random: seed.stream(1).stream(UInt64(epoch)))
             progress.startEpoch(epoch)
@@ -157,8 +162,8 @@ public final class Trainer {
             let evaluation = try validation.map {
                 try evaluate(network, on: $0, batchSize: options.batchSize, prefetchDepth: prefetchDepth)
             }
-            let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(train.count, 1)),
-                                     accuracy: Double(correct) / Double(max(train.count, 1)),
+            let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(trained, 1)),
+                                     accuracy: Double(correct) / Double(max(trained, 1)),
                                      validationLoss: evaluation?.meanLoss, validationAccuracy: evaluation?.accuracy,
                                      learningRate: learningRate, seconds: clock() - started)
             state.history.append(record)
@@ -177,7 +182,8 @@ public final class Trainer {
             state.reduceLROnPlateau = plateau
         }
         if var best = state.bestModel, let value = try metric(best.monitor.metric, record) {
-            if best.observe(value, epoch: record.epoch) { bestWeights = network.snapshot() }
+            let tie = try best.tieBreaker.flatMap { try metric($0.metric, record) }
+            if best.observe(value, tie: tie, epoch: record.epoch) { bestWeights = network.snapshot() }
             state.bestModel = best
         }
         if var stopping = state.earlyStopping, let value = try metric(stopping.monitor.metric, record) {

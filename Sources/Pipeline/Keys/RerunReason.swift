@@ -27,6 +27,9 @@ public enum RerunReason: Hashable, Sendable, CustomStringConvertible {
         case let .engineVersionChanged(from, to): return "engine version changed \(from) → \(to)"
         case let .parameterChanged(name, _, to) where name == ExternalContent.parameter:
             return "the local files it reads changed (content now \(to.description.prefix(19))…)"
+        case .parameterChanged(PlannedStage.recipeCheckParameter, _, _), .parameterAdded(PlannedStage.recipeCheckParameter, _),
+             .parameterRemoved(PlannedStage.recipeCheckParameter, _):
+            return "the recipe check's warnings changed (tlab check lists them)"
         case let .parameterChanged(name, from, to): return "parameter \(name) changed \(from) → \(to)"
         case let .parameterAdded(name, value): return "parameter \(name) added (\(value))"
         case let .parameterRemoved(name, was): return "parameter \(name) removed (was \(was))"

@@ -33,7 +33,9 @@ enum MarkdownReport {
                      "Means over the seeds that ran each epoch; validation accuracy with its standard deviation across seeds."]
         sections += report.variants.map(epochTable)
         sections += ["## Pipeline", "```mermaid\n\(report.dagMermaid.trimmedTrailingNewlines)\n```"]
-        sections += ["## Provenance", provenanceList(report.provenance), stageTable(report.provenance.stages)]
+        sections += ["## Provenance", provenanceList(report.provenance)]
+        if let warnings = report.provenance.recipeWarnings { sections.append(recipeCheck(warnings)) }
+        sections.append(stageTable(report.provenance.stages))
         return sections.joined(separator: "\n\n") + "\n"
     }
 
@@ -106,6 +108,16 @@ enum MarkdownReport {
             "- Versions: tlab \(p.toolVersion), engine \(p.engineVersion)",
             "- Machine: \(p.machine.cores) cores, \(p.machine.cpuModel), \(p.machine.operatingSystem)",
         ].joined(separator: "\n")
+    }
+
+    /// The recipe check's findings: warnings first, then those the pipeline acknowledged.
+    static func recipeCheck(_ warnings: [RecipeWarning]) -> String {
+        guard !warnings.isEmpty else { return "Recipe check (`tlab check`): no warnings." }
+        let open = warnings.filter { !$0.accepted }, accepted = warnings.filter(\.accepted)
+        var lines = ["Recipe check (`tlab check`):"]
+        lines += open.map { "- **Warning:** \($0)" }
+        lines += accepted.map { "- Acknowledged in the pipeline (`accept_warnings`): \($0)" }
+        return lines.joined(separator: "\n")
     }
 
     /// One row per stage, a repeated stage's seed copies with the same outcome on one row.

@@ -8,10 +8,24 @@ enum MarkdownResults {
 
     static func explanation(_ report: ComparisonReport) -> String {
         "Test accuracy is that of the epoch each seed selected on its validation split (its best monitored "
-            + "validation figure), so the test set plays no part in choosing it; the last epoch's test accuracy "
+            + "validation figure; among epochs tying on it, the one with the better other validation figure, loss "
+            + "for accuracy), so the test set plays no part in choosing it; the last epoch's test accuracy "
             + "stands beside it. Figures are means over seeds with the 95 % Student-t confidence interval of the "
             + "mean in parentheses; sd is the standard deviation across seeds in percentage points. Training "
-            + "times are measured, so they vary between identical runs."
+            + "times are measured, so they vary between identical runs." + backbones(report)
+    }
+
+    /// What the intervals are conditional on: with one pretraining run, that backbone.
+    private static func backbones(_ report: ComparisonReport) -> String {
+        switch report.backbones {
+        case 1?:
+            return " Every pretrained variant stands on one pretraining run: the seeds vary fine-tuning only, so "
+                + "the intervals and comparisons are conditional on that backbone; another pretraining run can move them."
+        case let count? where count > 1:
+            return " The variants stand on \(count) pretraining runs (backbones); seeds that share a backbone vary "
+                + "fine-tuning only."
+        default: return ""
+        }
     }
 
     /// The summary: one row per variant.
@@ -56,13 +70,19 @@ enum MarkdownResults {
                       "test loss", "last-epoch test loss", "training time", "time / epoch", "inference"]
         let rows = report.variants.flatMap { v in
             v.runs.map { r in
-                [v.name, String(r.seed), String(r.epochsRun), String(r.selectedEpoch), Text.percent(r.testAccuracy),
+                [v.name, String(r.seed), String(r.epochsRun), selection(r), Text.percent(r.testAccuracy),
                  Text.percent(r.lastEpochTestAccuracy), Text.fixed(r.testLoss, 4), Text.fixed(r.lastEpochTestLoss, 4),
                  Text.duration(r.trainingSeconds), r.secondsPerEpoch.map(Text.duration) ?? dash,
                  Text.fixed(r.inferenceImagesPerSecond, 0) + " img/s"]
             }
         }
         return MarkdownReport.table(header: header, rightAligned: Set(1...10), rows: rows)
+    }
+
+    /// The selected epoch, and the epochs that tied with it on the monitored metric when there were others.
+    static func selection(_ run: SeedResult) -> String {
+        guard let tied = run.tiedEpochs, tied.count > 1 else { return String(run.selectedEpoch) }
+        return "\(run.selectedEpoch) (tied: " + tied.map(String.init).joined(separator: ", ") + ")"
     }
 
     /// Nil when no variant has a study figure, so reports of other pipelines carry no empty section.

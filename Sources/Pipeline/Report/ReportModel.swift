@@ -18,6 +18,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var title: String?
     /// Image-folder files left out of the data because they could not be decoded; nil when none were.
     public var skippedImages: [SkippedImage]?
+    /// How many pretrain stages (backbones) the reported variants stand on; nil when not recorded.
+    public var backbones: Int?
 
     public init(variants: [VariantResult], provenance: Provenance, dagMermaid: String,
                 studyFigures: [String: StudyFigure] = [:], title: String? = nil, skippedImages: [SkippedImage]? = nil) {
@@ -103,6 +105,9 @@ public struct SeedResult: Sendable, Codable, Equatable {
     /// The 1-based epoch whose weights were kept and tested (0 when no epoch ran).
     public var selectedEpoch: Int
     public var selectedOn: EpochSelection
+    /// The 1-based epochs that tied with the selected one on the monitored metric (it included), among
+    /// which the tie-breaking metric chose; nil when not recorded.
+    public var tiedEpochs: [Int]?
     /// Test accuracy (a fraction in [0, 1]) and mean cross-entropy of the selected epoch's weights.
     public var testAccuracy: Double
     public var testLoss: Double
@@ -119,8 +124,10 @@ public struct SeedResult: Sendable, Codable, Equatable {
 
     public init(seed: Int, epochsRun: Int, selectedEpoch: Int, selectedOn: EpochSelection, testAccuracy: Double,
                 testLoss: Double, lastEpochTestAccuracy: Double, lastEpochTestLoss: Double, trainingSeconds: Double,
-                curves: [EpochRecord], confusion: ConfusionMatrix, inferenceImagesPerSecond: Double) {
+                curves: [EpochRecord], confusion: ConfusionMatrix, inferenceImagesPerSecond: Double,
+                tiedEpochs: [Int]? = nil) {
         self.seed = seed
+        self.tiedEpochs = tiedEpochs
         self.epochsRun = epochsRun
         self.selectedEpoch = selectedEpoch
         self.selectedOn = selectedOn
@@ -199,9 +206,14 @@ public struct Provenance: Sendable, Codable, Equatable {
     public var machine: Machine
     /// When the run started, as the lineage database recorded it.
     public var runDate: Date
+    /// What the recipe check found in the pipeline, acknowledged warnings included; nil in reports
+    /// from before the check existed.
+    public var recipeWarnings: [RecipeWarning]?
 
     public init(pipelineName: String, pipelineFileHash: String, stages: [StageProvenance],
-                toolVersion: String, engineVersion: String, seed: UInt64, machine: Machine, runDate: Date) {
+                toolVersion: String, engineVersion: String, seed: UInt64, machine: Machine, runDate: Date,
+                recipeWarnings: [RecipeWarning]? = nil) {
+        self.recipeWarnings = recipeWarnings
         self.pipelineName = pipelineName
         self.pipelineFileHash = pipelineFileHash
         self.stages = stages

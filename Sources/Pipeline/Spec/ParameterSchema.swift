@@ -45,10 +45,21 @@ public struct ParameterSpec: Sendable {
     /// False for parameters that change how a stage runs but not what it produces (a mirror URL,
     /// an inference batch size): they stay out of the key, so changing them reruns nothing.
     public let inKey: Bool
+    /// False for a parameter added after keys were first recorded whose default reproduces what
+    /// stages did before it existed: at its default it stays out of the key, so those keys (and the
+    /// stored results behind them) stay valid; any other value is in the key.
+    public let inKeyAtDefault: Bool
     public let doc: String
 
-    init(_ name: String, _ type: ParameterType, _ defaultValue: ParameterDefault, inKey: Bool = true, _ doc: String) {
-        self.name = name; self.type = type; self.defaultValue = defaultValue; self.inKey = inKey; self.doc = doc
+    init(_ name: String, _ type: ParameterType, _ defaultValue: ParameterDefault, inKey: Bool = true,
+         inKeyAtDefault: Bool = true, _ doc: String) {
+        self.name = name; self.type = type; self.defaultValue = defaultValue; self.inKey = inKey
+        self.inKeyAtDefault = inKeyAtDefault; self.doc = doc
+    }
+
+    /// Whether `value` of this parameter goes into a stage's key.
+    func keys(_ value: ParameterValue) -> Bool {
+        inKey && (inKeyAtDefault || defaultValue != .value(value))
     }
 
     /// The scalar or list `node` read as this parameter's type, or the reason it cannot be.

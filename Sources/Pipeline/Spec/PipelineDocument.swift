@@ -37,10 +37,14 @@ struct PipelineDocument {
     var seeds: Setting?
     var repeats: Setting?
     var perSeed: Setting?
+    /// Recipe-check rules acknowledged as deliberate (`RecipeRule` names), and its BatchNorm batch threshold.
+    var acceptWarnings: Setting?
+    var minBatchNormBatch: Setting?
     var stages: [StageEntry]
     var variants: [VariantEntry]
 
-    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "stages", "variants"]
+    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "accept_warnings", "min_batchnorm_batch",
+                            "stages", "variants"]
     static let stageFields = ["kind", "inputs", "params"]
 
     init(yaml: String, path: String) throws {
@@ -82,6 +86,8 @@ struct PipelineDocument {
         seeds = setting("seeds")
         repeats = setting("repeats")
         perSeed = setting("per_seed")
+        acceptWarnings = setting("accept_warnings")
+        minBatchNormBatch = setting("min_batchnorm_batch")
         stages = []
         variants = []
         if let stagesNode = top["stages"] {

@@ -1,6 +1,7 @@
 // A pipeline ready to execute: parsed, overridden, checked, variants expanded, stages in order.
 import Foundation
 import Store
+import Yams
 
 /// One input of a planned stage: input `port` reads the outputs of stage `stage`.
 public struct StageInput: Hashable, Sendable {
@@ -66,6 +67,9 @@ public struct PipelinePlan: Sendable {
     /// Every stage in execution order: after its inputs, ties broken by file order.
     public let stages: [PlannedStage]
     public let graph: StageGraph
+    /// What the recipe check found, acknowledged ones (`accept_warnings`) marked; empty for a plan
+    /// rebuilt from lineage, whose report stage carries the warnings its run had.
+    public let recipeWarnings: [RecipeWarning]
 
     /// Reads, overrides (`TARGET=VALUE` strings as given after `-S`), checks and expands `path`.
     public init(contentsOf path: String, overrides: [String] = []) throws {
@@ -97,6 +101,7 @@ public struct PipelinePlan: Sendable {
             throw PipelineError.many(inReadingOrder(overrideErrors + error.all))
         }
         if !overrideErrors.isEmpty { throw PipelineError.many(overrideErrors) }
+        let (accepted, minBatch) = try Self.checkSettings(document)
         let graph = StageGraph(names: resolved.stages.map(\.name), edges: resolved.stages.flatMap { stage in
             stage.inputs.map { StageGraph.Edge(from: $0.stage, to: stage.name, port: $0.port) }
         })
@@ -113,8 +118,34 @@ public struct PipelinePlan: Sendable {
         var seeds = [Int]()
         for seed in resolved.stages.compactMap(\.seed) where !seeds.contains(seed) { seeds.append(seed) }
         self.seeds = seeds
-        self.stages = order.map { byName[$0]! }
+        let check = RecipeCheck(stages: order.map { byName[$0]! }, seedCount: max(seeds.count, 1),
+                                minBatchNormBatch: minBatch, accepted: accepted)
+        self.recipeWarnings = check.warnings
+        self.stages = order.map { byName[$0]!.carrying(check.warnings) }
         self.graph = graph
+    }
+
+    /// The file's `accept_warnings` and `min_batchnorm_batch`, checked.
+    private static func checkSettings(_ document: PipelineDocument) throws -> (accepted: [String], minBatch: Int) {
+        var accepted = [String]()
+        if let setting = document.acceptWarnings {
+            let names = RecipeRule.allCases.map(\.rawValue)
+            guard case let .sequence(items) = setting.value,
+                  items.allSatisfy({ $0.scalar.map { names.contains($0.string) } == true }) else {
+                throw PipelineError.invalidValue(setting.valueLocation, parameter: "accept_warnings", value: shown(setting.value),
+                                                 expected: "a list of recipe-check warning names: " + names.joined(separator: ", "))
+            }
+            accepted = items.compactMap { $0.scalar?.string }
+        }
+        var minBatch = RecipeCheck.defaultMinBatchNormBatch
+        if let setting = document.minBatchNormBatch {
+            guard let value = setting.value.scalar.flatMap({ Int($0.string) }), (1...65_536).contains(value) else {
+                throw PipelineError.invalidValue(setting.valueLocation, parameter: "min_batchnorm_batch", value: shown(setting.value),
+                                                 expected: "an integer in 1...65536")
+            }
+            minBatch = value
+        }
+        return (accepted, minBatch)
     }
 
     /// A plan of stages that were planned once already (rebuilt from lineage to compute them again):
@@ -135,6 +166,7 @@ public struct PipelinePlan: Sendable {
         (self.variants, self.seeds) = (variants, seeds)
         self.stages = (graph.topologicalOrder() ?? stages.map(\.name)).map { byName[$0]! }
         self.graph = graph
+        recipeWarnings = []
     }
 
     /// The stage called `name` (`finetune@frozen` for a variant's copy, `finetune@frozen#2` for a seed's).

@@ -49,7 +49,7 @@ public struct StageParameters: Hashable, Sendable {
 
     /// The parameters that define what the stage produces, sorted by name: what the key hashes.
     public var keyed: [(name: String, value: ParameterValue)] {
-        values.filter { StageSchema.of(kind).parameter($0.key)?.inKey ?? true }
+        values.filter { StageSchema.of(kind).parameter($0.key)?.keys($0.value) ?? true }
             .sorted { $0.key < $1.key }
             .map { (name: $0.key, value: $0.value) }
     }

@@ -1,5 +1,6 @@
 // The parameters and inputs of every stage kind, in one place, so a pipeline file states only what
 // differs from these defaults. Stage implementations read the resolved values via StageParameters.
+import Engine
 
 private let optimizers: ParameterType = .choice(["adam", "sgd", "adamw"])
 private let heads: ParameterType = .choice(["linear", "study-optimized", "study-frozen"])
@@ -8,6 +9,7 @@ private let epochs: ParameterType = .int(0...10_000)
 private let batch: ParameterType = .int(1...65_536)
 private let classes: ParameterType = .ints(0...9_999)
 private let count: ParameterType = .int(0...100_000_000)
+private let validationMetrics = ["val_accuracy", "val_loss"]
 
 /// The size bound of each stored shard of a data set.
 private func shardSize(_ what: String) -> ParameterSpec {
@@ -19,6 +21,9 @@ private func training(epochs defaultEpochs: Int) -> [ParameterSpec] {
     [
         ParameterSpec("epochs", epochs, .value(.int(defaultEpochs)), "maximum number of passes over the training set"),
         ParameterSpec("batch", batch, .value(.int(64)), "images per mini-batch"),
+        ParameterSpec("last_batch", .choice(LastBatch.allCases.map(\.rawValue)), .value(.string(LastBatch.keep.rawValue)),
+                      inKeyAtDefault: false,
+                      "images left over when batch does not divide the training split: a smaller last batch (keep), left out (drop), or folded into the batch before (merge)"),
         ParameterSpec("optimizer", optimizers, .value(.string("adam")), "update rule"),
         ParameterSpec("lr", positiveRate, .value(.float(1e-3)), "initial learning rate"),
         ParameterSpec("momentum", .float(0...0.9999), .value(.float(0.9)), "SGD momentum (sgd only)"),
@@ -134,8 +139,12 @@ extension StageSchema {
         ParameterSpec("reduce_lr_factor", .float(0.001...0.999), .value(.float(0.1)), "lr multiplier on a plateau"),
         ParameterSpec("min_lr", .float(0...10), .value(.float(0)), "lr floor for plateau reductions"),
         ParameterSpec("early_stopping_patience", .int(0...1000), .value(.int(0)), "epochs without improvement before stopping (0: off)"),
-        ParameterSpec("monitor", .choice(["val_accuracy", "val_loss"]), .value(.string("val_accuracy")),
-                      "metric for plateaus, early stopping and the best epoch"),
+        ParameterSpec("monitor", .choice(validationMetrics), .value(.string("val_accuracy")),
+                      "metric the best epoch is selected on (ties go to the better of the other one), and the default of the two below"),
+        ParameterSpec("reduce_lr_monitor", .choice(validationMetrics), .absent,
+                      "metric whose plateau lowers the learning rate (Keras's default: val_loss); absent: monitor"),
+        ParameterSpec("early_stopping_monitor", .choice(validationMetrics), .absent,
+                      "metric whose plateau stops training (Keras's default: val_loss); absent: monitor"),
         ParameterSpec("restore_best", .bool, .value(.bool(true)), "end with the weights of the best monitored epoch"),
         ParameterSpec("label_smoothing", .float(0...0.5), .value(.float(0)), "cross-entropy label smoothing"),
         ParameterSpec("checkpoint_every", .int(1...1000), .value(.int(1)), inKey: false, "epochs between resumable checkpoints"),

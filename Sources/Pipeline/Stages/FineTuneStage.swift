@@ -21,6 +21,9 @@ struct FineTuneSummary: Codable, Equatable {
     /// What chose it: the validation split, the test set standing in for one (`validation_fraction: 0`),
     /// or nothing (the last epoch).
     var selectedOn: EpochSelection
+    /// The 1-based epochs (the selected one included) whose monitored value equals the selected
+    /// epoch's, among which the tie-breaker chose; nil in summaries from before it was recorded.
+    var tiedEpochs: [Int]?
     /// Images of the split validation ran on (the test set's when there is no validation split).
     var validationImages: Int
     /// The stage's `seed` parameter: its initial head weights, shuffling, augmentation and dropout.
@@ -33,7 +36,8 @@ struct FineTuneSummary: Codable, Equatable {
 
 struct FineTuneStage: Stage {
     static let kind = StageKind.finetune
-    static let version = 2
+    /// 3: epochs that tie on the monitored metric are told apart by the other validation metric.
+    static let version = 3
     /// The whole model (backbone and head) of the selected epoch.
     static let weightsOutput = "weights"
     /// The whole model as the last epoch left it: the same blob as `weights` when that epoch is the
@@ -65,18 +69,22 @@ struct FineTuneStage: Stage {
         let train = try context.examples(examples, split: TaskSplit.train, normalization: normalization)
         let validation = try context.examples(examples, split: target.validationOrTest, normalization: normalization)
 
-        let monitor = MetricMonitor(metric: p.string("monitor"))
+        let monitor = p.string("monitor")
         var loop = TrainingLoop(context: context, network: network, train: train, validation: validation)
         loop.checkpointEvery = p.int("checkpoint_every")
         if p.int("reduce_lr_patience") > 0 {
-            loop.reduceLROnPlateau = ReduceLROnPlateau(monitor: MetricMonitor(metric: monitor.metric, minDelta: 1e-4),
-                                                       factor: p.double("reduce_lr_factor"), patience: p.int("reduce_lr_patience"),
-                                                       minLearningRate: p.double("min_lr"))
+            loop.reduceLROnPlateau = ReduceLROnPlateau(
+                monitor: MetricMonitor(metric: p.optionalString("reduce_lr_monitor") ?? monitor, minDelta: 1e-4),
+                factor: p.double("reduce_lr_factor"), patience: p.int("reduce_lr_patience"), minLearningRate: p.double("min_lr"))
         }
         if p.int("early_stopping_patience") > 0 {
-            loop.earlyStopping = EarlyStopping(monitor: monitor, patience: p.int("early_stopping_patience"))
+            loop.earlyStopping = EarlyStopping(monitor: MetricMonitor(metric: p.optionalString("early_stopping_monitor") ?? monitor),
+                                               patience: p.int("early_stopping_patience"))
         }
-        if p.bool("restore_best") { loop.bestModel = BestModelSelection(monitor: monitor) }
+        if p.bool("restore_best") {
+            loop.bestModel = BestModelSelection(monitor: MetricMonitor(metric: monitor),
+                                                tieBreaker: MetricMonitor(metric: Self.tieBreaker(of: monitor)))
+        }
         let trainer = try loop.run()
         let lastWeights = model.namedTensors.map { (name: $0.name, tensor: $0.tensor.clone()) }
         if let best = trainer.bestWeights { try network.load(best) }
@@ -87,6 +95,7 @@ struct FineTuneStage: Stage {
             trainableParameters: counts.trainable, totalParameters: counts.total, epochsRun: trainer.history.count,
             selectedEpoch: trainer.bestEpoch.map { $0 + 1 } ?? trainer.history.count,
             selectedOn: !p.bool("restore_best") ? .last : target.validationOrTest == TaskSplit.validation ? .validation : .test,
+            tiedEpochs: Self.epochsTying(trainer.bestEpoch, on: monitor, in: trainer.history),
             validationImages: validation.count, seed: p.int("seed"), trainedOnCachedFeatures: onFeatures,
             curves: trainer.history.map {
                 EpochRecord(epoch: $0.epoch + 1, trainAccuracy: $0.accuracy, trainLoss: $0.loss,
@@ -99,5 +108,17 @@ struct FineTuneStage: Stage {
             Self.architectureOutput: try .json(recipe),
             Self.summaryOutput: try .json(summary),
         ], metrics: TrainingLoop.metrics(of: trainer))
+    }
+
+    /// The validation metric that breaks ties on `monitor`: loss for accuracy (300 images give
+    /// accuracies in steps of 1/300, so epochs often tie), accuracy for loss.
+    static func tieBreaker(of monitor: String) -> String {
+        monitor == "val_loss" ? "val_accuracy" : "val_loss"
+    }
+
+    /// The 1-based epochs whose `monitor` value equals that of `selected` (0-based); [] without one.
+    static func epochsTying(_ selected: Int?, on monitor: String, in history: [Engine.EpochRecord]) -> [Int] {
+        guard let selected, let best = history[selected].value(of: monitor) else { return [] }
+        return history.filter { $0.value(of: monitor) == best }.map { $0.epoch + 1 }
     }
 }

@@ -6,7 +6,8 @@ import Store
 
 struct ReportStage: Stage {
     static let kind = StageKind.report
-    static let version = 2
+    /// 3: tied epochs in the per-seed table, the recipe check's warnings in the provenance.
+    static let version = 3
     /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
     static let modelOutput = "report.json"
 
@@ -32,11 +33,13 @@ struct ReportStage: Stage {
             let evaluation = try context.json(EvaluationResult.self, "evaluations", EvaluateStage.evaluationOutput, from: producer)
             for file in evaluation.skippedImages ?? [] where !skipped.contains(file) { skipped.append(file) }
         }
-        let report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
+        var report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
                                       dagMermaid: context.pipeline.renderDAG(.mermaid),
                                       studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:],
                                       title: context.parameters.optionalString("title"),
                                       skippedImages: skipped.isEmpty ? nil : skipped)
+        let upstream = Set(context.pipeline.graph.upstream(of: context.name))
+        report.backbones = context.pipeline.stages.filter { $0.kind == .pretrain && upstream.contains($0.name) }.count
         var outputs: [String: StageOutput] = [Self.modelOutput: try .json(report)]
         for (name, text) in try ReportWriter.render(report) {
             let type: MediaType = name.hasSuffix(".md") ? .markdown : name.hasSuffix(".csv") ? .csv : .svg
@@ -75,7 +78,8 @@ struct ReportStage: Stage {
             lastEpochTestAccuracy: evaluation.lastEpochAccuracy, lastEpochTestLoss: evaluation.lastEpochLoss,
             trainingSeconds: try metric(TrainingLoop.trainingSecondsMetric, of: fineTuneRun), curves: summary.curves,
             confusion: ConfusionMatrix(classNames: evaluation.classNames, counts: evaluation.confusion),
-            inferenceImagesPerSecond: try metric(EvaluateStage.imagesPerSecondMetric, of: evaluateRun))
+            inferenceImagesPerSecond: try metric(EvaluateStage.imagesPerSecondMetric, of: evaluateRun),
+            tiedEpochs: summary.tiedEpochs)
         return (planned?.variant ?? StageNaming.split(producer).group, summary, result)
     }
 
@@ -99,6 +103,6 @@ struct ReportStage: Stage {
                                 cache: record.cacheHit ? .hit : .computed, seconds: record.seconds ?? 0)
             },
             toolVersion: run.toolVersion, engineVersion: String(Engine.engineVersion), seed: UInt64(run.seed ?? 0),
-            machine: .current, runDate: run.started)
+            machine: .current, runDate: run.started, recipeWarnings: context.stage.carriedWarnings)
     }
 }

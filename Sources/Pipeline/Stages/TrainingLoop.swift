@@ -34,7 +34,13 @@ struct TrainingLoop {
             }
             optimizer = .adam(parameters: trainable, learningRate: lr)
         }
-        let options = TrainingOptions(epochs: p.int("epochs"), batchSize: p.int("batch"), seed: context.random.seed,
+        let lastBatch = LastBatch(rawValue: p.string("last_batch"))!
+        if lastBatch == .drop && train.count < p.int("batch") {
+            throw StageError.unsupported(stage: context.name, parameter: "last_batch", value: "drop",
+                                         expected: "keep or merge, or a batch of at most \(train.count) (the training split's images): dropping the only, partial batch leaves nothing to train on")
+        }
+        let options = TrainingOptions(epochs: p.int("epochs"), batchSize: p.int("batch"), lastBatch: lastBatch,
+                                      seed: context.random.seed,
                                       augmentation: p.bool("augment") ? .cifar : .none,
                                       labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
                                       reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel,

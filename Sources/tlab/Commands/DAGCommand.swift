@@ -28,6 +28,7 @@ struct DAGCommand: ParsableCommand {
 
     func run() throws {
         let plan = try pipelineOptions.plan()
+        RecipeWarningText.print(plan)
         if output.json { return try JSONOutput.print(Graph(plan)) }
         print(plan.renderDAG(format), terminator: "")
     }

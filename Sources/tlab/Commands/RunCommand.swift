@@ -64,10 +64,12 @@ struct RunCommand: ParsableCommand {
         try Self.checkStageNames(force, in: plan)
         if dryRun {
             let previews = try StatusCommand.previews(of: plan, force: force, store: storeOptions)
+            RecipeWarningText.print(plan)
             print(StatusCommand.render(previews, pipeline: plan.name), terminator: "")
             return
         }
         let store = try storeOptions.openOrCreate()
+        RecipeWarningText.print(plan)
         if submit { return try Self.submit(plan, pipelineOptions, to: store, named: storeOptions.value) }
         // On a terminal, one stage at a time, the trainer shows batches itself as a live line (on
         // stderr, the same screen) with its epoch lines. In a log, or with stages in parallel whose

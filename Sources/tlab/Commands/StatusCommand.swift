@@ -34,6 +34,7 @@ struct StatusCommand: ParsableCommand {
         let plan = try pipelineOptions.plan()
         try RunCommand.checkStageNames(force, in: plan)
         let previews = try Self.previews(of: plan, force: force, store: storeOptions)
+        RecipeWarningText.print(plan)
         if output.json { return try JSONOutput.print(previews.map(Preview.init)) }
         print(Self.render(previews, pipeline: plan.name), terminator: "")
     }

@@ -26,3 +26,24 @@ struct PipelineOptions: ParsableArguments {
         return try PipelinePlan(contentsOf: pipeline, overrides: overrides)
     }
 }
+
+/// How the recipe check's findings print on a terminal.
+enum RecipeWarningText {
+    /// Writes `plan`'s warnings once to standard error: what run, status and dag do once they know
+    /// they can work (a store that cannot be opened fails with its one-line error alone).
+    static func print(_ plan: PipelinePlan) {
+        let text = lines(plan.recipeWarnings)
+        if !text.isEmpty { FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8)) }
+    }
+
+    /// `warning: …` for each warning, then one `acknowledged (accept_warnings): …` line naming the
+    /// acknowledged ones; empty when there are none.
+    static func lines(_ warnings: [RecipeWarning]) -> [String] {
+        let accepted = warnings.filter(\.accepted).map(\.rule.rawValue)
+        var lines = warnings.filter { !$0.accepted }.map { "warning: \($0)" }
+        if !accepted.isEmpty {
+            lines.append("acknowledged (accept_warnings): " + accepted.joined(separator: ", ") + "; `tlab check` shows them")
+        }
+        return lines
+    }
+}
