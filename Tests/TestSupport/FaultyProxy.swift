@@ -36,7 +36,7 @@ public final class FaultyProxy: @unchecked Sendable {
         try process.run()
         let process = self.process
         test.addTeardownBlock {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try waitForListener(port: self.port, timeout: 30)
@@ -45,8 +45,10 @@ public final class FaultyProxy: @unchecked Sendable {
     public var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// Stops the proxy: its port refuses connections, as a server that went down.
+    /// SIGKILL, since a proxy started by a test process that ignores SIGTERM inherits that and would
+    /// never end (a stop that waits forever).
     public func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

@@ -133,7 +133,7 @@ extension ImageDataset {
         let plane = height * width
         func statistics<T>(_ values: [T], scale: Double, _ toDouble: (T) -> Double) throws -> Normalization {
             var statistics = ChannelStatistics(channels: channels, plane: plane, scale: scale)
-            try values.withUnsafeBufferPointer { buffer in
+            values.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 for image in 0..<count { statistics.add(base + image * channels * plane, toDouble) }
             }
