@@ -80,18 +80,6 @@ public struct DenseNetConfig: Equatable, Sendable {
         return config
     }
 
-    /// The backbone called `name` as pipeline files spell it: `densenet121`, or `densenet-bc-<depth>-<growth>`
-    /// (three blocks, e.g. `densenet-bc-40-12`).
-    public static func named(_ name: String) throws -> DenseNetConfig {
-        if name == "densenet121" { return .densenet121 }
-        let parts = name.split(separator: "-")
-        if parts.count == 4, parts[0] == "densenet", parts[1] == "bc", let depth = Int(parts[2]), let growth = Int(parts[3]) {
-            return try bc(depth: depth, growthRate: growth)
-        }
-        throw ModelError.invalidConfig(field: "backbone", value: "'\(name)'",
-                                       expected: "densenet121 or densenet-bc-<depth>-<growth>, e.g. densenet-bc-40-12")
-    }
-
     /// Checks every field; the first bad one is reported.
     public func validate() throws {
         func require(_ ok: Bool, _ field: String, _ value: Any, _ expected: String) throws {
@@ -120,17 +108,5 @@ public struct DenseNetConfig: Equatable, Sendable {
     /// Channels a transition keeps of its `channels` inputs (Keras `int(C · reduction)`).
     public func transitionChannels(_ channels: Int) -> Int {
         Int((Double(channels) * compression).rounded(.down))
-    }
-
-    /// Channels entering block `b` (0-based).
-    public func blockInputChannels(_ b: Int) -> Int {
-        var channels = initialChannels
-        for i in 0..<b { channels = transitionChannels(channels + blockSizes[i] * growthRate) }
-        return channels
-    }
-
-    /// Channels of the backbone's output.
-    public var outputChannels: Int {
-        blockInputChannels(blockSizes.count - 1) + blockSizes.last! * growthRate
     }
 }

@@ -61,23 +61,6 @@ public struct ImageDataset: Sendable, Equatable {
         return counts
     }
 
-    /// The images at `indices`, in that order, with their labels; class names are kept.
-    public func selecting(_ indices: [Int]) -> ImageDataset {
-        let size = imageSize
-        func gather<T>(_ values: [T]) -> [T] {
-            var out = [T]()
-            out.reserveCapacity(indices.count * size)
-            for i in indices { out.append(contentsOf: values[i * size ..< (i + 1) * size]) }
-            return out
-        }
-        let picked: Pixels
-        switch pixels {
-        case .uint8(let p): picked = .uint8(gather(p))
-        case .float32(let p): picked = .float32(gather(p))
-        }
-        return ImageDataset(trusted: self, pixels: picked, labels: indices.map { labels[$0] })
-    }
-
     /// The pixels as float32 NCHW with `normalization` applied per channel.
     public func floatPixels(normalization: Normalization = .none) throws -> [Float] {
         try normalization.check(channels: channels)
@@ -110,13 +93,12 @@ public struct ImageDataset: Sendable, Equatable {
     }
 
     /// Builds a data set from parts already known to be consistent with `shape`'s dimensions.
-    init(trusted shape: ImageDataset, channels: Int? = nil, pixels: Pixels, labels: [Int32],
-         classNames: [String]? = nil) {
-        self.channels = channels ?? shape.channels
+    init(trusted shape: ImageDataset, pixels: Pixels, labels: [Int32]) {
+        self.channels = shape.channels
         self.height = shape.height
         self.width = shape.width
         self.pixels = pixels
         self.labels = labels
-        self.classNames = classNames ?? shape.classNames
+        self.classNames = shape.classNames
     }
 }

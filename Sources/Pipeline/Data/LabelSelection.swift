@@ -1,6 +1,6 @@
 // Which images the preprocessing steps keep, decided from the labels alone: a class subset with
-// relabelling, a seeded per-class limit, a seeded stratified split. A data set too large for memory is
-// cut up this way before a single pixel is read; `ImageDataset`'s transforms apply the same rules.
+// relabelling, a seeded per-class limit, a seeded stratified split. Preprocess cuts every data set this
+// way, so one too large for memory is cut up before a single pixel is read.
 import Engine
 
 /// Positions in a labelled set, chosen by label.
