@@ -30,10 +30,14 @@ final class KernelPathTests: XCTestCase {
                             }
                         }
                         let rowsOfA = (0..<6).map { r in (0..<max(kc, 1)).map { p in p < kc ? a[p * 6 + r] : 0 } }
-                        let offsets = (0..<kc).map { $0 * 16 }
+                        // Depth steps stored in reverse, so a kernel that ignored the offsets would read the
+                        // wrong rows: B's step p lives at (kc − 1 − p)·16 of `reversedB`.
+                        let offsets = (0..<kc).map { (kc - 1 - $0) * 16 }
+                        var reversedB = b
+                        for p in 0..<kc { for j in 0..<16 { reversedB[(kc - 1 - p) * 16 + j] = b[p * 16 + j] } }
                         let results = [
                             run(old) { c in tables.tile_packed(kc, a, b, c, ldc, rows, cols, alpha, beta) },
-                            run(old) { c in tables.tile_offsets(kc, a, b, offsets, c, ldc, rows, cols, alpha, beta) },
+                            run(old) { c in tables.tile_offsets(kc, a, reversedB, offsets, c, ldc, rows, cols, alpha, beta) },
                             run(old) { c in
                                 withRowPointers(rowsOfA) { tables.tile_rows(kc, $0, b, c, ldc, rows, cols, alpha, beta) }
                             },
@@ -104,6 +108,7 @@ final class KernelPathTests: XCTestCase {
                                                           bottleneckChannels: 8, compression: 0.5, stem: .imagenet,
                                                           convolutionInit: .heNormal),
                                  head: .linear(classes: 3))
+        guard paths.count > 1 else { throw XCTSkip("this CPU runs one kernel path only (\(paths)); nothing to compare") }
         var weights: [(KernelPath, [String: Tensor])] = []
         for path in paths {
             try withKernelPath(path) {
@@ -114,7 +119,6 @@ final class KernelPathTests: XCTestCase {
                 weights.append((path, model.snapshot()))
             }
         }
-        XCTAssertGreaterThanOrEqual(weights.count, 1)
         let (firstPath, first) = weights[0]
         for (path, other) in weights.dropFirst() {
             XCTAssertEqual(Set(other.keys), Set(first.keys))

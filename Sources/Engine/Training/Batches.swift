@@ -11,26 +11,37 @@ public enum LastBatch: String, CaseIterable, Codable, Sendable {
     case merge
 }
 
+extension LastBatch {
+    /// The sizes of an epoch's batches of `count` examples cut into `batchSize` pieces: full batches,
+    /// then the remainder as a batch of its own (`keep`), left out (`drop`), or added to the batch before
+    /// (`merge`); with fewer examples than `batchSize`, `merge` keeps them as one batch and `drop` gives
+    /// no batch at all. The one rule `epochBatches`, the trainer's progress and the recipe check share.
+    public func batchSizes(count: Int, batchSize: Int) -> [Int] {
+        precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
+        var sizes = [Int](repeating: batchSize, count: count / batchSize)
+        let remainder = count % batchSize
+        guard remainder > 0 else { return sizes }
+        switch self {
+        case .keep: sizes.append(remainder)
+        case .drop: break
+        case .merge where sizes.isEmpty: sizes.append(remainder)
+        case .merge: sizes[sizes.count - 1] += remainder
+        }
+        return sizes
+    }
+}
+
 /// Batches of example indices for one epoch: a seeded permutation of `0..<count` (per-epoch stream of
-/// `shuffle`), or the natural order when `shuffle` is nil, cut into `batchSize` pieces. A remainder
-/// smaller than `batchSize` is a last batch of its own, left out, or folded into the batch before, as
-/// `lastBatch` says; with fewer examples than `batchSize`, `merge` keeps them as one batch and `drop`
-/// gives no batch at all.
+/// `shuffle`), or the natural order when `shuffle` is nil, cut into the sizes `lastBatch.batchSizes`
+/// gives (a dropped remainder is the permutation's tail).
 public func epochBatches(count: Int, batchSize: Int, epoch: Int, shuffle: CounterRandom?,
                          lastBatch: LastBatch = .keep) -> [[Int]] {
-    precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
     let order = shuffle.map { $0.stream(UInt64(epoch)).permutation(count) } ?? Array(0..<count)
-    var batches = stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, count)]) }
-    guard let last = batches.last, last.count < batchSize else { return batches }
-    switch lastBatch {
-    case .keep: break
-    case .drop: batches.removeLast()
-    case .merge where batches.count > 1:
-        batches.removeLast()
-        batches[batches.count - 1] += last
-    case .merge: break
+    var start = 0
+    return lastBatch.batchSizes(count: count, batchSize: batchSize).map { size in
+        defer { start += size }
+        return Array(order[start..<start + size])
     }
-    return batches
 }
 
 /// Random transformations of training images.

@@ -127,8 +127,7 @@ public final class Trainer {
     public func fit(_ train: ExampleSource, validation: ExampleSource? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
-        let batchesPerEpoch = epochBatches(count: train.count, batchSize: options.batchSize, epoch: 0, shuffle: nil,
-                                           lastBatch: options.lastBatch).count
+        let batchesPerEpoch = options.lastBatch.batchSizes(count: train.count, batchSize: options.batchSize).count
         var progress = TrainingProgress(style: self.progress, epochs: options.epochs, batchesPerEpoch: batchesPerEpoch,
                                         clock: clock)
         while state.nextEpoch < options.epochs && !state.stopped {

@@ -1,6 +1,7 @@
 // The recipe check: set-ups that make a pipeline's comparisons untrustworthy though every stage runs
 // correctly, found from the plan alone before anything runs. `tlab check` prints them; `run`,
 // `status` and `dag` print them once; the report lists them in its provenance.
+import Engine
 import Foundation
 
 /// The warnings for one plan.
@@ -41,9 +42,6 @@ public struct RecipeCheck {
         }
         warnings = Self.merged(found).map { $0.accepting(accepted) }
     }
-
-    /// The warnings not acknowledged by `accept_warnings`.
-    public var unaccepted: [RecipeWarning] { warnings.filter { !$0.accepted } }
 
     private static func trainingWarnings(_ stage: PlannedStage, sizes: SplitSizes?, backbone: PlannedStage?,
                                          preprocess: PlannedStage?, minBatch: Int) -> [RecipeWarning] {
@@ -116,11 +114,9 @@ public struct RecipeCheck {
         return !frozenWhole || head == "study-optimized" || head == "study-frozen"
     }
 
-    /// The smallest batch an epoch of `count` images trains on.
+    /// The smallest batch an epoch of `count` images trains on (0: none).
     static func smallestBatch(count: Int, batch: Int, lastBatch: String) -> Int {
-        if count < batch { return lastBatch == "drop" ? 0 : count }
-        let remainder = count % batch
-        return remainder == 0 || lastBatch != "keep" ? batch : remainder
+        LastBatch(rawValue: lastBatch)!.batchSizes(count: count, batchSize: batch).min() ?? 0
     }
 
     /// What the validation figures decide in a fine-tune with parameters `p`.

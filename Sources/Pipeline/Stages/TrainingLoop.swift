@@ -35,7 +35,7 @@ struct TrainingLoop {
             optimizer = .adam(parameters: trainable, learningRate: lr)
         }
         let lastBatch = LastBatch(rawValue: p.string("last_batch"))!
-        if lastBatch == .drop && train.count < p.int("batch") {
+        if lastBatch.batchSizes(count: train.count, batchSize: p.int("batch")).isEmpty {
             throw StageError.unsupported(stage: context.name, parameter: "last_batch", value: "drop",
                                          expected: "keep or merge, or a batch of at most \(train.count) (the training split's images): dropping the only, partial batch leaves nothing to train on")
         }

@@ -24,7 +24,10 @@ enum ArchiveExtraction {
         guard let format = format(of: path) else {
             throw DatasetError.badLayout(file: path, detail: "is not a .tar, .tar.gz or .zip archive")
         }
-        let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).flatMap { $0 } ?? 0
+        // The ratio limit is against this size: an unknown size must not read as 0 bytes.
+        guard let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
+            throw DatasetError.unreadable(file: path, reason: "its size cannot be read")
+        }
         let folder = UnpackedFolder(archive: path, directory: directory, archiveBytes: Int64(archiveBytes), limits: limits)
         defer { folder.close() }
         switch format {

@@ -131,7 +131,11 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         var next = request
-        if request.url?.host?.lowercased() != url.host?.lowercased() {
+        // Credentials go to the origin they were given for only: a change of host, scheme (https to
+        // http would send them in clear) or port drops them.
+        let to = request.url
+        if to?.host?.lowercased() != url.host?.lowercased() || to?.scheme?.lowercased() != url.scheme?.lowercased()
+            || to?.port != url.port {
             next.setValue(nil, forHTTPHeaderField: "Authorization")
         }
         completionHandler(next)

@@ -22,6 +22,13 @@ public enum ImageDecoder {
                                _ body: (DecodedImage) throws -> T) throws -> T {
         try bytes.withUnsafeBytes { raw -> T in
             let header = ImageHeader.read(raw)
+            // The decoder reads headers more leniently than `ImageHeader` (libjpeg skips stray bytes
+            // between markers), so a PNG or JPEG whose size cannot be read here is refused rather than
+            // decoded unbounded.
+            if header == nil, let format = ImageFormat.sniff(raw) {
+                throw ImageError.corrupt(file: name, format: format,
+                                         detail: "its image size cannot be read from its header before decoding")
+            }
             if let header {
                 guard header.width <= maxSide && header.height <= maxSide else {
                     throw ImageError.tooLarge(file: name, detail: "\(header.width)x\(header.height) pixels; each side may be at most \(maxSide)")
@@ -32,7 +39,7 @@ public enum ImageDecoder {
                                               + " would take \(header.workingBytes >> 20) MiB to decode; at most \(maxWorkingBytes >> 20) MiB")
                 }
             }
-            // Without a readable header the decoder fails on the file before allocating pixels.
+            // Without a header, `decode` refuses the file as not an image before allocating pixels.
             return try budget.holding(header?.workingBytes ?? 0) { try body(try decode(raw, name: name)) }
         }
     }
