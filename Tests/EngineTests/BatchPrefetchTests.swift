@@ -102,7 +102,7 @@ final class BatchPrefetchTests: XCTestCase {
 
     func testTrainingWithAndWithoutPrefetchGivesIdenticalWeights() throws {
         let config = ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
-                                 head: Head(layers: [.globalPool(.average), .dense(units: 3, relu: false, initializer: .glorotUniform)]))
+                                 head: HeadConfig(layers: [.globalPool(.average), .dense(units: 3, relu: false, initializer: .glorotUniform)]))
         func train(depth: Int) throws -> [Float] {
             let model = try Model(config, seed: 5)
             let trainer = Trainer(network: model, optimizer: .adam(parameters: model.parameters, learningRate: 3e-3),

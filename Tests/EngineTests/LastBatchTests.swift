@@ -45,7 +45,7 @@ final class LastBatchTests: XCTestCase {
     private func train(_ lastBatch: LastBatch, threads: Int) throws -> (sizes: [Int], bits: [UInt32], history: [EpochRecord]) {
         EngineThreads.set(threads)
         let config = ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
-                                 head: Head(layers: [.globalPool(.average), .batchNorm,
+                                 head: HeadConfig(layers: [.globalPool(.average), .batchNorm,
                                                      .dense(units: 3, relu: false, initializer: .glorotUniform)]))
         let network = BatchSizeRecorder(try Model(config, seed: 3))
         let trainer = Trainer(network: network, optimizer: .adam(parameters: network.parameters, learningRate: 3e-3),

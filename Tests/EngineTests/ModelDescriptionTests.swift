@@ -77,7 +77,7 @@ final class ModelDescriptionTests: XCTestCase {
     }
 
     func testHeadPresetCounts() throws {
-        func counts(_ head: Head, input: Int = 224, freezing: Freezing = .none) throws -> (Int, Int) {
+        func counts(_ head: HeadConfig, input: Int = 224, freezing: Freezing = .none) throws -> (Int, Int) {
             let whole = try summary(ModelConfig(inputShape: [3, input, input], backbone: .densenet121,
                                                 head: head, freezing: freezing))
             return (whole.trainable, whole.nonTrainable)
@@ -98,14 +98,6 @@ final class ModelDescriptionTests: XCTestCase {
         let frozenHead = 2 * flat + (flat * 256 + 256) + (256 * 128 + 128) + 2 * 128 + 2 * 128 + (128 * 10 + 10)
         XCTAssertEqual(frozen.0, frozenHead)
         XCTAssertEqual(frozen.1, 7_037_504 + 2 * flat + 2 * 128 + 2 * 128)
-    }
-
-    func testHeadPresetsByName() throws {
-        XCTAssertEqual(try Head.preset("study-frozen", classes: 10), .studyFrozen(classes: 10))
-        XCTAssertEqual(try Head.preset("linear-max", classes: 5), .linear(classes: 5, pooling: .max))
-        XCTAssertThrowsError(try Head.preset("study", classes: 10)) {
-            XCTAssertTrue("\($0)".contains("study-optimized"), "\($0)")
-        }
     }
 
     func testFreezingUpToABlockFreezesStemAndEarlierBlocks() throws {
@@ -155,11 +147,5 @@ final class ModelDescriptionTests: XCTestCase {
         XCTAssertTrue(text.contains("(132, 7, 7)"), text)
         XCTAssertTrue(text.contains("Trainable params: 175,474"), text)
         XCTAssertTrue(text.hasSuffix("inference mode\n"), text)
-    }
-
-    func testFreezingByName() throws {
-        XCTAssertEqual(Freezing("backbone"), .backbone)
-        XCTAssertEqual(Freezing("denseblock3"), .upTo("denseblock3"))
-        XCTAssertEqual(Freezing("none"), Freezing.none)
     }
 }

@@ -26,7 +26,7 @@ final class PreciseBatchNormTests: XCTestCase {
     func testRunningStatisticsAreTheAverageOfTheChosenBatchesStatistics() throws {
         // The study's frozen head on [4, 2, 2] features: flatten, then its first BatchNorm sees the
         // features themselves, so its statistics can be computed here independently.
-        let head = try ModelHead(.studyFrozen(classes: 3), featureShape: [4, 2, 2], random: CounterRandom(seed: 1))
+        let head = try Head(.studyFrozen(classes: 3), featureShape: [4, 2, 2], random: CounterRandom(seed: 1))
         let data = ModelTests.examples(50, seed: 2, shape: [4, 2, 2])
         let precise = PreciseBatchNorm(batches: 4), random = CounterRandom(seed: 3)
         let weightsBefore = head.parameters.map(\.value.array)

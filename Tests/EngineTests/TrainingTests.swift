@@ -5,7 +5,7 @@ import XCTest
 
 final class TrainingTests: XCTestCase {
     private let config = ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
-                                     head: Head(layers: [.globalPool(.average), .batchNorm,
+                                     head: HeadConfig(layers: [.globalPool(.average), .batchNorm,
                                                          .dense(units: 8, relu: true, initializer: .heNormal),
                                                          .dropout(0.3), .dense(units: 3, relu: false, initializer: .glorotUniform)]))
 

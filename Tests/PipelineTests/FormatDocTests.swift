@@ -14,7 +14,7 @@ final class FormatDocTests: XCTestCase {
             }
             let documented = section.components(separatedBy: "\n").filter { $0.hasPrefix("| `") }
                 .map { $0.components(separatedBy: "`")[1] }
-            XCTAssertEqual(documented, StageSchema.of(kind).parameters.map(\.name), kind.rawValue)
+            XCTAssertEqual(documented, kind.schema.parameters.map(\.name), kind.rawValue)
         }
     }
 }

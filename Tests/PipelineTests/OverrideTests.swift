@@ -6,35 +6,35 @@ import XCTest
 final class OverrideTests: XCTestCase {
     func testStageParameterOverrideReachesEveryVariantCopy() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["finetune.lr=3e-4"])
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.double("lr"), 0.0003)
-        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.double("lr"), 0.0003)
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters["lr"], .float(0.0003))
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters["lr"], .float(0.0003))
     }
 
     func testVariantOverrideReachesOnlyThatVariant() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["variants.frozen.epochs=30"])
-        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.int("epochs"), 30)
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.int("epochs"), 10)
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters["epochs"], .int(30))
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters["epochs"], .int(10))
     }
 
     func testVariantOverrideMayNameTheStage() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["variants.scratch.evaluate.batch=16"])
-        XCTAssertEqual(try plan.stage("evaluate@scratch").parameters.int("batch"), 16)
-        XCTAssertEqual(try plan.stage("evaluate@frozen").parameters.int("batch"), 128)
+        XCTAssertEqual(try plan.stage("evaluate@scratch").parameters["batch"], .int(16))
+        XCTAssertEqual(try plan.stage("evaluate@frozen").parameters["batch"], .int(128))
     }
 
     func testSeedOverrideReachesSeededStagesButNotTheData() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["seed=3"])
         XCTAssertEqual(plan.seed, 3)
-        XCTAssertEqual(try plan.stage("prep").parameters.int("seed"), 3)
-        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.int("seed"), 3)
-        XCTAssertEqual(try plan.stage("data").parameters.int("seed"), 0)
+        XCTAssertEqual(try plan.stage("prep").parameters["seed"], .int(3))
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters["seed"], .int(3))
+        XCTAssertEqual(try plan.stage("data").parameters["seed"], .int(0))
     }
 
     func testALaterOverrideWinsAndListsParse() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
                                     overrides: ["finetune.epochs=4", "finetune.epochs=5", "prep.target_classes=[7, 8]"])
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.int("epochs"), 5)
-        XCTAssertEqual(try plan.stage("prep").parameters.ints("target_classes"), [7, 8])
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters["epochs"], .int(5))
+        XCTAssertEqual(try plan.stage("prep").parameters["target_classes"], .ints([7, 8]))
     }
 
     /// Overrides that name nothing come first, then variant keys, then parameter values.

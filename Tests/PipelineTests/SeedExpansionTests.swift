@@ -25,14 +25,14 @@ final class SeedExpansionTests: XCTestCase {
         let second = try plan.stage("finetune@frozen#2")
         XCTAssertEqual(second.seed, 2)
         XCTAssertEqual(second.group, "finetune@frozen")
-        XCTAssertEqual(second.parameters.int("seed"), 2, "the copy's seed is its seed parameter, so it is in the key")
+        XCTAssertEqual(second.parameters["seed"], .int(2), "the copy's seed is its seed parameter, so it is in the key")
         XCTAssertEqual(second.inputs.map(\.stage), ["freeze@frozen", "prep"])
         XCTAssertEqual(try plan.stage("evaluate@frozen#2").inputs.map(\.stage), ["finetune@frozen#2", "prep"])
         XCTAssertEqual(try plan.stage("report").inputs.map(\.stage), [
             "evaluate@scratch#1", "evaluate@scratch#2", "evaluate@scratch#3",
             "evaluate@frozen#1", "evaluate@frozen#2", "evaluate@frozen#3",
         ])
-        XCTAssertEqual(try plan.stage("pretrain").parameters.int("seed"), 5, "pretraining is shared and keeps the pipeline seed")
+        XCTAssertEqual(try plan.stage("pretrain").parameters["seed"], .int(5), "pretraining is shared and keeps the pipeline seed")
         XCTAssertEqual(try plan.stages(named: "finetune@frozen").map(\.name),
                        ["finetune@frozen#1", "finetune@frozen#2", "finetune@frozen#3"], "--force of a variant's copy: every seed")
         XCTAssertEqual(try plan.stages(named: "finetune").count, 6)
@@ -69,10 +69,10 @@ final class SeedExpansionTests: XCTestCase {
             "data", "prep", "pretrain#1", "pretrain#2", "freeze@scratch#1", "freeze@scratch#2",
             "finetune@scratch#1", "finetune@scratch#2",
         ])
-        XCTAssertEqual(try plan.stage("pretrain#2").parameters.int("seed"), 2)
+        XCTAssertEqual(try plan.stage("pretrain#2").parameters["seed"], .int(2))
         XCTAssertEqual(try plan.stage("freeze@frozen#2").inputs.map(\.stage), ["pretrain#2", "prep"])
         XCTAssertEqual(try plan.stage("finetune@frozen#2").inputs.map(\.stage), ["freeze@frozen#2", "prep"])
-        XCTAssertEqual(try plan.stage("prep").parameters.int("seed"), 5)
+        XCTAssertEqual(try plan.stage("prep").parameters["seed"], .int(5))
     }
 
     func testWithoutVariantsSeedsStillCopy() throws {

@@ -104,7 +104,7 @@ final class StageKeyTests: XCTestCase {
 
     /// The encoding, spelled out independently: a change here invalidates every cache.
     func testEncodingIsLengthPrefixedAndTyped() {
-        let material = KeyMaterial(kind: .finetune, stageVersion: 2, engineVersion: 3,
+        let material = KeyMaterial(kind: .fineTune, stageVersion: 2, engineVersion: 3,
                                    parameters: ["lr": .float(0.001), "epochs": .int(-1), "augment": .bool(true),
                                                 "head": .string("linear"), "classes": .ints([5, 6])],
                                    inputs: ["e": InputArtifact(stage: "x", hash: "ab")])

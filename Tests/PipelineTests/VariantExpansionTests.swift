@@ -25,15 +25,15 @@ final class VariantExpansionTests: XCTestCase {
 
     func testBareKeysApplyToEveryBranchStageWhoseKindHasThem() throws {
         let plan = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml", overrides: ["variants.frozen.batch=8"])
-        XCTAssertEqual(try plan.stage("freeze@frozen").parameters.string("freeze"), "backbone")
-        XCTAssertEqual(try plan.stage("freeze@scratch").parameters.string("freeze"), "none")
-        XCTAssertEqual(try plan.stage("finetune@frozen").parameters.string("head"), "study-frozen")
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.string("init"), "random")
-        XCTAssertEqual(try plan.stage("pretrain").parameters.string("head"), "linear", "pretrain is shared, not in the branch")
+        XCTAssertEqual(try plan.stage("freeze@frozen").parameters["freeze"], .string("backbone"))
+        XCTAssertEqual(try plan.stage("freeze@scratch").parameters["freeze"], .string("none"))
+        XCTAssertEqual(try plan.stage("finetune@frozen").parameters["head"], .string("study-frozen"))
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters["init"], .string("random"))
+        XCTAssertEqual(try plan.stage("pretrain").parameters["head"], .string("linear"), "pretrain is shared, not in the branch")
         for stage in ["freeze@frozen", "finetune@frozen", "evaluate@frozen"] {
-            XCTAssertEqual(try plan.stage(stage).parameters.int("batch"), 8, stage)
+            XCTAssertEqual(try plan.stage(stage).parameters["batch"], .int(8), stage)
         }
-        XCTAssertEqual(try plan.stage("finetune@scratch").parameters.double("lr"), 0.001, "the file's own value stays")
+        XCTAssertEqual(try plan.stage("finetune@scratch").parameters["lr"], .float(0.001), "the file's own value stays")
     }
 
     func testWithoutVariantsNothingIsCopied() throws {

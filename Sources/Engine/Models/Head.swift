@@ -1,90 +1,92 @@
-// The classifier put on top of a backbone: a list of layers, with the study's three heads as presets.
+// The classifier head as a network of its own: built from a `HeadConfig`'s layer list, trainable on cached
+// backbone features [N, C, H, W], and describing itself as rows `head.<kind><n>`.
 
-/// A classification head: layers applied to the backbone's [C, H, W] feature map, in order. The last
-/// dense layer produces logits; softmax lives in the loss (fused softmax cross-entropy).
-public struct Head: Equatable, Sendable {
-    /// How global pooling reduces each channel's plane.
-    public enum Pooling: String, Equatable, Sendable { case average, max }
+/// The head's layers, numbered per kind (`head.dense1`, `head.bn2`, …) in the order its `HeadConfig` lists them.
+public final class Head: TrainableNetwork {
+    let layers: [Layer]
 
-    public var layers: [HeadLayer]
-
-    public init(layers: [HeadLayer]) {
+    /// Builds `head` for backbone features of `featureShape` ([C, H, W]), weights drawn from `random`
+    /// (stream i for layer i). Fails, naming the layer, when a layer cannot take its input.
+    init(_ head: HeadConfig, featureShape: [Int], random: CounterRandom) throws {
+        var layers: [Layer] = [], counts: [String: Int] = [:]
+        var shape = featureShape
+        func name(_ kind: String) -> String {
+            counts[kind, default: 0] += 1
+            return "head.\(kind)\(counts[kind]!)"
+        }
+        func misplaced(_ layer: String, _ needs: String) -> ModelError {
+            .invalidConfig(field: "head.\(layer)", value: "on input \(shape)", expected: needs)
+        }
+        for (i, spec) in head.layers.enumerated() {
+            let stream = random.stream(UInt64(i))
+            switch spec {
+            case let .globalPool(pooling):
+                guard shape.count == 3 else { throw misplaced("globalPool", "a [C, H, W] feature map") }
+                layers.append(GlobalPool(name: name("pool"), reduction: pooling == .max ? .max : .average))
+                shape = [shape[0]]
+            case .flatten:
+                layers.append(Flatten(name: name("flatten")))
+                shape = [shape.reduce(1, *)]
+            case .batchNorm:
+                guard shape.count == 1 else { throw misplaced("batchNorm", "a flat [F] input (flatten or pool first)") }
+                layers.append(BatchNorm(name: name("bn"), features: shape[0], convention: .keras))
+            case let .dense(units, relu, initializer):
+                guard shape.count == 1 else { throw misplaced("dense", "a flat [F] input (flatten or pool first)") }
+                guard units > 0 else {
+                    throw ModelError.invalidConfig(field: "head.dense.units", value: "\(units)", expected: "a positive integer")
+                }
+                let dense = Dense(name: name("dense"), inputs: shape[0], outputs: units,
+                                  initializer: initializer == .heNormal ? .heNormal : .glorotUniform, random: stream)
+                layers.append(dense)
+                if relu { layers.append(ReLU(name: dense.name + ".relu")) }
+                shape = [units]
+            case let .dropout(rate):
+                guard rate >= 0 && rate < 1 else {
+                    throw ModelError.invalidConfig(field: "head.dropout", value: "\(rate)", expected: "a rate in [0, 1)")
+                }
+                layers.append(Dropout(name: name("dropout"), rate: rate, random: stream))
+            }
+        }
         self.layers = layers
     }
 
-    /// No head: the model's output is the backbone's feature map (Keras `include_top=False`).
-    public static let none = Head(layers: [])
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var batchNorms: [BatchNorm] { layers.compactMap { $0 as? BatchNorm } }
+    public var namedTensors: [(name: String, tensor: Tensor)] { layerTensors(layers) }
 
-    /// Global pooling → dense to `classes` (the study's basic model with `pooling='avg'`, and the
-    /// torchvision classifier).
-    public static func linear(classes: Int, pooling: Pooling = .average) -> Head {
-        Head(layers: [.globalPool(pooling), .dense(units: classes, relu: false, initializer: .glorotUniform)])
+    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        layers.reduce(x) { $1.forward($0, context: context) }
     }
 
-    /// The study's optimized model: max pool → flatten → BN → dense 256 relu → dense 128 relu → BN →
-    /// dropout 0.2 → dense.
-    public static func studyOptimized(classes: Int) -> Head {
-        Head(layers: [.globalPool(.max), .flatten, .batchNorm,
-                      .dense(units: 256, relu: true, initializer: .glorotUniform),
-                      .dense(units: 128, relu: true, initializer: .glorotUniform),
-                      .batchNorm, .dropout(0.2),
-                      .dense(units: classes, relu: false, initializer: .glorotUniform)])
+    public func backward(logitGradient: Tensor) { _ = backward(logitGradient) }
+
+    /// The gradient for the head's input (the backbone's output).
+    func backward(_ dy: Tensor) -> Tensor {
+        layers.reversed().reduce(dy) { $1.backward($0) }
     }
 
-    /// The study's transfer model on a frozen backbone: flatten → BN → dense 256 relu he-normal →
-    /// dropout 0.2 → dense 128 relu he-normal → BN → dropout 0.2 → BN → dense he-normal.
-    public static func studyFrozen(classes: Int) -> Head {
-        Head(layers: [.flatten, .batchNorm,
-                      .dense(units: 256, relu: true, initializer: .heNormal), .dropout(0.2),
-                      .dense(units: 128, relu: true, initializer: .heNormal),
-                      .batchNorm, .dropout(0.2), .batchNorm,
-                      .dense(units: classes, relu: false, initializer: .heNormal)])
-    }
-
-    /// The preset called `name` (`linear`, `linear-max`, `study-optimized`, `study-frozen`, `none`), as
-    /// pipeline files spell it.
-    public static func preset(_ name: String, classes: Int) throws -> Head {
-        switch name {
-        case "linear", "linear-avg": return linear(classes: classes, pooling: .average)
-        case "linear-max": return linear(classes: classes, pooling: .max)
-        case "study-optimized": return studyOptimized(classes: classes)
-        case "study-frozen": return studyFrozen(classes: classes)
-        case "none": return .none
-        default:
-            throw ModelError.invalidConfig(
-                field: "head", value: "'\(name)'",
-                expected: "one of linear, linear-avg, linear-max, study-optimized, study-frozen, none")
+    /// Appends the head's rows, one per layer of its `HeadConfig`: a dense layer's ReLU shares its row.
+    func describe(into table: inout LayerTable) throws {
+        table.part = .head
+        for (i, layer) in layers.enumerated() {
+            let shape = table.shape
+            switch layer {
+            case let pool as GlobalPool:
+                try table.add(pool.name, pool.reduction == .max ? "GlobalMaxPool" : "GlobalAvgPool", output: [shape[0]])
+            case let flatten as Flatten:
+                try table.add(flatten.name, "Flatten", output: [shape.reduce(1, *)])
+            case let norm as BatchNorm:
+                try table.batchNorm(norm)
+            case let dense as Dense:
+                let relu = layers.indices.contains(i + 1) && layers[i + 1] is ReLU
+                try table.add(dense.name, relu ? "Dense (relu)" : "Dense", output: [dense.outputs], owner: dense)
+            case let dropout as Dropout:
+                try table.add(dropout.name, "Dropout \(dropout.rate)", output: shape)
+            case is ReLU:
+                continue
+            default:
+                preconditionFailure("\(layer.name): a head layer without a description")
+            }
         }
     }
-
-    /// Number of classes the head predicts (units of its last dense layer), if it has one.
-    public var classes: Int? {
-        for layer in layers.reversed() {
-            if case let .dense(units, _, _) = layer { return units }
-        }
-        return nil
-    }
-}
-
-/// One layer of a head.
-public enum HeadLayer: Equatable, Sendable {
-    /// Global average or max pooling: [C, H, W] → [C].
-    case globalPool(Head.Pooling)
-    /// [C, H, W] → [C·H·W], channel-major (NCHW order).
-    case flatten
-    /// BatchNorm over features, Keras defaults (ε 1e-3, momentum 0.99).
-    case batchNorm
-    /// Fully connected to `units`, optionally followed by ReLU.
-    case dense(units: Int, relu: Bool, initializer: WeightInit)
-    /// Inverted dropout with this drop probability during training.
-    case dropout(Float)
-}
-
-/// How a layer's weights start (biases start at zero).
-public enum WeightInit: String, Equatable, Sendable {
-    /// Keras's default for `Dense` and `Conv2D`.
-    case glorotUniform
-    /// He normal: Keras `he_normal` for dense layers (the study's frozen head); for convolutions, over
-    /// the fan-out as the original DenseNet code draws them.
-    case heNormal
 }

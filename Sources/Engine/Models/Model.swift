@@ -6,7 +6,7 @@ public final class Model: TrainableNetwork {
     public let architecture: ModelDescription
     public let backbone: DenseNet
     /// The head alone, trainable on cached backbone features.
-    public let head: ModelHead
+    public let head: Head
     private let resize: Resize?
 
     /// Builds `config` with weights drawn from `seed`, describes it from its own layers (checking that
@@ -22,7 +22,7 @@ public final class Model: TrainableNetwork {
         var table = LayerTable(shape: config.inputShape)
         try config.input.describe(into: &table)
         try backbone.describe(into: &table)
-        head = try ModelHead(config.head, featureShape: table.shape, random: random.stream(1))
+        head = try Head(config.head, featureShape: table.shape, random: random.stream(1))
         try head.describe(into: &table)
         architecture = try ModelDescription(config: config, rows: table.rows)
         resize = config.input.resize.map { Resize(name: "input.resize", height: $0.height, width: $0.width) }

@@ -11,16 +11,6 @@ public enum Freezing: Equatable, Sendable {
     /// The backbone from its first layer up to and including the named layer or block, e.g.
     /// `denseblock3`, `transition2`, `denseblock4.denselayer8`, `conv0` (with or without `features.`).
     case upTo(String)
-
-    /// `none`, `backbone`, or the name of the last frozen layer or block (`denseblock3`), as pipeline
-    /// files spell it.
-    public init(_ spec: String) {
-        switch spec {
-        case "none": self = .none
-        case "backbone": self = .backbone
-        default: self = .upTo(spec)
-        }
-    }
 }
 
 /// Everything that determines a model's layers and parameter shapes.
@@ -29,11 +19,11 @@ public struct ModelConfig: Equatable, Sendable {
     public var inputShape: [Int]
     public var input: InputStage
     public var backbone: DenseNetConfig
-    public var head: Head
+    public var head: HeadConfig
     public var freezing: Freezing
 
     public init(inputShape: [Int], input: InputStage = .identity, backbone: DenseNetConfig,
-                head: Head = .none, freezing: Freezing = .none) {
+                head: HeadConfig = .none, freezing: Freezing = .none) {
         self.inputShape = inputShape
         self.input = input
         self.backbone = backbone

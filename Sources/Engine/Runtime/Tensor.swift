@@ -7,10 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's numerics version: part of every pipeline stage key, so bump it whenever a change
-/// could alter any computed bit (kernels, reduction order, initialisers, RNG).
-public let engineVersion = 3
-
 /// A dense float32 tensor, outermost dimension first (NCHW for image batches).
 ///
 /// The storage is a raw aligned buffer, so hot loops see no ARC, bounds checks or copy-on-write.

@@ -34,7 +34,7 @@ public enum StreamingBenchmark {
     public static func run(examples: Int, epochs: Int, batch: Int, shardMiB: Int, prefetch: Int, rounds: Int,
                            progress: (Round) -> Void = { _ in }) throws -> Result {
         let config = ModelConfig(inputShape: [3, 32, 32], backbone: try .bc(depth: 16, growthRate: 8),
-                                 head: try Head.preset("study-frozen", classes: 10))
+                                 head: .studyFrozen(classes: 10))
         let shape = try Model(config, seed: 0).architecture.backboneOutputShape
         let size = shape.reduce(1, *)
         let random = CounterRandom(seed: 5)

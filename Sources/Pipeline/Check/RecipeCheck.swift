@@ -25,19 +25,18 @@ public struct RecipeCheck {
         var found = [RecipeWarning]()
         var seen = Set<String>()
         for stage in stages where seen.insert(stage.group).inserted {
-            switch stage.kind {
-            case .pretrain, .finetune:
+            if stage.kind.traits.contains(.trains) {
                 let data = input(stage, "data")
                 let sizes = data.map { SplitSizes(preprocess: $0, download: input($0, "raw"), source: stage.kind == .pretrain) }
                 found += Self.trainingWarnings(stage, sizes: sizes, backbone: input(stage, "backbone"),
                                                preprocess: data, minBatch: minBatchNormBatch)
-            case .report where Set(stage.inputs.compactMap { byName[$0.stage]?.variant }).count > 1 && seedCount < 3:
+            } else if stage.kind.traits.contains(.gathers),
+                      Set(stage.inputs.compactMap { byName[$0.stage]?.variant }).count > 1 && seedCount < 3 {
                 found.append(RecipeWarning(
                     rule: .fewSeeds, stages: [stage.group],
                     finding: "compares \(Set(stage.inputs.compactMap { byName[$0.stage]?.variant }).count) variants over "
                         + "\(seedCount) seed\(seedCount == 1 ? "" : "s") each: with fewer than 3 the intervals are missing or too wide to tell variants apart",
                     fix: "repeats: 3 or more (or a seeds: list of 3 or more)"))
-            default: break
             }
         }
         warnings = Self.merged(found).map { $0.accepting(accepted) }
@@ -45,12 +44,15 @@ public struct RecipeCheck {
 
     private static func trainingWarnings(_ stage: PlannedStage, sizes: SplitSizes?, backbone: PlannedStage?,
                                          preprocess: PlannedStage?, minBatch: Int) -> [RecipeWarning] {
-        let p = stage.parameters
-        let epochs = p.int("epochs")
-        if epochs == 0 || (stage.kind == .pretrain && p.optionalString("weights") != nil) { return [] }
+        let training = stage.parameters.decoded(as: TrainingParameters.self)
+        let fineTune = stage.kind == .fineTune ? stage.parameters.decoded(as: FineTuneStage.Parameters.self) : nil
+        let epochs = training.epochs
+        if epochs == 0 || (stage.kind == .pretrain && stage.parameters.decoded(as: PretrainStage.Parameters.self).weights != nil) {
+            return []
+        }
         var warnings = [RecipeWarning]()
-        let batch = p.int("batch"), lastBatch = p.string("last_batch")
-        if trainsBatchNorm(stage, backbone: backbone) {
+        let batch = training.batch, lastBatch = training.lastBatch
+        if trainsBatchNorm(fineTune, backbone: backbone) {
             let train = sizes?.train
             let smallest = train.map { smallestBatch(count: $0, batch: batch, lastBatch: lastBatch) } ?? batch
             if smallest > 0 && smallest < minBatch {
@@ -58,7 +60,7 @@ public struct RecipeCheck {
                 if let train, train < batch {
                     why = "all \(train) training images make one batch"
                 } else if let train, smallest < batch {
-                    why = "\(train) training images in batches of \(batch) leave a last batch of \(smallest) (last_batch: \(lastBatch))"
+                    why = "\(train) training images in batches of \(batch) leave a last batch of \(smallest) (last_batch: \(lastBatch.rawValue))"
                 } else {
                     why = "batch is \(batch)"
                 }
@@ -73,9 +75,9 @@ public struct RecipeCheck {
                     fix: fix))
             }
         }
-        guard stage.kind == .finetune, let preprocess else { return warnings }
-        let steers = steeringCallbacks(p)
-        if !steers.isEmpty && preprocess.parameters.double("validation_fraction") == 0 {
+        guard let fineTune, let preprocess else { return warnings }
+        let steers = fineTune.steeringCallbacks
+        if !steers.isEmpty && preprocess.parameters.decoded(as: PreprocessStage.Parameters.self).validationFraction == 0 {
             warnings.append(RecipeWarning(
                 rule: .testSelectsEpochs, stages: [stage.group],
                 finding: "validates on the test set (validation_fraction: 0 in stage \(preprocess.group)), which "
@@ -95,7 +97,7 @@ public struct RecipeCheck {
                     fix: "hold out more images (validation_fraction, per_class) or monitor val_loss"))
             }
         }
-        let patience = p.int("early_stopping_patience")
+        let patience = fineTune.earlyStoppingPatience
         if patience > 0 && patience >= epochs {
             warnings.append(RecipeWarning(
                 rule: .idlePatience, stages: [stage.group],
@@ -107,25 +109,15 @@ public struct RecipeCheck {
 
     /// Whether the model `stage` trains has a BatchNorm in training mode: every DenseNet backbone
     /// does unless frozen whole, and so do the study's heads; a frozen BatchNorm uses its running statistics.
-    private static func trainsBatchNorm(_ stage: PlannedStage, backbone: PlannedStage?) -> Bool {
-        guard stage.kind == .finetune else { return true }
-        let head = stage.parameters.string("head")
-        let frozenWhole = backbone?.kind == .freeze && backbone?.parameters.string("freeze") == "backbone"
-        return !frozenWhole || head == "study-optimized" || head == "study-frozen"
+    private static func trainsBatchNorm(_ fineTune: FineTuneStage.Parameters?, backbone: PlannedStage?) -> Bool {
+        guard let fineTune else { return true }
+        let frozenWhole = backbone?.kind == .freeze && backbone?.parameters.decoded(as: FreezeStage.Parameters.self).freeze == .backbone
+        return !frozenWhole || fineTune.head.hasBatchNorm
     }
 
     /// The smallest batch an epoch of `count` images trains on (0: none).
-    static func smallestBatch(count: Int, batch: Int, lastBatch: String) -> Int {
-        LastBatch(rawValue: lastBatch)!.batchSizes(count: count, batchSize: batch).min() ?? 0
-    }
-
-    /// What the validation figures decide in a fine-tune with parameters `p`.
-    private static func steeringCallbacks(_ p: StageParameters) -> [String] {
-        var uses = [String]()
-        if p.bool("restore_best") { uses.append("selects its epoch") }
-        if p.int("early_stopping_patience") > 0 && p.int("early_stopping_patience") < p.int("epochs") { uses.append("stops it early") }
-        if p.int("reduce_lr_patience") > 0 { uses.append("lowers its learning rate") }
-        return uses
+    static func smallestBatch(count: Int, batch: Int, lastBatch: LastBatch) -> Int {
+        lastBatch.batchSizes(count: count, batchSize: batch).min() ?? 0
     }
 
     /// `a`, `a and b`, `a, b and c`.

@@ -9,21 +9,21 @@ struct SplitSizes: Equatable {
     var test: Int?
 
     /// Training and test images per class of the built-in data sets, and their class count.
-    private static let builtIn: [String: (train: Int, test: Int, classes: Int)] = [
-        "fashion-mnist": (6000, 1000, 10), "cifar10": (5000, 1000, 10),
+    private static let builtIn: [DownloadStage.Source: (train: Int, test: Int, classes: Int)] = [
+        .fashionMNIST: (6000, 1000, 10), .cifar10: (5000, 1000, 10),
     ]
 
     /// The target task's (`source: false`) or source task's splits of `preprocess`, fed by `download`.
     init(preprocess: PlannedStage, download: PlannedStage?, source: Bool) {
-        let p = preprocess.parameters
-        let known = download.flatMap { Self.builtIn[$0.parameters.string("source")] }
-        let listed = p.ints(source ? "source_classes" : "target_classes")
+        let p = preprocess.parameters.decoded(as: PreprocessStage.Parameters.self)
+        let known = download.flatMap { Self.builtIn[$0.parameters.decoded(as: DownloadStage.Parameters.self).source] }
+        let listed = source ? p.sourceClasses : p.targetClasses
         let classes: Int? = listed.isEmpty ? known?.classes : listed.count
-        let limit = p.int(source ? "source_per_class" : "per_class")
+        let limit = source ? p.sourcePerClass : p.perClass
         let perClass: Int? = limit > 0 ? min(limit, known?.train ?? limit) : known?.train
-        let fraction = p.double("validation_fraction")
+        let fraction = p.validationFraction
         let held = perClass.map { Int((Double($0) * fraction).rounded()) }
-        let testLimit = p.int("test_per_class")
+        let testLimit = p.testPerClass
         let testPerClass: Int? = testLimit > 0 ? min(testLimit, known?.test ?? testLimit) : known?.test
         guard let classes else { return }
         train = perClass.flatMap { n in held.map { classes * (n - $0) } }

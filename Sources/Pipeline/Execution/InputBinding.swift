@@ -13,7 +13,7 @@ enum InputBinding {
 
     /// The inputs of `stage` given each finished producer's outputs (output name → hash).
     static func inputs(of stage: PlannedStage, outputs: [String: [String: String]]) -> [String: InputArtifact] {
-        let schema = StageSchema.of(stage.kind)
+        let schema = stage.kind.schema
         var inputs = [String: InputArtifact]()
         for input in stage.inputs {
             let port = schema.port(input.port)

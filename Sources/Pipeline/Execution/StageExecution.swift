@@ -98,14 +98,14 @@ extension Executor {
         defer { try? FileManager.default.removeItem(at: scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            let resume = stage.kind.trains ? try store.lineage.latestCheckpoint(key: key.hex) : nil
+            let resume = stage.kind.traits.contains(.trains) ? try store.lineage.latestCheckpoint(key: key.hex) : nil
             if let resume {
                 events(.message(stage: stage.name, text: "resuming from the checkpoint after epoch \(resume.step)"))
             }
             let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, material: material,
                                        inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
                                        options: options, events: events)
-            let result = try stage.kind.implementation.init().run(context)
+            let result = try stage.kind.definition.execute(in: context)
             var artifacts: [String: ArtifactRecord] = [:]
             for (name, output) in result.outputs {
                 artifacts[name] = ArtifactRecord(blob: try output.put(into: store.blobs), mediaType: output.mediaType)

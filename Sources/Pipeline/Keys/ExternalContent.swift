@@ -1,5 +1,5 @@
-// Content a stage reads from outside the store — today, the local folder or archive of an
-// image-folder download — summarised as a fingerprint that goes into its key like a parameter, so the
+// Content a stage reads from outside the store (`StageDefinition.externalContent`: the local folder
+// or archive of an image-folder download) summarised as a fingerprint that goes into its key like a parameter, so the
 // stage runs again exactly when those files change.
 import Foundation
 
@@ -10,11 +10,9 @@ enum ExternalContent {
     /// The fingerprint of the local files `stage` reads, or nil when its parameters pin its content
     /// (a checksum) or it reads none. File hashes are remembered in `store`'s hash cache.
     static func fingerprint(of stage: PlannedStage, store: URL?) throws -> String? {
-        guard stage.kind == .download, stage.parameters.string("source") == "image-folder" else { return nil }
-        let source = try ImageFolderSource(stage.parameters, stage: stage.name)
         let cache = FileHashCache(file: store.map(FileHashCache.location(inStore:)))
         defer { cache.save() }
-        return try source.fingerprint(cache: cache)
+        return try stage.kind.definition.externalContent(of: stage, cache: cache)
     }
 }
 

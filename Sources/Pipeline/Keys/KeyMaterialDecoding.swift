@@ -71,7 +71,7 @@ extension KeyMaterial {
               let params = root["params"]?.object, let inputs = root["inputs"]?.object else {
             throw fail("it needs version, engine, params and inputs")
         }
-        let schema = StageSchema.of(kind)
+        let schema = kind.schema
         var parameters = [String: ParameterValue]()
         for (name, value) in params {
             guard let typed = value.parameter(as: schema.parameter(name)?.type) else {

@@ -23,10 +23,7 @@ struct RecordedStage {
     /// that computed it; a port taking several keeps them in `order` (the report's own order of its
     /// variants and seeds), else in name order.
     func planned(order: [String], producer: (InputArtifact) -> String) throws -> PlannedStage {
-        var values = material.parameters
-        for spec in StageSchema.of(material.kind).parameters where values[spec.name] == nil {
-            if case .value(let value) = spec.defaultValue { values[spec.name] = value }
-        }
+        let values = material.kind.schema.resolved(material.parameters, seed: nil)
         var inputs = [StageInput]()
         for (name, artifact) in material.inputs.sorted(by: { $0.key < $1.key }) {
             let input = StageInput(port: String(name.prefix { $0 != "/" }), stage: producer(artifact))

@@ -55,7 +55,7 @@ public enum Reproduction {
                 return StageReproduction(stage: stage, verdict: .failed(failure))
             }
             let outputs = try detail.outputs.mapValues { try scratchStore.lineage.artifact(hashPrefix: $0) }
-            if planned.kind == .report {
+            if planned.kind.traits.contains(.holdsTimings) {
                 return StageReproduction(stage: stage, verdict: try compareReports(stage, outputs, store, scratchStore))
             }
             let comparison = Recomputation(recorded: stage.detail, outputs: outputs, recordedBlobs: store.blobs,

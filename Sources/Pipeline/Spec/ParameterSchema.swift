@@ -195,4 +195,29 @@ public struct StageSchema: Sendable {
 
     public func parameter(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
     public func port(_ name: String) -> PortSpec? { ports.first { $0.name == name } }
+
+    /// The one rule for filling in defaults: `given` values, and for every parameter not given its
+    /// default (`seed` for the pipeline's seed; nil leaves seeded ones out). Optional parameters
+    /// without a value stay absent; required ones missing are the caller's to report.
+    func resolved(_ given: [String: ParameterValue], seed: Int?) -> [String: ParameterValue] {
+        var values = given
+        for spec in parameters where values[spec.name] == nil {
+            switch spec.defaultValue {
+            case .value(let value): values[spec.name] = value
+            case .pipelineSeed: if let seed { values[spec.name] = .int(seed) }
+            case .absent, .required: break
+            }
+        }
+        return values
+    }
+
+    /// Whether `value` is what parameter `name` takes when a file does not state it (a seeded
+    /// parameter's value depends on the pipeline, so it counts as a default).
+    public func isDefault(_ name: String, _ value: ParameterValue) -> Bool {
+        switch parameter(name)?.defaultValue {
+        case .value(let standard)?: return standard == value
+        case .pipelineSeed?: return true
+        default: return false
+        }
+    }
 }

@@ -80,14 +80,14 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
             let kinds = StageKind.allCases.map(\.rawValue)
             return "\(at): unknown stage kind '\(kind)'\(suggestion(kind, kinds)); kinds: \(kinds.joined(separator: ", "))"
         case let .unknownParameter(at, stage, kind, parameter):
-            let names = StageSchema.of(kind).parameters.map(\.name)
+            let names = kind.schema.parameters.map(\.name)
             return "\(at): stage '\(stage)' (\(kind.rawValue)) has no parameter '\(parameter)'\(suggestion(parameter, names)); \(kind.rawValue) parameters: \(names.joined(separator: ", "))"
         case let .invalidValue(at, parameter, value, expected):
             return "\(at): '\(parameter)' is \(value), expected \(expected)"
         case let .missingParameter(at, stage, parameter, because):
             return "\(at): stage '\(stage)' needs parameter '\(parameter)' \(because)"
         case let .unknownPort(at, stage, kind, port):
-            let ports = StageSchema.of(kind).ports.map(\.name)
+            let ports = kind.schema.ports.map(\.name)
             let valid = ports.isEmpty ? "a \(kind.rawValue) stage takes no inputs" : "\(kind.rawValue) inputs: \(ports.joined(separator: ", "))"
             return "\(at): stage '\(stage)' has no input '\(port)'\(suggestion(port, ports)); \(valid)"
         case let .missingInput(at, stage, port, expected):

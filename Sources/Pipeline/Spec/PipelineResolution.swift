@@ -81,7 +81,7 @@ struct ResolvedPipeline {
         }
         let names = entries.map(\.name)
         for template in templates {
-            let schema = StageSchema.of(template.kind)
+            let schema = template.kind.schema
             for input in template.entry.inputs {
                 guard let port = schema.port(input.port) else {
                     errors.append(.unknownPort(input.location, stage: template.name, kind: template.kind, port: input.port))
@@ -109,7 +109,7 @@ struct ResolvedPipeline {
 /// between parameters and the inputs that must be wired.
 func resolveParameters(of template: TemplateStage, settings: [Setting], seed: Int,
                        errors: inout [PipelineError]) -> [String: ParameterValue] {
-    let schema = StageSchema.of(template.kind)
+    let schema = template.kind.schema
     var values = [String: ParameterValue]()
     for setting in settings {
         guard let spec = schema.parameter(setting.key) else {
@@ -126,16 +126,11 @@ func resolveParameters(of template: TemplateStage, settings: [Setting], seed: In
     }
     // A parameter given with a bad value is reported as that, not again as missing.
     let given = Set(settings.map(\.key))
-    for spec in schema.parameters where values[spec.name] == nil && !given.contains(spec.name) {
-        switch spec.defaultValue {
-        case .value(let v): values[spec.name] = v
-        case .pipelineSeed: values[spec.name] = .int(seed)
-        case .absent: break
-        case .required:
-            errors.append(.missingParameter(template.entry.location, stage: template.name, parameter: spec.name,
-                                            because: "(it has no default)"))
-        }
+    for spec in schema.parameters where spec.defaultValue == .required && values[spec.name] == nil && !given.contains(spec.name) {
+        errors.append(.missingParameter(template.entry.location, stage: template.name, parameter: spec.name,
+                                        because: "(it has no default)"))
     }
+    values = schema.resolved(values, seed: seed)
     for requirement in schema.requirements where values[requirement.parameter] == requirement.value {
         for needed in requirement.needs where values[needed] == nil && !given.contains(needed) {
             errors.append(.missingParameter(template.entry.location, stage: template.name, parameter: needed,

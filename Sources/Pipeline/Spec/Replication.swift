@@ -47,7 +47,7 @@ struct Replication {
         self.variantSeeds = variantSeeds
         perSeedLocation = document.perSeed?.keyLocation
         guard let perSeed = document.perSeed else {
-            roots = templates.filter { $0.kind == .finetune }.map(\.name)
+            roots = templates.filter { $0.kind.traits.contains(.perSeed) }.map(\.name)
             return
         }
         roots = Self.stageNames(perSeed, templates: templates, errors: &errors)
@@ -121,8 +121,8 @@ struct Replication {
                                                    + names.joined(separator: ", ")))
                 continue
             }
-            guard StageSchema.of(template.kind).parameter("seed") != nil else {
-                let seeded = StageKind.allCases.filter { StageSchema.of($0).parameter("seed") != nil }.map(\.rawValue)
+            guard template.kind.schema.parameter("seed") != nil else {
+                let seeded = StageKind.allCases.filter { $0.schema.parameter("seed") != nil }.map(\.rawValue)
                 errors.append(.invalidPerSeedStage(at, stage: name, reason: "whose kind, \(template.kind.rawValue), has no "
                                                    + "seed parameter; name stages of kind \(seeded.joined(separator: ", "))"))
                 continue

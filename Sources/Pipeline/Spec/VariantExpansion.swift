@@ -25,14 +25,12 @@ struct VariantExpansion {
     /// copies side by side.
     let order: [StageCopy]
 
-    static let branchKinds: Set<StageKind> = [.freeze, .finetune, .evaluate]
-
     init(templates: [TemplateStage], graph: StageGraph, variants: [VariantEntry], replication: Replication) {
         self.templates = templates
         self.variants = variants
         self.replication = replication
         // Reports gather the copies; they and what follows them are not copied.
-        let reports = Set(templates.filter { $0.kind == .report }.map(\.name))
+        let reports = Set(templates.filter { $0.kind.traits.contains(.gathers) }.map(\.name))
         func closure(_ roots: [String]) -> [String] {
             var members = Set(roots), frontier = roots
             while let stage = frontier.popLast() {
@@ -43,7 +41,7 @@ struct VariantExpansion {
             }
             return templates.map(\.name).filter(members.contains)
         }
-        let branch = closure(templates.filter { Self.branchKinds.contains($0.kind) }.map(\.name))
+        let branch = closure(templates.filter { $0.kind.traits.contains(.perVariant) }.map(\.name))
         let seedBranch = replication.repeats ? closure(replication.roots) : []
         let variantNames = variants.map(\.name)
         func copies(of template: TemplateStage, in variant: VariantEntry?) -> [StageCopy] {
@@ -72,7 +70,7 @@ struct VariantExpansion {
         let branchTemplates = templates.filter { branch.contains($0.name) }
         var branchParameters = [String]()
         for template in branchTemplates {
-            for spec in StageSchema.of(template.kind).parameters where !branchParameters.contains(spec.name) {
+            for spec in template.kind.schema.parameters where !branchParameters.contains(spec.name) {
                 branchParameters.append(spec.name)
             }
         }
@@ -104,7 +102,7 @@ struct VariantExpansion {
     /// The settings `variant` adds to (or replaces in) `template`'s own, keyed by parameter name.
     func settings(of template: TemplateStage, in variant: VariantEntry?) -> [Setting] {
         guard let variant else { return [] }
-        let schema = StageSchema.of(template.kind)
+        let schema = template.kind.schema
         return variant.settings.compactMap { setting in
             if let (stage, parameter) = qualified(setting.key) {
                 guard stage == template.name else { return nil }

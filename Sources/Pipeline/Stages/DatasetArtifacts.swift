@@ -70,7 +70,3 @@ extension StageContext {
     }
 }
 
-/// MiB to bytes for a `shard_mib` parameter.
-func shardBytes(_ parameters: StageParameters) -> Int {
-    parameters.int("shard_mib") << 20
-}

@@ -11,8 +11,7 @@ public struct ModelPreview: Sendable {
     /// `freeze`. `head` also takes `none`: the backbone alone, as pretrain hands it on.
     public static let parameterNames = architectureNames + ["head", "pooling", "freeze"]
 
-    private static let architectureNames = ["model", "depth", "growth", "blocks", "compression", "bottleneck",
-                                            "stem", "input_size"]
+    private static let architectureNames = BackboneArchitecture.specs.map(\.name)
 
     /// One layer: its name, type, output shape per example, parameter and buffer count, and whether
     /// it is frozen.
@@ -37,13 +36,14 @@ public struct ModelPreview: Sendable {
         for name in parameters.keys where !Self.parameterNames.contains(name) {
             throw PipelineError.unknownField(.option(name), field: name, valid: Self.parameterNames)
         }
-        let pretrain = try Self.resolve(.pretrain, Self.architectureNames, parameters)
-        let finetune = try Self.resolve(.finetune, ["pooling"], parameters)
-        let freeze = try Self.resolve(.freeze, ["freeze"], parameters)
-        let head = parameters["head"] ?? finetune.string("head")
-        if head != "none" { _ = try Self.resolve(.finetune, ["head"], parameters) }
-        let recipe = try ModelRecipe(backbone: pretrain, inputShape: inputShape, classes: classes, stage: "model")
-            .with(head: head, pooling: finetune.string("pooling"), classes: classes, freezing: freeze.string("freeze"))
+        let pretrain = try Self.resolve(.pretrain, Self.architectureNames, parameters).decoded(as: PretrainStage.Parameters.self)
+        let fineTune = try Self.resolve(.fineTune, ["pooling"] + (parameters["head"] == "none" ? [] : ["head"]), parameters)
+            .decoded(as: FineTuneStage.Parameters.self)
+        let freeze = try Self.resolve(.freeze, ["freeze"], parameters).decoded(as: FreezeStage.Parameters.self)
+        let head = parameters["head"] == "none" ? HeadPreset.none : fineTune.head
+        let recipe = try ModelRecipe(pretrain.architecture, head: pretrain.head, pooling: pretrain.pooling, inputShape: inputShape,
+                                     classes: classes, stage: "model")
+            .with(head: head, pooling: fineTune.pooling, classes: classes, freezing: freeze.freeze)
         let summary = ModelSummary(try ModelDescription(recipe.config()))
         rows = summary.rows.map { Row(name: $0.name, type: $0.type, outputShape: $0.outputShape, parameters: $0.count,
                                       frozen: $0.isFrozen) }
@@ -52,8 +52,8 @@ public struct ModelPreview: Sendable {
 
     /// A parameter's meaning and default, from the schema, for `--help`.
     public static func help(for name: String) -> String {
-        let kind: StageKind = architectureNames.contains(name) ? .pretrain : name == "freeze" ? .freeze : .finetune
-        guard let spec = StageSchema.of(kind).parameter(name) else { return name }
+        let kind: StageKind = architectureNames.contains(name) ? .pretrain : name == "freeze" ? .freeze : .fineTune
+        guard let spec = kind.schema.parameter(name) else { return name }
         let defaultText: String
         switch spec.defaultValue {
         case .value(let value): defaultText = "default: \(value)"
@@ -66,16 +66,13 @@ public struct ModelPreview: Sendable {
     /// Stage parameters of `kind`: the defaults, with `names` taken from `given` where present, each
     /// read exactly as a pipeline file's value.
     private static func resolve(_ kind: StageKind, _ names: [String], _ given: [String: String]) throws -> StageParameters {
-        let schema = StageSchema.of(kind)
+        let schema = kind.schema
         var values: [String: ParameterValue] = [:]
-        for spec in schema.parameters {
-            if case .value(let value) = spec.defaultValue { values[spec.name] = value }
-        }
         for name in names {
             guard let text = given[name], let spec = schema.parameter(name) else { continue }
             let node = (try? BoundedYAML.compose(yaml: text)).flatMap { $0 } ?? Node(text)
             values[name] = try spec.value(of: node, at: .option(name))
         }
-        return StageParameters(kind: kind, values: values)
+        return StageParameters(kind: kind, values: schema.resolved(values, seed: 0))
     }
 }

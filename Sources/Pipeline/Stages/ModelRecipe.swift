@@ -3,80 +3,96 @@
 import Engine
 import Foundation
 
+/// A backbone's architecture as pretrain's parameters give it (also read by `tlab model summary`).
+struct BackboneArchitecture: ParameterGroup {
+    let model: BackboneFamily
+    let depth: Int
+    let growth: Int
+    let blocks: Int
+    let compression: Double
+    let bottleneck: Bool
+    let stem: StemChoice
+    let inputSize: Int
+
+    static let specs = [
+        ParameterSpec("model", .choice(BackboneFamily.allCases.map(\.rawValue)), .value(.string(BackboneFamily.denseNetBC.rawValue)),
+                      "backbone family"),
+        ParameterSpec("depth", .int(4...250), .value(.int(40)), "densenet-bc: total depth (3n·blocks + 4 with bottlenecks)"),
+        ParameterSpec("growth", .int(1...256), .value(.int(12)), "densenet-bc: channels each dense layer adds"),
+        ParameterSpec("blocks", .int(1...6), .value(.int(3)), "densenet-bc: number of dense blocks"),
+        ParameterSpec("compression", .float(0.05...1), .value(.float(0.5)), "densenet-bc: channel share kept by transitions"),
+        ParameterSpec("bottleneck", .bool, .value(.bool(true)), "densenet-bc: 1x1 bottleneck to 4·growth before each 3x3"),
+        ParameterSpec("stem", .choice(StemChoice.allCases.map(\.rawValue)), .value(.string(StemChoice.auto.rawValue)),
+                      "first layers: 3x3 conv (small), 7x7/2 conv + max pool (imagenet), or by input size"),
+        ParameterSpec("input_size", .int(0...1024), .value(.int(0)), "bilinear resize inside the model (0: the data's size)"),
+    ]
+}
+
 /// Everything that fixes a model's layers and tensor names, as JSON beside its weights.
 struct ModelRecipe: Codable, Equatable {
-    /// `densenet-bc` or `densenet-121`.
-    var family: String
+    var family: BackboneFamily
     var depth: Int
     var growth: Int
     var blocks: Int
     var compression: Double
-    /// `small` or `imagenet`.
-    var stem: String
+    /// `small` or `imagenet`: `auto` is resolved when the recipe is made.
+    var stem: StemChoice
     /// [C, H, W] of the images fed to the model.
     var inputShape: [Int]
     /// Bilinear resize inside the model; 0 keeps the data's size.
     var inputSize: Int
-    /// Head preset (`linear`, `study-optimized`, `study-frozen`; `none` for a bare backbone).
-    var head: String
-    var pooling: String
+    var head: HeadPreset
+    var pooling: PoolingChoice
     var classes: Int
-    /// `none`, `backbone` or `up-to:<layer>`.
-    var freezing: String
+    var freezing: Freezing
 
-    /// The recipe of pretrain's backbone: `parameters` are a pretrain stage's.
-    init(backbone parameters: StageParameters, inputShape: [Int], classes: Int, stage: String) throws {
-        family = parameters.string("model")
-        depth = parameters.int("depth")
-        growth = parameters.int("growth")
-        blocks = parameters.int("blocks")
-        compression = parameters.double("compression")
-        inputSize = parameters.int("input_size")
+    /// The recipe of a backbone of `architecture` with pretrain's temporary `head`.
+    init(_ architecture: BackboneArchitecture, head: HeadPreset, pooling: PoolingChoice, inputShape: [Int], classes: Int,
+         stage: String) throws {
+        family = architecture.model
+        depth = architecture.depth
+        growth = architecture.growth
+        blocks = architecture.blocks
+        compression = architecture.compression
+        inputSize = architecture.inputSize
         self.inputShape = inputShape
-        head = parameters.string("head")
-        pooling = parameters.string("pooling")
+        self.head = head
+        self.pooling = pooling
         self.classes = classes
-        freezing = "none"
-        guard parameters.bool("bottleneck") else {
+        freezing = .none
+        guard architecture.bottleneck else {
             throw StageError.unsupported(stage: stage, parameter: "bottleneck", value: "false",
                                          expected: "true (the engine builds DenseNet-BC with bottleneck layers)")
         }
-        switch parameters.string("stem") {
-        case "auto": stem = family == "densenet-121" || max(inputShape[1], inputSize) > 64 ? "imagenet" : "small"
+        switch architecture.stem {
+        case .auto: stem = family == .denseNet121 || max(inputShape[1], inputSize) > 64 ? .imagenet : .small
         case let explicit: stem = explicit
         }
     }
 
     /// This recipe with another head and freezing.
-    func with(head: String, pooling: String, classes: Int, freezing: String) -> ModelRecipe {
+    func with(head: HeadPreset, pooling: PoolingChoice, classes: Int, freezing: Freezing) -> ModelRecipe {
         var copy = self
         (copy.head, copy.pooling, copy.classes, copy.freezing) = (head, pooling, classes, freezing)
         return copy
     }
 
     /// The backbone without a head, nothing frozen.
-    var backboneOnly: ModelRecipe { with(head: "none", pooling: "avg", classes: 0, freezing: "none") }
+    var backboneOnly: ModelRecipe { with(head: .none, pooling: .avg, classes: 0, freezing: .none) }
 
     /// The engine configuration.
     func config() throws -> ModelConfig {
-        var backbone = family == "densenet-121" ? DenseNetConfig.densenet121
+        var backbone = family == .denseNet121 ? DenseNetConfig.densenet121
             : try DenseNetConfig.bc(depth: depth, growthRate: growth, blocks: blocks, compression: compression)
-        backbone.stem = stem == "imagenet" ? .imagenet : .small
+        backbone.stem = stem == .imagenet ? .imagenet : .small
         let input = InputStage(resize: inputSize > 0 ? ImageSize(height: inputSize, width: inputSize) : nil)
         return ModelConfig(inputShape: inputShape, input: input, backbone: backbone,
-                           head: try Head.preset(head == "linear" ? "linear-\(pooling)" : head, classes: classes),
-                           freezing: Self.freezing(freezing))
+                           head: head.head(classes: classes, pooling: pooling), freezing: freezing)
     }
 
     /// A fresh model (weights drawn from `seed`).
     func model(seed: UInt64) throws -> Model {
         try Model(config(), seed: seed)
-    }
-
-    /// A pipeline's freezing (`none`, `backbone`, `up-to:<layer>`) as the engine takes it; an unknown
-    /// layer is an error when the model is built.
-    static func freezing(_ spec: String) -> Freezing {
-        Freezing(spec.hasPrefix("up-to:") ? String(spec.dropFirst("up-to:".count)) : spec)
     }
 
     /// The head as the report shows it: "avg pool, Dense(5)".

@@ -14,8 +14,8 @@ struct RawDataset {
     /// Image-folder files smaller than the declared size, scaled up.
     var upscaled: [String] = []
 
-    /// Reads the outputs of the stage bound to `raw`.
-    static func read(_ context: StageContext) throws -> RawDataset {
+    /// Reads the outputs of the stage bound to `raw`; image files are decoded to `sizing`.
+    static func read(_ context: StageContext, sizing: DecodedImages.Sizing) throws -> RawDataset {
         let names = context.outputNames(of: "raw")
         if names.contains(DownloadStage.syntheticOutput) {
             let manifest = try context.shards("raw", DownloadStage.syntheticOutput)
@@ -27,9 +27,6 @@ struct RawDataset {
         if names.contains(DownloadStage.imagesOutput) {
             let data = try context.store.blobs.read(context.hash("raw", DownloadStage.imagesOutput))
             let manifest = try ImageFolderManifest.decode(data)
-            let p = context.parameters
-            let sizing = DecodedImages.Sizing(side: p.int("resize"), mode: ResizeMode(rawValue: p.string("resize_mode")) ?? .crop,
-                                              skipBad: p.bool("skip_bad_images"))
             let scratch = context.scratch.appendingPathComponent("decoded")
             var progress = StageProgress(context, total: manifest.splits.values.reduce(0) { $0 + $1.count }, "images decoded")
             let train = try DecodedImages(manifest, split: TaskSplit.train, sizing: sizing, blobs: context.store.blobs, scratch: scratch) {

@@ -42,15 +42,6 @@ final class StageContext {
     }
 
     var name: String { stage.name }
-    var parameters: StageParameters { stage.parameters }
-
-    /// The seed of everything random in this stage: its `seed` parameter. That parameter is in the
-    /// key (it defaults to the pipeline's seed), so a cache hit under another stage name returns
-    /// exactly what computing would; a seed derived from the stage name would not be in the key.
-    var random: CounterRandom {
-        CounterRandom(seed: UInt64(parameters.int("seed")))
-    }
-
     // MARK: Inputs
 
     /// The stages feeding `port`, in the file's order.

@@ -8,6 +8,7 @@ import Store
 /// One training run of a stage.
 struct TrainingLoop {
     let context: StageContext
+    let parameters: TrainingParameters
     let network: TrainableNetwork
     let train: ExampleSource
     let validation: ExampleSource
@@ -16,35 +17,36 @@ struct TrainingLoop {
     var reduceLROnPlateau: ReduceLROnPlateau?
     var earlyStopping: EarlyStopping?
     var bestModel: BestModelSelection?
+    /// Cross-entropy label smoothing (fine-tune's `label_smoothing`).
+    var labelSmoothing: Float = 0
 
     /// Trains to the end (continuing a crashed run of the same key from its checkpoint), and
     /// returns the trainer, whose history covers every epoch, resumed ones included.
     func run() throws -> Trainer {
-        let p = context.parameters
+        let p = parameters
         let trainable = network.trainableParameters
-        let lr = Float(p.double("lr")), decay = Float(p.double("weight_decay"))
+        let lr = Float(p.lr), decay = Float(p.weightDecay)
         let optimizer: Optimizer
-        switch p.string("optimizer") {
-        case "sgd": optimizer = .sgd(parameters: trainable, learningRate: lr, momentum: Float(p.double("momentum")), weightDecay: decay)
-        case "adamw": optimizer = .adam(parameters: trainable, learningRate: lr, weightDecay: decay)
-        default:
+        switch p.optimizer {
+        case .sgd: optimizer = .sgd(parameters: trainable, learningRate: lr, momentum: Float(p.momentum), weightDecay: decay)
+        case .adamw: optimizer = .adam(parameters: trainable, learningRate: lr, weightDecay: decay)
+        case .adam:
             guard decay == 0 else {
                 throw StageError.unsupported(stage: context.name, parameter: "weight_decay", value: "\(decay) with adam",
                                              expected: "optimizer adamw (decoupled decay) or sgd for a weight decay")
             }
             optimizer = .adam(parameters: trainable, learningRate: lr)
         }
-        let lastBatch = LastBatch(rawValue: p.string("last_batch"))!
-        if lastBatch.batchSizes(count: train.count, batchSize: p.int("batch")).isEmpty {
+        if p.lastBatch.batchSizes(count: train.count, batchSize: p.batch).isEmpty {
             throw StageError.unsupported(stage: context.name, parameter: "last_batch", value: "drop",
                                          expected: "keep or merge, or a batch of at most \(train.count) (the training split's images): dropping the only, partial batch leaves nothing to train on")
         }
-        let options = TrainingOptions(epochs: p.int("epochs"), batchSize: p.int("batch"), lastBatch: lastBatch,
-                                      seed: context.random.seed,
-                                      augmentation: p.bool("augment") ? .cifar : .none,
-                                      labelSmoothing: context.stage.kind == .finetune ? Float(p.double("label_smoothing")) : 0,
+        let options = TrainingOptions(epochs: p.epochs, batchSize: p.batch, lastBatch: p.lastBatch,
+                                      seed: UInt64(p.seed),
+                                      augmentation: p.augment ? .cifar : .none,
+                                      labelSmoothing: labelSmoothing,
                                       reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel,
-                                      preciseBatchNorm: p.bool("precise_bn") ? PreciseBatchNorm(batches: p.int("precise_bn_batches")) : nil)
+                                      preciseBatchNorm: p.preciseBn ? PreciseBatchNorm(batches: p.preciseBnBatches) : nil)
         let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
         trainer.prefetchDepth = context.prefetchDepth
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }

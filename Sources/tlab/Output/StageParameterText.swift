@@ -11,14 +11,8 @@ enum StageParameterText {
     /// (read from the recorded key material); every recorded parameter when there is none.
     static func notable(_ record: StageRunRecord) -> [(name: String, value: String)] {
         guard let json = record.material, let material = try? KeyMaterial(json: json) else { return pairs(record.params) }
-        let schema = StageSchema.of(material.kind)
-        return material.parameters.filter { name, value in
-            switch schema.parameter(name)?.defaultValue {
-            case .value(let standard)?: return standard != value
-            case .pipelineSeed?: return false
-            default: return true
-            }
-        }.sorted { $0.key < $1.key }.map { ($0.key, printable($0.value.description.replacingOccurrences(of: ", ", with: ","))) }
+        let schema = material.kind.schema
+        return material.parameters.filter { name, value in !schema.isDefault(name, value) }.sorted { $0.key < $1.key }.map { ($0.key, printable($0.value.description.replacingOccurrences(of: ", ", with: ","))) }
     }
 
     /// Every parameter of a recorded JSON object: the parameters themselves, or a key material

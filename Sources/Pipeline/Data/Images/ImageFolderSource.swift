@@ -21,12 +21,12 @@ struct ImageFolderSource {
     /// The labels CSV as given: relative to the image folder's root, or a path of its own.
     let labels: String?
 
-    /// Reads the parameters of an image-folder download; `stage` names it in errors.
-    init(_ p: StageParameters, stage: String) throws {
-        switch (p.optionalString("path"), p.optionalString("url")) {
+    /// The locations an image-folder download names; `stage` names it in errors.
+    init(path: String?, url: String?, sha256: String?, testPath: String?, labels: String?, stage: String) throws {
+        switch (path, url) {
         case let (path?, nil): images = try Self.local(path)
         case let (nil, url?):
-            guard let sha256 = p.optionalString("sha256") else {
+            guard let sha256 else {
                 throw StageError.unsupported(stage: stage, parameter: "url", value: url, expected: "a sha256 beside it (the archive's SHA-256)")
             }
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
@@ -35,11 +35,11 @@ struct ImageFolderSource {
             images = .remote(parsed, checksum: sha256.contains(":") ? sha256 : "sha256:" + sha256)
         default:
             throw StageError.unsupported(stage: stage, parameter: "source", value: "image-folder with "
-                                         + (p.optionalString("path") == nil ? "neither path nor url" : "both path and url"),
+                                         + (path == nil ? "neither path nor url" : "both path and url"),
                                          expected: "path (a local folder or archive) or url (an archive, with sha256)")
         }
-        test = try p.optionalString("test_path").map(Self.local)
-        labels = p.optionalString("labels")
+        test = try testPath.map(Self.local)
+        self.labels = labels
     }
 
     private static func local(_ path: String) throws -> Location {

@@ -5,17 +5,44 @@ import Engine
 import Foundation
 import Store
 
-struct PretrainStage: Stage {
+extension StageKind {
+    public static let pretrain = StageKind("pretrain")
+}
+
+struct PretrainStage: StageDefinition {
     static let kind = StageKind.pretrain
     static let version = 2
+
+    struct Parameters: Decodable {
+        let architecture: BackboneArchitecture
+        let training: TrainingParameters
+        let head: HeadPreset
+        let pooling: PoolingChoice
+        let weights: String?
+        let weightsSha256: String?
+    }
+
+    static let parameters = BackboneArchitecture.specs + [
+        ParameterSpec("head", .choice(HeadPreset.trainable.map(\.rawValue)), .value(.string(HeadPreset.linear.rawValue)),
+                      "temporary head for the source task"),
+        ParameterSpec("pooling", .choice(PoolingChoice.allCases.map(\.rawValue)), .value(.string(PoolingChoice.avg.rawValue)),
+                      "global pooling of a linear temporary head"),
+        ParameterSpec("weights", .string, .absent, "safetensors path or URL to import instead of training"),
+        ParameterSpec("weights_sha256", .string, .absent,
+                      "expected SHA-256 of the imported weights; without it the first run pins what it fetched"),
+    ] + TrainingParameters.specs(epochs: 10)
+    static let ports = [
+        PortSpec("data", [.preprocess], unless: ("weights", nil)),
+    ]
+    static let traits: StageTraits = [.trains]
     /// Backbone tensors (names under `features.`).
     static let weightsOutput = "weights"
     /// The `ModelRecipe` of the backbone alone (no head): the temporary head trained here is left
     /// behind, so trained and imported backbones of one architecture describe themselves alike.
     static let architectureOutput = "architecture"
 
-    func run(_ context: StageContext) throws -> StageResult {
-        if let weights = context.parameters.optionalString("weights") { return try importWeights(weights, context) }
+    func run(_ p: Parameters, in context: StageContext) throws -> StageResult {
+        if let weights = p.weights { return try importWeights(weights, p, context) }
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
         guard context.has("data", PreprocessStage.sourceOutput) else {
             throw StageError.missingInput(stage: context.name, input: "data/\(PreprocessStage.sourceOutput)",
@@ -23,10 +50,10 @@ struct PretrainStage: Stage {
                                             + ["(set source_classes in the preprocess stage)"])
         }
         let source = try context.shards("data", PreprocessStage.sourceOutput)
-        let recipe = try ModelRecipe(backbone: context.parameters, inputShape: info.imageShape,
+        let recipe = try ModelRecipe(p.architecture, head: p.head, pooling: p.pooling, inputShape: info.imageShape,
                                      classes: info.sourceClasses.count, stage: context.name)
-        let model = try recipe.model(seed: context.random.stream(2).bits(at: 0))
-        let trainer = try TrainingLoop(context: context, network: model,
+        let model = try recipe.model(seed: CounterRandom(seed: UInt64(p.training.seed)).stream(2).bits(at: 0))
+        let trainer = try TrainingLoop(context: context, parameters: p.training, network: model,
                                        train: context.examples(source, split: TaskSplit.train, normalization: info.normalization),
                                        validation: context.examples(source, split: source.validationOrTest, normalization: info.normalization)).run()
         return StageResult(outputs: [
@@ -37,16 +64,16 @@ struct PretrainStage: Stage {
 
     /// Imports `location` (a path or http(s) URL), verified against `weights_sha256`; without it the
     /// fetched file is pinned by its SHA-256 and written as `pinned_source`.
-    private func importWeights(_ location: String, _ context: StageContext) throws -> StageResult {
-        let p = context.parameters
-        let expected = p.optionalString("weights_sha256")
+    private func importWeights(_ location: String, _ p: Parameters, _ context: StageContext) throws -> StageResult {
+        let expected = p.weightsSha256
         let source = try expected.map { try DataSource.parse(location, checksum: $0.contains(":") ? $0 : "sha256:" + $0) }
             ?? DataSource.unpinned(location)
         let path = try Downloader().fetch(source, into: context.scratch.appendingPathComponent("weights").path)[0]
-        let size = max(p.int("input_size"), 32)
+        let size = max(p.architecture.inputSize, 32)
         let shape = context.has("data", PreprocessStage.infoOutput)
             ? try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput).imageShape : [3, size, size]
-        let recipe = try ModelRecipe(backbone: p, inputShape: shape, classes: 1000, stage: context.name)
+        let recipe = try ModelRecipe(p.architecture, head: p.head, pooling: p.pooling, inputShape: shape, classes: 1000,
+                                     stage: context.name)
         let model = try Self.importedModel(recipe, stateDict: Data(contentsOf: URL(fileURLWithPath: path)))
         context.message("imported the backbone from \(location)")
         var outputs: [String: StageOutput] = [

@@ -4,14 +4,32 @@ import Engine
 import Foundation
 import Store
 
-struct ReportStage: Stage {
+extension StageKind {
+    public static let report = StageKind("report")
+}
+
+struct ReportStage: StageDefinition {
     static let kind = StageKind.report
     /// 3: tied epochs in the per-seed table, the recipe check's warnings in the provenance.
     static let version = 3
     /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
     static let modelOutput = "report.json"
 
-    func run(_ context: StageContext) throws -> StageResult {
+    struct Parameters: Decodable {
+        let title: String?
+        let study: Bool
+    }
+
+    static let parameters = [
+        ParameterSpec("title", .string, .absent, "heading of report.md (default: the pipeline's name)"),
+        ParameterSpec("study", .bool, .value(.bool(false)), "show the study's published figures beside ours"),
+    ]
+    static let ports = [
+        PortSpec("evaluations", [.evaluate], many: true),
+    ]
+    static let traits: StageTraits = [.gathers, .holdsTimings]
+
+    func run(_ p: Parameters, in context: StageContext) throws -> StageResult {
         let lineage = context.store.lineage
         let producers = context.producers(of: "evaluations")
         // Each producer is one variant's evaluation for one seed; a variant's seeds come together.
@@ -35,8 +53,8 @@ struct ReportStage: Stage {
         }
         var report = ComparisonReport(variants: variants, provenance: try provenance(context, lineage: lineage),
                                       dagMermaid: context.pipeline.renderDAG(.mermaid),
-                                      studyFigures: context.parameters.bool("study") ? StudyFigure.denseNetCIFAR10 : [:],
-                                      title: context.parameters.optionalString("title"),
+                                      studyFigures: p.study ? StudyFigure.denseNetCIFAR10 : [:],
+                                      title: p.title,
                                       skippedImages: skipped.isEmpty ? nil : skipped)
         let upstream = Set(context.pipeline.graph.upstream(of: context.name))
         report.backbones = context.pipeline.stages.filter { $0.kind == .pretrain && upstream.contains($0.name) }.count

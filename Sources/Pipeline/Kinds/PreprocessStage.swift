@@ -7,42 +7,91 @@ import Engine
 import Foundation
 import Store
 
-struct PreprocessStage: Stage {
+extension StageKind {
+    public static let preprocess = StageKind("preprocess")
+}
+
+struct PreprocessStage: StageDefinition {
     static let kind = StageKind.preprocess
     static let version = 2
     static let targetOutput = "target"
     static let sourceOutput = "source"
     static let infoOutput = "info"
 
-    func run(_ context: StageContext) throws -> StageResult {
-        let p = context.parameters
-        let raw = try RawDataset.read(context)
+    /// The per-channel mean and standard deviation images are normalised with (`normalize`).
+    enum NormalizationChoice: String, CaseIterable, Decodable {
+        case dataset, imagenet, none
+    }
+
+    struct Parameters: Decodable {
+        let sourceClasses: [Int]
+        let targetClasses: [Int]
+        let perClass: Int
+        let sourcePerClass: Int
+        let testPerClass: Int
+        let validationFraction: Double
+        let normalize: NormalizationChoice
+        let grayscaleToRgb: Bool
+        let resize: Int
+        let resizeMode: ResizeMode
+        let skipBadImages: Bool
+        let seed: Int
+        let shardMib: Int
+    }
+
+    private static let classes: ParameterType = .ints(0...9_999)
+    private static let count: ParameterType = .int(0...100_000_000)
+    static let parameters = [
+        ParameterSpec("source_classes", classes, .value(.ints([])),
+                      "classes of the source (pretraining) task, relabelled 0..n-1; empty when pretrain imports weights"),
+        ParameterSpec("target_classes", classes, .value(.ints([])),
+                      "classes of the target (fine-tuning) task, relabelled 0..n-1; empty for every class"),
+        ParameterSpec("per_class", count, .value(.int(0)), "labelled target training images per class (0: all)"),
+        ParameterSpec("source_per_class", count, .value(.int(0)), "source training images per class (0: all)"),
+        ParameterSpec("test_per_class", count, .value(.int(0)), "test images per class, both tasks (0: all)"),
+        ParameterSpec("validation_fraction", .float(0...0.9), .value(.float(0.1)),
+                      "share of training images held out for validation (0: validate on the test set, as the study did)"),
+        ParameterSpec("normalize", .choice(NormalizationChoice.allCases.map(\.rawValue)), .value(.string(NormalizationChoice.dataset.rawValue)),
+                      "per-channel mean/std: the data set's own, ImageNet's, or none"),
+        ParameterSpec("grayscale_to_rgb", .bool, .value(.bool(false)), "repeat a single channel three times"),
+        ParameterSpec("resize", .int(0...1024), .value(.int(0)),
+                      "side of the square every image is resized to when stored, antialiased (0: keep)"),
+        ParameterSpec("resize_mode", .choice(ResizeMode.allCases.map(\.rawValue)), .value(.string(ResizeMode.crop.rawValue)),
+                      "non-square images: crop (shorter side to size, centre kept) or stretch"),
+        ParameterSpec("skip_bad_images", .bool, .value(.bool(false)),
+                      "image-folder: leave out (and list) images that cannot be decoded instead of failing"),
+        ParameterSpec("seed", ParameterSpec.seed, .pipelineSeed, "subset and split seed"),
+        ParameterSpec.shardSize("images"),
+    ]
+    static let ports = [PortSpec("raw", [.download])]
+
+    func run(_ p: Parameters, in context: StageContext) throws -> StageResult {
+        let raw = try RawDataset.read(context, sizing: DecodedImages.Sizing(side: p.resize, mode: p.resizeMode, skipBad: p.skipBadImages))
         let transform = try ImageTransform(p, input: raw.train.shape, stage: context.name)
         let classCount = raw.classNames.count
-        let targetClasses = p.ints("target_classes").isEmpty ? Array(0..<classCount) : p.ints("target_classes")
-        let target = try TaskPlan(targetClasses, perClass: p.int("per_class"), raw: raw, parameters: p,
-                                  random: context.random.stream(0))
-        let sourceClasses = p.ints("source_classes")
+        let targetClasses = p.targetClasses.isEmpty ? Array(0..<classCount) : p.targetClasses
+        let random = CounterRandom(seed: UInt64(p.seed))
+        let target = try TaskPlan(targetClasses, perClass: p.perClass, raw: raw, parameters: p, random: random.stream(0))
+        let sourceClasses = p.sourceClasses
         let source = sourceClasses.isEmpty ? nil
-            : try TaskPlan(sourceClasses, perClass: p.int("source_per_class"), raw: raw, parameters: p,
-                           random: context.random.stream(1))
+            : try TaskPlan(sourceClasses, perClass: p.sourcePerClass, raw: raw, parameters: p, random: random.stream(1))
 
         let shape = transform.outputShape
         var normalization: Normalization?
-        switch p.string("normalize") {
-        case "imagenet":
+        switch p.normalize {
+        case .imagenet:
             guard shape[0] == 3 else {
                 throw StageError.unsupported(stage: context.name, parameter: "normalize", value: "imagenet for \(shape[0])-channel images",
                                              expected: "3 channels (set grayscale_to_rgb: true) or normalize: dataset")
             }
             normalization = .imageNet
-        case "none": normalization = .unitRange
-        default: break  // the statistics of the source (or else target) training images, gathered as they stream
+        case .none: normalization = .unitRange
+        case .dataset: break  // the statistics of the source (or else target) training images, gathered as they stream
         }
         let plans = [target] + (source.map { [$0] } ?? [])
         let writers = plans.map { _ in
             ShardedDatasetWriter(blobs: context.store.blobs, tensor: "images", dtype: .u8, shape: shape,
-                                 maxShardBytes: shardBytes(p), splits: TaskSplit.all)
+                                 maxShardBytes: p.shardMib << 20, splits: TaskSplit.all)
         }
         var statistics = ChannelStatistics(channels: shape[0], plane: shape[1] * shape[2], scale: 1.0 / 255)
         let statisticsWriter = writers.last!
@@ -115,7 +164,7 @@ private struct TaskPlan {
     /// Positions in the raw test split.
     var test: (positions: [Int], labels: [Int32])
 
-    init(_ classes: [Int], perClass: Int, raw: RawDataset, parameters p: StageParameters, random: CounterRandom) throws {
+    init(_ classes: [Int], perClass: Int, raw: RawDataset, parameters p: PreprocessStage.Parameters, random: CounterRandom) throws {
         let classCount = raw.classNames.count
         var pool = try LabelSelection.selecting(classes: classes, of: raw.train.labels, classCount: classCount)
         if perClass > 0 {
@@ -123,12 +172,12 @@ private struct TaskPlan {
             pool = (kept.map { pool.positions[$0] }, kept.map { pool.labels[$0] })
         }
         let (kept, heldOut) = try LabelSelection.splitting(pool.labels, classCount: classes.count,
-                                                           fraction: p.double("validation_fraction"), seed: random.bits(at: 1))
+                                                           fraction: p.validationFraction, seed: random.bits(at: 1))
         train = (kept.map { pool.positions[$0] }, kept.map { pool.labels[$0] })
         validation = (heldOut.map { pool.positions[$0] }, heldOut.map { pool.labels[$0] })
         var testPool = try LabelSelection.selecting(classes: classes, of: raw.test.labels, classCount: classCount)
-        if p.int("test_per_class") > 0 {
-            let kept = try LabelSelection.limiting(testPool.labels, classCount: classes.count, perClass: p.int("test_per_class"),
+        if p.testPerClass > 0 {
+            let kept = try LabelSelection.limiting(testPool.labels, classCount: classes.count, perClass: p.testPerClass,
                                                    seed: random.bits(at: 2))
             testPool = (kept.map { testPool.positions[$0] }, kept.map { testPool.labels[$0] })
         }
@@ -151,14 +200,14 @@ private struct ImageTransform {
     let grayscaleToRGB: Bool
     let resizeMode: ResizeMode
 
-    init(_ p: StageParameters, input: [Int], stage: String) throws {
+    init(_ p: PreprocessStage.Parameters, input: [Int], stage: String) throws {
         inputShape = input
-        grayscaleToRGB = p.bool("grayscale_to_rgb")
+        grayscaleToRGB = p.grayscaleToRgb
         if grayscaleToRGB && input[0] != 1 {
             throw DatasetError.invalidParameter("grayscale to RGB needs 1-channel images, these have \(input[0])")
         }
-        let side = p.int("resize")
-        resizeMode = ResizeMode(rawValue: p.string("resize_mode")) ?? .crop
+        let side = p.resize
+        resizeMode = p.resizeMode
         outputShape = [grayscaleToRGB ? 3 : input[0], side > 0 ? side : input[1], side > 0 ? side : input[2]]
     }
 

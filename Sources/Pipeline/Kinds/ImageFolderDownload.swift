@@ -7,30 +7,29 @@ import Store
 extension DownloadStage {
     static let imagesOutput = "images"
 
-    func imageFolder(_ context: StageContext) throws -> StageResult {
-        let p = context.parameters
-        let source = try ImageFolderSource(p, stage: context.name)
+    func imageFolder(_ p: Parameters, _ context: StageContext) throws -> StageResult {
+        let source = try p.imageFolder(stage: context.name)
         let cache = FileHashCache(file: FileHashCache.location(inStore: context.store.root))
         defer { cache.save() }
         // The content the key was computed from must be what is packed.
         if let keyed = context.material.externalContent, try source.fingerprint(cache: cache) != keyed {
-            throw ImageFolderError.changedWhileRunning(path: p.optionalString("path") ?? p.optionalString("test_path") ?? "the image folder")
+            throw ImageFolderError.changedWhileRunning(path: p.path ?? p.testPath ?? "the image folder")
         }
         // A checksum given for a local archive is checked too (the key hashes the archive anyway).
-        if case .archive(let path) = source.images, let expected = p.optionalString("sha256") {
-            let checksum = try Checksum(parsing: expected.contains(":") ? expected : "sha256:" + expected)
+        if case .archive(let path) = source.images, let expected = p.checksum {
+            let checksum = try Checksum(parsing: expected)
             let got = try Checksum(checksum.algorithm, FileHashCache.hashFile(path, checksum.algorithm))
             guard got == checksum else { throw DownloadError.checksumMismatch(file: path, expected: checksum, got: got) }
         }
         let scratch = context.scratch.appendingPathComponent("image-folder").path
-        var root = try localRoot(source.images, scratch: scratch + "/images", context: context)
-        var testRoot = try source.test.map { try localRoot($0, scratch: scratch + "/test", context: context) }
+        var root = try localRoot(source.images, scratch: scratch + "/images", p, context)
+        var testRoot = try source.test.map { try localRoot($0, scratch: scratch + "/test", p, context) }
         // torchvision's layout: train/ and test/ folders, each holding the class folders.
         let subfolders = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") }
         if testRoot == nil, Set(subfolders.filter { isFolder((root as NSString).appendingPathComponent($0)) }) == ["train", "test"] {
             testRoot = (root as NSString).appendingPathComponent("test")
             root = (root as NSString).appendingPathComponent("train")
-            context.message("\(p.optionalString("path") ?? "the archive") holds train/ and test/: using them as the two splits")
+            context.message("\(p.path ?? "the archive") holds train/ and test/: using them as the two splits")
         }
 
         var listing: ImageFolderListing
@@ -58,11 +57,11 @@ extension DownloadStage {
             ignored += testListing.ignored.map { "test/" + $0 }
         } else {
             let (kept, heldOut) = try LabelSelection.splitting(train.map { Int32($0.label) }, classCount: listing.classNames.count,
-                                                               fraction: p.double("test_fraction"), seed: UInt64(p.int("seed")))
+                                                               fraction: p.testFraction, seed: UInt64(p.seed))
             (train, test) = (kept.map { train[$0] }, heldOut.map { train[$0] })
         }
 
-        let packer = FilePacker(blobs: context.store.blobs, maxShardBytes: shardBytes(p))
+        let packer = FilePacker(blobs: context.store.blobs, maxShardBytes: p.shardMib << 20)
         var progress = StageProgress(context, total: train.count + test.count, "images packed")
         func pack(_ files: [ImageFolderListing.File], from folder: String, prefix: String) throws -> [ImageFolderManifest.File] {
             try files.map { file in
@@ -83,14 +82,14 @@ extension DownloadStage {
         let packedTest = try pack(test, from: testRoot ?? root, prefix: testRoot == nil ? "" : "test/")
         // A file edited between the key's hashing and its packing would make the key lie.
         if let keyed = context.material.externalContent, try source.fingerprint(cache: cache) != keyed {
-            throw ImageFolderError.changedWhileRunning(path: p.optionalString("path") ?? "the image folder")
+            throw ImageFolderError.changedWhileRunning(path: p.path ?? "the image folder")
         }
         let manifest = ImageFolderManifest(classNames: listing.classNames,
                                            splits: [TaskSplit.train: packedTrain, TaskSplit.test: packedTest],
                                            shards: try packer.finish(), test: testRoot == nil ? "split" : "folder",
                                            ignoredCount: ignored.count, ignoredExamples: Array(ignored.prefix(20)))
         context.message("\(listing.classNames.count) classes, \(packedTrain.count) train and \(packedTest.count) test images"
-                        + (testRoot == nil ? " (\(Int((p.double("test_fraction") * 100).rounded())) % of each class held out)" : "")
+                        + (testRoot == nil ? " (\(Int((p.testFraction * 100).rounded())) % of each class held out)" : "")
                         + (ignored.isEmpty ? "" : "; \(ignored.count) other files ignored (\(ignored.prefix(3).joined(separator: ", "))"
                            + (ignored.count > 3 ? ", …)" : ")")))
         return StageResult(outputs: try manifest.outputs(as: Self.imagesOutput))
@@ -99,19 +98,16 @@ extension DownloadStage {
     /// A folder holding `location`'s files: the folder itself, or the archive unpacked into `scratch`
     /// (fetched first when remote, verified by its checksum). An archive holding one folder only is
     /// entered.
-    private func localRoot(_ location: ImageFolderSource.Location, scratch: String, context: StageContext) throws -> String {
+    private func localRoot(_ location: ImageFolderSource.Location, scratch: String, _ p: Parameters, _ context: StageContext) throws -> String {
         let archive: String
         switch location {
         case .folder(let path): return path
         case .archive(let path): archive = path
         case let .remote(url, checksum):
             let source = DataSource.url(url, checksum: try Checksum(parsing: checksum))
-            archive = try Downloader(mirror: context.parameters.optionalString("mirror").flatMap(URL.init(string:)),
-                                     maxBytes: Int64(context.parameters.int("max_download_mib")) << 20)
-                .fetch(source, into: scratch + "-download")[0]
+            archive = try p.downloader().fetch(source, into: scratch + "-download")[0]
         }
-        let p = context.parameters
-        let limits = UnpackLimits(maxTotalBytes: Int64(p.int("max_unpacked_mib")) << 20, maxRatio: Int64(p.int("max_unpack_ratio")))
+        let limits = UnpackLimits(maxTotalBytes: Int64(p.maxUnpackedMib) << 20, maxRatio: Int64(p.maxUnpackRatio))
         let count = try ArchiveExtraction.extract(archive, into: scratch, limits: limits)
         context.message("unpacked \(count) files from \((archive as NSString).lastPathComponent)")
         var root = scratch

@@ -23,13 +23,29 @@ struct EvaluationResult: Codable, Equatable {
     var lastEpochLoss: Double
 }
 
-struct EvaluateStage: Stage {
+extension StageKind {
+    public static let evaluate = StageKind("evaluate")
+}
+
+struct EvaluateStage: StageDefinition {
     static let kind = StageKind.evaluate
     static let version = 2
     static let evaluationOutput = "evaluation"
     static let imagesPerSecondMetric = "inference_images_per_second"
 
-    func run(_ context: StageContext) throws -> StageResult {
+    struct Parameters: Decodable {
+        let batch: Int
+    }
+
+    static let parameters = [
+        ParameterSpec("batch", ParameterSpec.batch, .value(.int(128)), inKey: false, "images per inference batch"),
+    ]
+    static let ports = [
+        PortSpec("model", [.fineTune]), PortSpec("data", [.preprocess]),
+    ]
+    static let traits: StageTraits = [.perVariant]
+
+    func run(_ p: Parameters, in context: StageContext) throws -> StageResult {
         let info = try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput)
         let target = try context.shards("data", PreprocessStage.targetOutput)
         let recipe = try context.json(ModelRecipe.self, "model", FineTuneStage.architectureOutput)
@@ -37,7 +53,7 @@ struct EvaluateStage: Stage {
         let test = try context.examples(target, split: TaskSplit.test, normalization: info.normalization)
         func evaluateWeights(_ output: String) throws -> Evaluation {
             try model.load(context.tensors("model", output).engineTensors())
-            return try evaluate(model, on: test, batchSize: context.parameters.int("batch"), prefetchDepth: context.prefetchDepth)
+            return try evaluate(model, on: test, batchSize: p.batch, prefetchDepth: context.prefetchDepth)
         }
         let evaluation = try evaluateWeights(FineTuneStage.weightsOutput)
         let selectedIsLast = try context.hash("model", FineTuneStage.weightsOutput)
