@@ -1,5 +1,6 @@
 // The parameters and inputs of every stage kind, in one place, so a pipeline file states only what
 // differs from these defaults. Stage implementations read the resolved values via StageParameters.
+import Datasets
 import Engine
 
 private let optimizers: ParameterType = .choice(["adam", "sgd", "adamw"])

@@ -1,6 +1,7 @@
 // download: a built-in data set, any URL or local path with a checksum, or the synthetic task
 // generated here. Outputs the raw files byte for byte (named as their source names them), or for
 // synthetic data a sharded data set with a train and a test split.
+import Datasets
 import Foundation
 import Store
 
