@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "tlab", targets: ["tlab"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -32,20 +34,28 @@ let package = Package(
             "CZstd", "CCrypto", "CPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Data sets: downloads, archives, formats, image codecs, shards. Knows no stage or parameter.
+        .target(name: "Datasets", dependencies: ["Engine", "Store", "CZlib", "CJPEG", "CPNG"]),
+        // The comparison report, its statistics and charts: plain values in, files out.
+        .target(name: "Reporting", dependencies: ["Datasets", "Store"]),
+        // The pipeline core: spec, graph, keys, stages, execution, reproduction, the recipe check.
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "CZlib", "CJPEG", "CPNG",
+            "Engine", "Store", "Datasets", "Reporting",
             .product(name: "Yams", package: "Yams"),
         ]),
-        // The CLI talks to Pipeline (and reads stores through Store); it never imports Engine.
+        // What `tlab bench` measures; the CLI reaches the engine only through it.
+        .target(name: "Benchmarks", dependencies: ["Engine", "Store", "Datasets"]),
+        // See README "Architecture" for the rule these dependencies follow.
         .executableTarget(name: "tlab", dependencies: [
-            "Pipeline", "Store",
+            "Pipeline", "Store", "Datasets", "Reporting", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine", "TestSupport"],
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Datasets", "Reporting", "Benchmarks", "Store",
+                                                          "Engine", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TlabTests", dependencies: ["Store", "TestSupport"]),
     ],

@@ -1,8 +1,9 @@
 // Archives built to exhaust memory or disk, or whose names collide, unpacked as an image-folder
 // download unpacks them: refused by their declared sizes and the unpack limits, streamed to disk
 // otherwise, and every error names the archive and the entry.
-import XCTest
+@testable import Datasets
 @testable import Pipeline
+import XCTest
 
 final class ArchiveBombTests: XCTestCase {
     private func python(_ script: String) throws {

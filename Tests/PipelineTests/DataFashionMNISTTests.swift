@@ -1,5 +1,6 @@
-import XCTest
+@testable import Datasets
 @testable import Pipeline
+import XCTest
 
 /// Reads the real Fashion-MNIST files installed by Debian's `dataset-fashion-mnist`, when present.
 final class DataFashionMNISTTests: XCTestCase {

@@ -1,8 +1,9 @@
+@testable import Datasets
 import Foundation
+@testable import Pipeline
 import Store
 import TestSupport
 import XCTest
-@testable import Pipeline
 
 /// Downloads against `Fixtures/http_fixture_server.py` on 127.0.0.1, which serves files whole, answers
 /// 404, cuts transfers short, or fails with 503 a given number of times.

@@ -4,6 +4,7 @@ import Foundation
 import Store
 import XCTest
 @testable import Pipeline
+@testable import Reporting
 
 final class ExecutorCacheTests: XCTestCase {
     private let allStages = ["data", "prep", "pretrain", "freeze@scratch", "finetune@scratch", "evaluate@scratch",
@@ -51,6 +52,8 @@ final class ExecutorCacheTests: XCTestCase {
         let markdown = try XCTUnwrap(regenerated["report.md"])
         XCTAssertTrue(markdown.hasPrefix("# Comparison report: tiny-exec\n"), markdown)
         XCTAssertTrue(markdown.contains("| scratch |") && markdown.contains("| frozen |"), markdown)
+        // The run's provenance names the exact dependency versions this build pins.
+        XCTAssertTrue(markdown.contains("- Built with: " + BuildDependencies.pinned.map(\.description).joined(separator: ", ")), markdown)
         let titled = try run(overrides: ["report.title=Two variants"], store: store)
         XCTAssertEqual(titled.summary.computed, ["report"])
         XCTAssertTrue(try store.regenerateReport(pipeline: "tiny-exec")["report.md"]!.hasPrefix("# Two variants\n"))

@@ -1,10 +1,11 @@
 // The download and preprocess stages on the data sets a pipeline names, as far as this machine has
 // them: Fashion-MNIST served from Debian's copy by a mirror on 127.0.0.1, and the study's pipeline,
 // which needs the network, at least planned.
+@testable import Datasets
 import Foundation
+@testable import Pipeline
 import Store
 import XCTest
-@testable import Pipeline
 
 final class ExecutorDataSourceTests: XCTestCase {
     func testFashionMNISTFromAMirrorIsVerifiedAndCutIntoTasks() throws {

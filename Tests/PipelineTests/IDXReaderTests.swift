@@ -1,6 +1,7 @@
+@testable import Datasets
 import Foundation
-import XCTest
 @testable import Pipeline
+import XCTest
 
 final class IDXReaderTests: XCTestCase {
     private let names = ["a", "b", "c"]

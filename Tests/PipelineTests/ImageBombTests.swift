@@ -1,9 +1,10 @@
 // Images whose headers promise more than their bytes hold: refused from the header, before any
 // pixel memory is allocated, and large images decoded in parallel share one memory budget.
 import CZlib
+@testable import Datasets
 import Foundation
-import XCTest
 @testable import Pipeline
+import XCTest
 
 final class ImageBombTests: XCTestCase {
     /// A PNG whose IHDR declares `width` × `height` (RGB, 8 bits) with an empty image stream.

@@ -2,9 +2,10 @@
 // from, JPEG within its loss, the eight EXIF orientations turn a stored image upright, and damaged
 // files are errors that name the file and the fault — never a crash or a grey image.
 import CZlib
+@testable import Datasets
 import Foundation
-import XCTest
 @testable import Pipeline
+import XCTest
 
 final class ImageDecodingTests: XCTestCase {
     /// A 13x7 image of distinct colours (odd sizes catch row-stride mistakes).

@@ -1,10 +1,11 @@
 // Image folders from disk to prepared shards: class folders or a labels CSV, local or archived
 // (.tar.gz, .zip, at a URL), a test folder or a seeded stratified test split, bad files skipped
 // and listed or reported by name, and keys that follow the content of every file.
+@testable import Datasets
 import Foundation
+@testable import Pipeline
 import Store
 import XCTest
-@testable import Pipeline
 
 final class ImageFolderTests: XCTestCase {
     /// A sample folder: 3 classes × 10 images of every kind, optionally with the bad files.

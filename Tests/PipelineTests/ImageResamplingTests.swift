@@ -1,8 +1,9 @@
 // Resizing to the declared size: antialiased downscaling (a triangle filter widened by the reduction
 // factor, Pillow's BILINEAR), bilinear upscaling, centre crop or stretch, all on known patterns.
+@testable import Datasets
 import Foundation
-import XCTest
 @testable import Pipeline
+import XCTest
 
 final class ImageResamplingTests: XCTestCase {
     private func resize(_ image: DecodedImage, to side: Int, _ mode: ResizeMode) -> [UInt8] {

@@ -1,7 +1,8 @@
 // The recipe check: each rule fires on the set-up it describes, with its figures and fix in the
 // text, stays quiet when the set-up is fixed, and `accept_warnings` acknowledges instead of hiding.
-import XCTest
 @testable import Pipeline
+@testable import Reporting
+import XCTest
 
 final class RecipeCheckTests: XCTestCase {
     /// The default pipeline's shape: 5 target classes × 150 images, 40 % held out, so 450 training

@@ -6,6 +6,7 @@ import FoundationXML
 #endif
 import XCTest
 @testable import Pipeline
+@testable import Reporting
 
 final class ReportChartTests: XCTestCase {
     func testLinearTicksStepByOneTwoOrFive() {

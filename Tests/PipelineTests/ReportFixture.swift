@@ -2,6 +2,7 @@
 // pipeline (target task = classes 5–9), with curves and confusion counts shaped like real runs.
 import Foundation
 @testable import Pipeline
+@testable import Reporting
 
 enum ReportFixture {
     static let classes = ["sandal", "shirt", "sneaker", "bag", "ankle boot"]
@@ -60,7 +61,10 @@ enum ReportFixture {
         ],
         toolVersion: "0.1.0", engineVersion: "0.1.0", seed: 42,
         machine: Machine(cores: 2, cpuModel: "AMD EPYC 7B13", operatingSystem: "Debian GNU/Linux 13 (trixie)"),
-        runDate: Date(timeIntervalSince1970: 1_795_953_600))
+        runDate: Date(timeIntervalSince1970: 1_795_953_600),
+        dependencies: [DependencyVersion(name: "GRDB.swift", version: "7.10.0"),
+                       DependencyVersion(name: "swift-argument-parser", version: "1.8.2"),
+                       DependencyVersion(name: "Yams", version: "6.2.2")])
 
     static let dag = """
         flowchart TD

@@ -1,7 +1,8 @@
 // Number, time and date text in reports: fixed decimals, no locale, no signed zeros.
 import Foundation
-import XCTest
 @testable import Pipeline
+@testable import Reporting
+import XCTest
 
 final class ReportNumberTextTests: XCTestCase {
     func testFixedDecimalsRoundHalfAwayFromZero() {

@@ -2,9 +2,10 @@
 // scratch store reproduces bit for bit (the report apart from its measured times), and a recorded
 // result the engine does not give again is named down to the tensor and the size of the difference.
 import Foundation
+@testable import Pipeline
+@testable import Reporting
 import Store
 import XCTest
-@testable import Pipeline
 
 final class ReproductionTests: XCTestCase {
     func testDifferencesNameTheTensorFieldOrLine() throws {

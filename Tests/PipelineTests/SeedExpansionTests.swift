@@ -1,8 +1,9 @@
 // Seeds copy the fine-tune → evaluate stages once per seed (or whatever `per_seed` names, and what
 // follows it), each copy seeded by its seed; adding a seed leaves the others' keys alone; mistakes
 // are reported where they were written; listings show one line per stage, its seeds together.
-import XCTest
 @testable import Pipeline
+@testable import Reporting
+import XCTest
 
 final class SeedExpansionTests: XCTestCase {
     private func plan(_ top: String, variants: String? = nil, overrides: [String] = []) throws -> PipelinePlan {

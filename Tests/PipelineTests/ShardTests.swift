@@ -1,11 +1,12 @@
 // Sharded data sets: whatever the shard size, a split reads back as exactly the floats the whole set
 // converted in memory gives, in any order the trainer asks for; a damaged shard is an error, not
 // wrong data.
+@testable import Datasets
 import Engine
 import Foundation
+@testable import Pipeline
 import Store
 import XCTest
-@testable import Pipeline
 
 final class ShardTests: XCTestCase {
     private func makeBlobs() throws -> BlobStore {

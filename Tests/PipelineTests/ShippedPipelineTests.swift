@@ -1,6 +1,7 @@
 // The shipped pipelines parse, check and expand as their comments say.
-import XCTest
 @testable import Pipeline
+@testable import Reporting
+import XCTest
 
 final class ShippedPipelineTests: XCTestCase {
     func testSmokeHasEveryKindAndFourVariants() throws {

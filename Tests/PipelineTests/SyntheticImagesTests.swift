@@ -1,6 +1,7 @@
+@testable import Datasets
+@testable import Pipeline
 import Store
 import XCTest
-@testable import Pipeline
 
 final class SyntheticImagesTests: XCTestCase {
     private func digest(_ set: ImageDataset) -> String {

@@ -45,6 +45,15 @@ final class LineageCommandTests: XCTestCase {
         XCTAssertEqual((graph["artifacts"] as! [[String: Any]]).count, 4)
         XCTAssertEqual(graph["direction"] as? String, "up")
         XCTAssertEqual(graph["roots"] as? [String], [hashes.report])
+        // The field names scripts read, as Store's lineage nodes encode them.
+        XCTAssertEqual(Set(graph.keys), ["target", "direction", "roots", "artifacts", "stageRuns", "edges"])
+        let artifact = (graph["artifacts"] as! [[String: Any]]).first { $0["hash"] as? String == hashes.report }!
+        XCTAssertEqual(Set(artifact.keys), ["hash", "mediaType", "rawBytes", "depth", "producedBy"])
+        XCTAssertEqual(artifact["mediaType"] as? String, "text/markdown")
+        XCTAssertEqual(artifact["depth"] as? Int, 0)
+        let edge = try XCTUnwrap((graph["edges"] as! [[String: Any]]).first)
+        XCTAssertEqual(Set(edge.keys), ["stageRun", "port", "artifact", "role"])
+        XCTAssertTrue(["input", "output"].contains(edge["role"] as! String))
 
         let mermaid = try tlab(["lineage", hashes.report, "--format", "mermaid", "--store", "store"], in: folder)
         XCTAssertTrue(mermaid.stdout.hasPrefix("flowchart LR\n"), mermaid.stdout)

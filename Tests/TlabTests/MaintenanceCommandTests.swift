@@ -37,6 +37,11 @@ final class MaintenanceCommandTests: XCTestCase {
         XCTAssertEqual(summary["damaged"] as? Bool, true)
         XCTAssertEqual((summary["corrupt"] as! [[String: Any]]).map { $0["hash"] as! String }, [corrupted])
         XCTAssertEqual((summary["orphaned"] as! [String]).count, 1)
+        // The field names scripts read: VerifyReport encodes itself as the command always printed it.
+        XCTAssertEqual(Set(summary.keys), ["checked", "intact", "corrupt", "missing", "orphaned", "damaged",
+                                           "remoteListed", "remoteChecked"])
+        XCTAssertEqual(Set((summary["corrupt"] as! [[String: Any]])[0].keys), ["hash", "reason", "inRemote", "removed"])
+        XCTAssertEqual((summary["corrupt"] as! [[String: Any]])[0]["removed"] as? Bool, false)
 
         let quarantined = try tlab(["verify", "--store", "store", "--quarantine"], in: folder)
         XCTAssertEqual(quarantined.status, 1, "the damage is still reported the time it is found")

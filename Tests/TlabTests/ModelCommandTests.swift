@@ -21,6 +21,8 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let layers = summary["layers"] as! [[String: Any]]
+        XCTAssertEqual(Set(summary.keys), ["layers", "total", "trainable", "nonTrainable"])
+        XCTAssertTrue(layers.allSatisfy { Set($0.keys) == ["name", "type", "outputShape", "parameters", "frozen"] })
         let headTrainable = layers.filter { ($0["name"] as! String).hasPrefix("head.") }
         XCTAssertTrue(layers.filter { ($0["name"] as! String).hasPrefix("features.") }.allSatisfy { $0["frozen"] as! Bool })
         XCTAssertTrue(headTrainable.allSatisfy { !($0["frozen"] as! Bool) })

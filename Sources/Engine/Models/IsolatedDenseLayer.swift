@@ -6,15 +6,15 @@
 /// gradient for its new channels. `trainingStep()` is one forward and backward in training mode:
 /// batch statistics, running-statistics update, weight and BN gradients, and the input gradient
 /// added into the block gradient (the concatenation's backward).
-public final class IsolatedDenseLayer {
+package final class IsolatedDenseLayer {
     private let layer: DenseLayer
     private let block: StatisticsBuffer
     private let blockGradient: Tensor
     private let scratch = BackwardScratch()
     /// Convolution flops of one training step: forward, backward-data and backward-weights of both convs.
-    public let flops: Double
+    package let flops: Double
 
-    public init(batch: Int, inputChannels: Int, growthRate: Int, bottleneckChannels: Int, size: Int,
+    package init(batch: Int, inputChannels: Int, growthRate: Int, bottleneckChannels: Int, size: Int,
                 seed: UInt64 = 7) throws {
         var config = try DenseNetConfig.bc(depth: 40, growthRate: growthRate)
         config.bottleneckChannels = bottleneckChannels
@@ -41,7 +41,7 @@ public final class IsolatedDenseLayer {
         flops = Double(3 * 2 * batch * macs)
     }
 
-    public func trainingStep() {
+    package func trainingStep() {
         layer.forward(block, training: true)
         layer.backward(block, blockGradient: blockGradient, inputGradient: true, scratch: scratch)
     }

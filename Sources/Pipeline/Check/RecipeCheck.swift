@@ -3,6 +3,7 @@
 // `status` and `dag` print them once; the report lists them in its provenance.
 import Engine
 import Foundation
+import Reporting
 
 /// The warnings for one plan.
 public struct RecipeCheck {

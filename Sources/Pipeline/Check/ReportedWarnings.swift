@@ -2,6 +2,7 @@
 // says about the recipe is part of what it is, so acknowledging a warning (or fixing its cause)
 // renders the report again, while a pipeline without warnings keeps the key it always had.
 import Foundation
+import Reporting
 
 extension PlannedStage {
     /// The parameter of a report stage that holds the warnings; no pipeline file can set it.

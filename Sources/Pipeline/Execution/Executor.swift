@@ -1,6 +1,7 @@
 // Runs a plan's stages in dependency order over a store: each stage is a cache hit or computes, its
 // dependants wait for it, and independent stages may run side by side (`jobs`).
 import Foundation
+import Reporting
 import Store
 
 /// Executes a `PipelinePlan` against a `PipelineStore`.

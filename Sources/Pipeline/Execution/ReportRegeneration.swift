@@ -1,6 +1,7 @@
 // Reports from lineage alone: the report stage records the report model it rendered (report.json),
 // so the same files can be rendered again at any time without training or reading anything else.
 import Foundation
+import Reporting
 import Store
 
 extension PipelineStore {

@@ -45,8 +45,8 @@ public struct SharedStoreFile: Sendable, Equatable {
     /// The YAML file, as given.
     public var file: String
     public var lineage: String
-    /// The `blobs:` value: a folder path (absolute after reading) or a URL such as `s3://bucket/prefix`.
-    public var blobs: String
+    /// Where the blobs are: a shared folder or a bucket (the rule is `BlobLocation`'s, in Store).
+    public var blobs: BlobLocation
     public var cache: URL?
 
     static let keys = ["lineage", "blobs", "cache"]
@@ -90,51 +90,18 @@ public struct SharedStoreFile: Sendable, Equatable {
             return string
         }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
-        func folder(_ path: String) -> URL {
-            let expanded = (path as NSString).expandingTildeInPath
-            return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL
-                : directory.appendingPathComponent(expanded).standardizedFileURL
-        }
         self.file = file
         lineage = try text("lineage", required: true)!
         guard lineage.hasPrefix("postgresql://") || lineage.hasPrefix("postgres://") || lineage.contains("=") else {
             throw StoreLocationError.invalid(file: file, problem: "'lineage' must name a PostgreSQL database "
                 + "(postgresql://user@host:port/dbname or a libpq key=value string), not '\(Redaction.text(lineage))'")
         }
-        let blobs = try text("blobs", required: true)!
-        // A bad bucket location (credentials in it, a `..` in its prefix) is refused before anything connects.
-        if blobs.hasPrefix("s3://") {
-            do {
-                _ = try S3Location(url: blobs)
-            } catch {
-                throw StoreLocationError.invalid(file: file, problem: "'blobs': \(error)")
-            }
+        do {
+            blobs = try BlobLocation(parsing: try text("blobs", required: true)!, relativeTo: directory)
+        } catch let error as BlobLocationError {
+            throw StoreLocationError.invalid(file: file, problem: error.description)
         }
-        self.blobs = blobs.contains("://") ? blobs : folder(blobs).path
-        cache = try text("cache", required: false).map(folder)
-    }
-
-    /// The blob store `blobs:` names. The one place a `blobs:` value becomes a `BlobStore`: a folder
-    /// on a shared filesystem is a blob store of its own; an `s3://bucket/prefix` is a remote tier
-    /// behind a local cache folder (`cache`, else one per bucket and prefix under `~/.cache/tlab`),
-    /// with credentials and endpoint from the standard AWS environment variables.
-    func openBlobs(create: Bool, patience: ServerPatience = ServerPatience()) throws -> BlobStore {
-        guard let scheme = blobs.range(of: "://").map({ String(blobs[..<$0.lowerBound]) }) else {
-            return try BlobStore.open(root: URL(fileURLWithPath: blobs), create: create)
-        }
-        guard scheme == "s3" else { throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme) }
-        let remote = try S3BlobRemote(url: blobs, retryBudget: patience.retryBudget, outageNotice: patience.notice)
-        // The cache is this machine's: it is created whatever `create` says, as a read needs it too.
-        return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote)
-    }
-
-    /// `~/.cache/tlab/<first 16 hex digits of the SHA-256 of the blobs URL>` (XDG_CACHE_HOME respected):
-    /// one cache per remote, so gc of one store never evicts what another store's lineage names.
-    static func defaultCache(for remote: String) -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("tlab").appendingPathComponent(String(Digest.sha256Hex(Data(remote.utf8)).prefix(16)))
+        cache = try text("cache", required: false).map { BlobLocation.folder($0, relativeTo: directory) }
     }
 }
 
@@ -142,7 +109,6 @@ public struct SharedStoreFile: Sendable, Equatable {
 public enum StoreLocationError: Error, CustomStringConvertible, Equatable {
     case missingFile(path: String)
     case invalid(file: String, problem: String)
-    case unsupportedBlobs(file: String, scheme: String)
 
     public var description: String {
         switch self {
@@ -151,9 +117,6 @@ public enum StoreLocationError: Error, CustomStringConvertible, Equatable {
                 + "(see docs/shared-store.md), any other value a store folder"
         case let .invalid(file, problem):
             return "\(file): \(problem); see docs/shared-store.md for the format"
-        case let .unsupportedBlobs(file, scheme):
-            return "\(file): 'blobs:' in \(scheme):// storage is not supported; "
-                + "give an s3://bucket/prefix or a folder of a shared filesystem"
         }
     }
 }

@@ -1,6 +1,7 @@
 // The plan's DAG as text for a terminal, a Mermaid flowchart (Markdown reports) or Graphviz dot.
 // A stage's seed copies are drawn as one node (`finetune@frozen#{1,2,3}`), so repeating a pipeline
 // over seeds does not drown the picture. Output depends only on the plan, so it compares byte for byte.
+import Reporting
 
 /// A rendering of the stage DAG.
 public enum DAGFormat: String, CaseIterable, Sendable {

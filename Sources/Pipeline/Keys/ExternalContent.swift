@@ -1,6 +1,7 @@
 // Content a stage reads from outside the store (`StageDefinition.externalContent`: the local folder
 // or archive of an image-folder download) summarised as a fingerprint that goes into its key like a parameter, so the
 // stage runs again exactly when those files change.
+import Datasets
 import Foundation
 
 enum ExternalContent {

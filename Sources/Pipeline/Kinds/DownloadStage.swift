@@ -1,6 +1,7 @@
 // download: a built-in data set, any URL or local path with a checksum, or the synthetic task
 // generated here. Outputs the raw files byte for byte (named as their source names them), or for
 // synthetic data a sharded data set with a train and a test split.
+import Datasets
 import Foundation
 import Store
 
@@ -39,9 +40,26 @@ struct DownloadStage: StageDefinition {
             Downloader(mirror: mirror.flatMap(URL.init(string:)), maxBytes: Int64(maxDownloadMib) << 20, progress: progress)
         }
 
-        /// The image folder's locations; `stage` names it in errors.
+        /// The image folder's locations: one of `path` and `url`, a url with its `sha256`; `stage`
+        /// names it in errors.
         func imageFolder(stage: String) throws -> ImageFolderSource {
-            try ImageFolderSource(path: path, url: url, sha256: sha256, testPath: testPath, labels: labels, stage: stage)
+            let origin: ImageFolderSource.Origin
+            switch (path, url) {
+            case let (path?, nil): origin = .path(path)
+            case let (nil, url?):
+                guard let sha256 else {
+                    throw StageError.unsupported(stage: stage, parameter: "url", value: url, expected: "a sha256 beside it (the archive's SHA-256)")
+                }
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
+                    throw StageError.unsupported(stage: stage, parameter: "url", value: url, expected: "an http(s) URL of a .tar, .tar.gz or .zip")
+                }
+                origin = .url(parsed, sha256: sha256)
+            default:
+                throw StageError.unsupported(stage: stage, parameter: "source", value: "image-folder with "
+                                             + (path == nil ? "neither path nor url" : "both path and url"),
+                                             expected: "path (a local folder or archive) or url (an archive, with sha256)")
+            }
+            return try ImageFolderSource(images: origin, testPath: testPath, labels: labels)
         }
 
         /// `sha256` as the downloader's checksum spelling: a bare hex digest means SHA-256.

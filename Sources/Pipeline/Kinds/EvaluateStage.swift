@@ -1,5 +1,6 @@
 // evaluate: the fine-tuned model on the target test set: accuracy, loss, confusion matrix, per-class
 // precision and recall; inference speed goes to lineage as a metric (it differs between runs).
+import Datasets
 import Engine
 import Foundation
 import Store

@@ -3,6 +3,7 @@
 // With the whole backbone frozen and features cached upstream, only the head trains, on the features.
 import Engine
 import Foundation
+import Reporting
 import Store
 
 /// What a fine-tune run produced, besides its weights: the figures the report shows. Deterministic

@@ -1,6 +1,7 @@
 // freeze: decide which part of the backbone stays fixed and, when it is all of it (and features are
 // wanted), run the backbone once in inference mode over the target task's images and store the
 // features, so a frozen variant's head trains without running the backbone again.
+import Datasets
 import Engine
 import Foundation
 import Store

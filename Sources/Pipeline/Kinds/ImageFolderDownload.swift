@@ -1,6 +1,7 @@
 // download with source image-folder: a folder of class folders holding PNG and JPEG files (or a
 // .tar, .tar.gz or .zip of one, local or at a URL), listed by class, split into train and test, and
 // packed into the store with a manifest. Decoding happens in preprocess.
+import Datasets
 import Foundation
 import Store
 

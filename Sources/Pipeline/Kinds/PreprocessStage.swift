@@ -3,6 +3,7 @@
 // and store the images as uint8 shards (exact and small) with int32 labels. Subsets and splits are
 // decided from the labels; the pixels then stream through once, so the data set never has to fit in
 // memory.
+import Datasets
 import Engine
 import Foundation
 import Store

@@ -1,6 +1,7 @@
 // pretrain: a backbone learns the source task (with a temporary head the output leaves behind), or
 // its weights are imported from a torchvision/timm safetensors file or URL, pinned by the SHA-256 the
 // pipeline file gives or, without one, by the SHA-256 of what the first run fetched.
+import Datasets
 import Engine
 import Foundation
 import Store

@@ -1,7 +1,9 @@
 // report: every variant's evaluation gathered into the comparison report, with the measurements
 // lineage holds (training seconds, inference speed) and the provenance of the run computing it.
+import Datasets
 import Engine
 import Foundation
+import Reporting
 import Store
 
 extension StageKind {

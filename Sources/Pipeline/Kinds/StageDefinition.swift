@@ -1,5 +1,6 @@
 // The contract each stage kind implements, in one file per kind: its parameters (typed, with their
 // defaults and docs), its input ports, its traits, and `run`.
+import Datasets
 
 /// Everything about one stage kind. A stage must be a pure function of its parameters and inputs:
 /// the executor reuses its outputs whenever the key (kind, `version`, engine version, keyed

@@ -1,6 +1,7 @@
 // A stage as lineage recorded it, turned back into a stage to plan: its kind, keyed parameters and
 // inputs come from the key material the stage run kept, so it computes what it computed then.
 import Foundation
+import Reporting
 import Store
 
 /// One finished stage run to reproduce, with what it recorded.

@@ -4,6 +4,7 @@
 // from the download to the report, is checked.
 import Engine
 import Foundation
+import Reporting
 import Store
 
 /// What to reproduce.

@@ -3,6 +3,7 @@
 // again. As text for the terminal and as Markdown to keep beside a report.
 import Engine
 import Foundation
+import Reporting
 import Store
 
 /// One stage computed again.

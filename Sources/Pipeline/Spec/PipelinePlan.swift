@@ -1,5 +1,6 @@
 // A pipeline ready to execute: parsed, overridden, checked, variants expanded, stages in order.
 import Foundation
+import Reporting
 import Store
 import Yams
 

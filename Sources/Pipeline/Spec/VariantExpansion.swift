@@ -2,6 +2,7 @@
 // after them) is copied once per variant as `stage@variant`, and the per-seed branch (the `per_seed`
 // stages and the non-report stages after them) once per seed as `stage#seed`; every other stage is
 // shared, and a report reading copied stages reads all of their copies.
+import Reporting
 
 /// One stage to plan: a file stage, or one variant's and/or one seed's copy of it.
 struct StageCopy {

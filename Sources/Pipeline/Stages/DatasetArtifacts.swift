@@ -1,6 +1,7 @@
 // Data sets as stage artifacts: prepared tasks are sharded (`ShardManifest`: uint8 images [C, H, W]
 // per example, int32 labels, splits train/validation/test), described by a small JSON beside them;
 // stages read them as the engine's example sources, a batch at a time.
+import Datasets
 import Engine
 import Foundation
 import Store

@@ -1,5 +1,6 @@
 // The machine a stage ran on, for evaluations and the report's provenance: cores, CPU model, OS.
 import Foundation
+import Reporting
 
 extension Machine {
     /// This machine: active cores, the CPU model from /proc/cpuinfo, the OS from /etc/os-release.

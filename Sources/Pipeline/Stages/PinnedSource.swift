@@ -1,5 +1,6 @@
 // Content a stage fetched from a location the pipeline file names without a checksum: the stage key
 // cannot cover bytes it has not seen, so the first run pins them by SHA-256 and later runs reuse them.
+import Datasets
 import Foundation
 
 /// What was fetched and the SHA-256 it was pinned to, written as the stage's `pinned_source` output

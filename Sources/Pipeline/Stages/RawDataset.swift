@@ -1,6 +1,7 @@
 // Whatever a download stage produced, as preprocess reads it: the raw training and test splits with
 // their class names, from the Fashion-MNIST files, the CIFAR-10 tarball, the synthetic shards or an
 // image folder's packed files.
+import Datasets
 import Foundation
 import Store
 

@@ -1,7 +1,9 @@
 // What a running stage sees: its parameters, its input artifacts (decoded from the store), a scratch
 // folder, a progress sink, and checkpoints that outlive a crash.
+import Datasets
 import Engine
 import Foundation
+import Reporting
 import Store
 
 /// The world of one stage run. Inputs are addressed as the pipeline file binds them: port and the

@@ -1,4 +1,5 @@
 // What can stop a stage: inputs that are not what it needs, parameters the engine cannot honour.
+import Datasets
 
 /// A stage that cannot produce its outputs. Each message names the stage, what is wrong and what
 /// would be valid.

@@ -1,6 +1,6 @@
 // The remote tier of a blob store: where blobs live for a team or a cluster, behind each machine's
-// local cache folder. Implemented for S3-compatible buckets (`S3BlobRemote`) and shared folders
-// (`FolderBlobRemote`).
+// local cache folder. Implemented for S3-compatible buckets (`S3BlobRemote`); a shared folder needs
+// no remote tier, as it is a blob store of its own (`BlobLocation`).
 import Foundation
 
 /// A blob as the remote tier holds it.

@@ -12,12 +12,25 @@ public struct LineageGraph: Sendable, Equatable {
     /// Towards what an artifact was computed from, or towards what was computed from it.
     public enum Direction: Sendable { case ancestors, descendants }
     /// Whether an edge is a stage run reading an artifact or writing it.
-    public enum PortRole: String, Sendable { case input, output }
+    public enum PortRole: String, Sendable, Encodable { case input, output }
 
-    /// An artifact, at its distance from the start.
-    public struct ArtifactNode: Sendable, Equatable {
+    /// An artifact, at its distance from the start. Encodes as the artifact's `hash`, `mediaType`,
+    /// `rawBytes`, `producedBy` and `removed`, beside its `depth`.
+    public struct ArtifactNode: Sendable, Equatable, Encodable {
         public var artifact: ArtifactRecord
         public var depth: Int
+
+        private enum CodingKeys: String, CodingKey { case hash, mediaType, rawBytes, depth, producedBy, removed }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(artifact.hash, forKey: .hash)
+            try c.encode(artifact.mediaType, forKey: .mediaType)
+            try c.encode(artifact.rawBytes, forKey: .rawBytes)
+            try c.encode(depth, forKey: .depth)
+            try c.encodeIfPresent(artifact.producedBy, forKey: .producedBy)
+            try c.encodeIfPresent(artifact.removed, forKey: .removed)
+        }
     }
 
     /// A stage run, at its distance from the start.
@@ -27,11 +40,15 @@ public struct LineageGraph: Sendable, Equatable {
     }
 
     /// A stage run reading (`input`) or writing (`output`) an artifact through a named port.
-    public struct Edge: Sendable, Hashable {
+    public struct Edge: Sendable, Hashable, Encodable {
         public var stageRunID: Int64
         public var port: String
         public var artifactHash: String
         public var role: PortRole
+
+        private enum CodingKeys: String, CodingKey {
+            case stageRunID = "stageRun", port, artifactHash = "artifact", role
+        }
     }
 
     public var root: String

@@ -37,6 +37,44 @@ public struct VerifyReport: Sendable, Equatable {
     /// True when a recorded result cannot be read back intact (missing or corrupt blobs); the CLI
     /// exits non-zero on it.
     public var isDamaged: Bool { !missing.isEmpty || !corrupt.isEmpty }
+
+    /// Whether this verify took `blob` out of the store: quarantined it, or deleted it from the remote.
+    public func removed(_ blob: CorruptBlob) -> Bool {
+        blob.quarantinedTo != nil || (blob.inRemote && removedFromStore.contains(blob.hash))
+    }
+}
+
+/// As `tlab verify --json` prints it: the counts and lists, each corrupt blob with whether it was
+/// `removed` and its quarantine path, and `damaged`.
+extension VerifyReport: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case checked, intact, corrupt, missing, orphaned, damaged, remote, remoteListed, remoteChecked
+    }
+
+    private enum CorruptKeys: String, CodingKey {
+        case hash, reason, quarantinedTo, inRemote, removed
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(checked, forKey: .checked)
+        try c.encode(intact, forKey: .intact)
+        var list = c.nestedUnkeyedContainer(forKey: .corrupt)
+        for blob in corrupt {
+            var item = list.nestedContainer(keyedBy: CorruptKeys.self)
+            try item.encode(blob.hash, forKey: .hash)
+            try item.encode(blob.reason, forKey: .reason)
+            try item.encodeIfPresent(blob.quarantinedTo?.path, forKey: .quarantinedTo)
+            try item.encode(blob.inRemote, forKey: .inRemote)
+            try item.encode(removed(blob), forKey: .removed)
+        }
+        try c.encode(missing, forKey: .missing)
+        try c.encode(orphaned, forKey: .orphaned)
+        try c.encode(isDamaged, forKey: .damaged)
+        try c.encodeIfPresent(remote, forKey: .remote)
+        try c.encode(remoteListed, forKey: .remoteListed)
+        try c.encode(remoteChecked, forKey: .remoteChecked)
+    }
 }
 
 extension BlobStore {

@@ -1,6 +1,7 @@
 // `tlab export HASH FILE`: an artifact out of the store as a file other tools read: safetensors as
 // stored, one tensor as NumPy `.npy`, anything else byte for byte.
 import ArgumentParser
+import Datasets
 import Foundation
 import Pipeline
 import Store

@@ -92,17 +92,9 @@ struct LineageCommand: ParsableCommand {
     }
 }
 
-/// The lineage as `--format json` prints it.
+/// The lineage as `--format json` prints it: the graph's artifacts and edges as Store encodes them;
+/// stage runs with their parameters as `lineage` shows them (StageParameterText).
 struct LineageJSON: Encodable {
-    struct Artifact: Encodable {
-        let hash: String
-        let mediaType: MediaType
-        let rawBytes: Int64
-        let depth: Int
-        let producedBy: Int64?
-        let removed: Date?
-    }
-
     struct StageRun: Encodable {
         let id: Int64
         let run: Int64
@@ -117,34 +109,24 @@ struct LineageJSON: Encodable {
         let depth: Int
     }
 
-    struct Edge: Encodable {
-        let stageRun: Int64
-        let port: String
-        let artifact: String
-        let role: String
-    }
-
     let target: String
     let direction: String
     let roots: [String]
-    let artifacts: [Artifact]
+    let artifacts: [LineageGraph.ArtifactNode]
     let stageRuns: [StageRun]
-    let edges: [Edge]
+    let edges: [LineageGraph.Edge]
 
     init(target: String, roots: [String], graph: LineageGraph) {
         self.target = target
         direction = graph.direction == .ancestors ? "up" : "down"
         self.roots = roots
-        artifacts = graph.artifacts.map {
-            Artifact(hash: $0.artifact.hash, mediaType: $0.artifact.mediaType, rawBytes: $0.artifact.rawBytes,
-                     depth: $0.depth, producedBy: $0.artifact.producedBy, removed: $0.artifact.removed)
-        }
+        artifacts = graph.artifacts
         stageRuns = graph.stageRuns.map { node in
             let s = node.stageRun
             return StageRun(id: s.id!, run: s.runID, stage: s.stage, kind: s.kind, key: s.key,
                             params: Dictionary(uniqueKeysWithValues: StageParameterText.pairs(s.params).map { ($0.name, $0.value) }),
                             status: s.status, cacheHit: s.cacheHit, seconds: s.seconds, started: s.started, depth: node.depth)
         }
-        edges = graph.edges.map { Edge(stageRun: $0.stageRunID, port: $0.port, artifact: $0.artifactHash, role: $0.role.rawValue) }
+        edges = graph.edges
     }
 }

@@ -91,29 +91,9 @@ struct ModelSummaryCommand: ParsableCommand {
         return Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } })
     }
 
-    struct Layer: Encodable {
-        let name: String
-        let type: String
-        let outputShape: [Int]
-        let parameters: Int
-        let frozen: Bool
-    }
-
-    struct Summary: Encodable {
-        let layers: [Layer]
-        let total: Int
-        let trainable: Int
-        let nonTrainable: Int
-    }
-
     func run() throws {
         let preview = try ModelPreview(parameters: parameters, inputShape: inputShape!, classes: classes)
-        if output.json {
-            return try JSONOutput.print(Summary(
-                layers: preview.rows.map { Layer(name: $0.name, type: $0.type, outputShape: $0.outputShape,
-                                                 parameters: $0.parameters, frozen: $0.frozen) },
-                total: preview.total, trainable: preview.trainable, nonTrainable: preview.nonTrainable))
-        }
+        if output.json { return try JSONOutput.print(preview) }
         print(preview.rendered, terminator: "")
     }
 }

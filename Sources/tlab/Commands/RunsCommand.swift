@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reporting
 import Store
 
 struct RunsCommand: ParsableCommand {

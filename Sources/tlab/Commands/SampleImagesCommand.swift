@@ -1,6 +1,7 @@
 // `tlab sample-images DIR`: a generated image folder (class folders of PNG and JPEG files of every
 // kind) to try the image-folder pipeline on without a data set of one's own.
 import ArgumentParser
+import Datasets
 import Foundation
 import Pipeline
 

@@ -1,6 +1,7 @@
 // `tlab show HASH`: what an artifact is, which stage run made it, and its content: a table of
 // tensors with their figures, or the text itself.
 import ArgumentParser
+import Datasets
 import Foundation
 import Pipeline
 import Store

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reporting
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -37,50 +37,19 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "With blobs in a bucket: download and re-hash every object, not only list them.")
     var remoteContent = false
 
-    struct Corrupt: Encodable {
-        let hash: String
-        let reason: String
-        let quarantinedTo: String?
-        /// The copy in the bucket rather than the local one.
-        let inRemote: Bool
-        /// Taken out of the store (quarantined, or deleted from the bucket) by this verify.
-        let removed: Bool
-    }
-
-    struct Summary: Encodable {
-        let checked: Int
-        let intact: Int
-        let corrupt: [Corrupt]
-        let missing: [String]
-        let orphaned: [String]
-        let damaged: Bool
-        /// The bucket checked, with how many objects were listed and how many re-hashed.
-        let remote: String?
-        let remoteListed: Int
-        let remoteChecked: Int
-    }
-
     func run() throws {
         let store = try storeOptions.openExisting()
         let report = try store.blobs.verify(against: store.lineage, quarantineCorrupt: quarantine,
                                             remoteContent: remoteContent)
-        let summary = Summary(
-            checked: report.checked, intact: report.intact,
-            corrupt: report.corrupt.map {
-                Corrupt(hash: $0.hash, reason: $0.reason, quarantinedTo: $0.quarantinedTo?.path, inRemote: $0.inRemote,
-                        removed: $0.quarantinedTo != nil || ($0.inRemote && report.removedFromStore.contains($0.hash)))
-            },
-            missing: report.missing, orphaned: report.orphaned, damaged: report.isDamaged,
-            remote: report.remote, remoteListed: report.remoteListed, remoteChecked: report.remoteChecked)
         if output.json {
-            try JSONOutput.print(summary)
+            try JSONOutput.print(report)
         } else {
-            print(Self.render(summary), terminator: "")
+            print(Self.render(report), terminator: "")
         }
         if report.isDamaged { throw ExitCode.failure }
     }
 
-    static func render(_ s: Summary) -> String {
+    static func render(_ s: VerifyReport) -> String {
         let terminal = Terminal.standardOutput
         var out = "\(s.checked) blobs checked: \(s.intact) intact, \(s.corrupt.count) corrupt, "
             + "\(s.missing.count) missing, \(s.orphaned.count) orphaned\n"
@@ -88,7 +57,7 @@ struct VerifyCommand: ParsableCommand {
             out += "\(remote): \(s.remoteListed) objects listed, \(s.remoteChecked) downloaded and re-hashed\n"
         }
         for c in s.corrupt {
-            let removal = !c.removed ? "" : c.inRemote ? "; deleted from the bucket" : "; moved to \(c.quarantinedTo ?? "")"
+            let removal = !s.removed(c) ? "" : c.inRemote ? "; deleted from the bucket" : "; moved to \(c.quarantinedTo?.path ?? "")"
             out += terminal.paint("corrupt", .red) + "  \(c.hash)\(c.inRemote ? " (in the bucket)" : ""): \(c.reason)"
                 + removal + "\n"
         }
@@ -98,8 +67,8 @@ struct VerifyCommand: ParsableCommand {
         for hash in s.orphaned {
             out += terminal.paint("orphan", .yellow) + "   \(hash): no artifact row names it ('tlab gc' sweeps it)\n"
         }
-        if s.damaged {
-            let quarantined = s.corrupt.allSatisfy(\.removed)
+        if s.isDamaged {
+            let quarantined = s.corrupt.allSatisfy(s.removed)
             out += quarantined && s.missing.isEmpty
                 ? "Damage quarantined; the next run recomputes what it needs.\n"
                 : "Damage found: 'tlab verify --quarantine' sets corrupt blobs aside so the next run recomputes them.\n"

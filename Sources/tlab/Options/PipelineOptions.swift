@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reporting
 
 struct PipelineOptions: ParsableArguments {
     static let defaultPipeline = "pipelines/fashion-transfer.yaml"

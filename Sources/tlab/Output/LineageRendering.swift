@@ -3,6 +3,7 @@
 // the seed copies of one stage are drawn once and the others named on one line.
 import Foundation
 import Pipeline
+import Reporting
 import Store
 
 struct LineageRendering {

@@ -2,6 +2,7 @@
 // copies that say the same thing as one row, `finetune@frozen#{1,2,3}`, so many seeds do not drown
 // the few stages that differ.
 import Pipeline
+import Reporting
 
 enum SeedGrouping {
     /// `items` in order, consecutive seed copies of one stage gathered when `text` of each, with its

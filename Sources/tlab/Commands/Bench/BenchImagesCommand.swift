@@ -1,6 +1,8 @@
 // `tlab bench images DIR`: decode and decode + resize throughput on one core for the JPEG and PNG
 // files of a folder; `benchmarks/run-images.sh` runs it alternately with the Pillow reference.
 import ArgumentParser
+import Benchmarks
+import Datasets
 import Foundation
 import Pipeline
 

@@ -1,8 +1,9 @@
 // `tlab bench kernels`: GFLOP/s of the engine's SGEMM, a 3x3 convolution and a DenseNet-BC layer;
 // `benchmarks/run.sh` runs it alternately with the numpy and PyTorch references.
 import ArgumentParser
-import Pipeline
+import Benchmarks
 import Foundation
+import Pipeline
 
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,9 @@
 // `tlab bench models`: training and inference images/s of whole DenseNets on random data;
 // `benchmarks/run-models.sh` runs it alternately with the PyTorch reference.
 import ArgumentParser
-import Pipeline
+import Benchmarks
 import Foundation
+import Pipeline
 
 struct BenchModels: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 // `tlab bench streaming`: training throughput from shards against the same training from memory.
 import ArgumentParser
+import Benchmarks
 import Foundation
 import Pipeline
 

@@ -1,6 +1,7 @@
 // `tlab bench workload`: the fixed engine workload (Pipeline's FixedWorkload) and the digest of the
 // weights it trains, to compare kernel paths and CPUs bit for bit and to count instructions.
 import ArgumentParser
+import Benchmarks
 import Pipeline
 
 struct BenchWorkload: ParsableCommand {
