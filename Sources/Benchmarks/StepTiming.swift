@@ -9,9 +9,9 @@ import Darwin
 
 /// Per-step seconds of a step timed in `runs` loops.
 struct StepTiming {
-    package let median: Double
-    package let min: Double
-    package let max: Double
+    let median: Double
+    let min: Double
+    let max: Double
     /// Median process CPU seconds per step (all threads): less sensitive than wall time to other
     /// processes taking the cores.
     let medianCPU: Double
@@ -19,7 +19,7 @@ struct StepTiming {
     /// Runs `loop(1)` once untimed (page faults, buffers, optimizer slots), times one more step to
     /// size the loops, then times `runs` loops of `max(minimumSteps, ⌈minimumSeconds / step⌉)` steps.
     /// `loop(n)` prepares and returns a call doing `n` steps, so preparation stays out of the timing.
-    package init(runs: Int, minimumSeconds: Double, minimumSteps: Int, loop: (Int) throws -> () throws -> Void) throws {
+    init(runs: Int, minimumSeconds: Double, minimumSteps: Int, loop: (Int) throws -> () throws -> Void) throws {
         precondition(runs >= 1 && minimumSteps >= 1, "timing needs runs ≥ 1 and minimumSteps ≥ 1")
         try loop(1)()
         let once = Swift.max(try Self.seconds(loop(1)), 1e-6)

@@ -15,7 +15,7 @@ enum CSVReport {
         "training_seconds", "seconds_per_epoch", "inference_images_per_second",
     ]
 
-    package static func results(_ report: ComparisonReport) -> String {
+    static func results(_ report: ComparisonReport) -> String {
         let fixed = Text.fixed
         let rows = report.variants.flatMap { v in
             v.runs.map { r -> [String] in
@@ -30,14 +30,14 @@ enum CSVReport {
     }
 
     /// Each measure as mean, sd, ci_low, ci_high (sd and interval empty for one seed).
-    package static let measures = ["test_accuracy", "last_epoch_test_accuracy", "test_loss", "training_seconds"]
+    static let measures = ["test_accuracy", "last_epoch_test_accuracy", "test_loss", "training_seconds"]
     static let summaryHeader = ["variant", "init", "frozen", "head", "trainable_parameters", "total_parameters", "seeds"]
         + measures.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_low", "\($0)_ci_high"] }
         + ["speed_up", "study_accuracy", "study_loss", "study_training_seconds"]
 
     /// Study columns are always present (empty when there is no figure) so every pipeline's CSV has
     /// the same columns.
-    package static func summary(_ report: ComparisonReport, _ statistics: ReportStatistics) -> String {
+    static func summary(_ report: ComparisonReport, _ statistics: ReportStatistics) -> String {
         let rows = statistics.variants.map { s -> [String] in
             let v = s.variant, study = report.studyFigures[v.name]
             let measured = [(s.accuracy, 6), (s.lastEpochAccuracy, 6), (s.loss, 6), (s.seconds, 3)].flatMap { summary, decimals in
@@ -59,7 +59,7 @@ enum CSVReport {
     ]
 
     /// Differences are first − second in test accuracy, in percentage points.
-    package static func comparisons(_ statistics: ReportStatistics) -> String {
+    static func comparisons(_ statistics: ReportStatistics) -> String {
         let rows = statistics.comparisons.map { c -> [String] in
             let d = c.paired.differences
             return [c.first, c.second, c.seeds.map(String.init).joined(separator: " "), Text.fixed(d.mean, 4),
@@ -78,7 +78,7 @@ enum CSVReport {
     }
 
     /// A field quoted when it holds a separator, quote or line break, with quotes doubled.
-    package static func field(_ text: String) -> String {
+    static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -5,7 +5,7 @@
 enum MarkdownComparisons {
     private typealias Text = ReportNumberText
 
-    package static func render(_ statistics: ReportStatistics) -> [String] {
+    static func render(_ statistics: ReportStatistics) -> [String] {
         let comparisons = statistics.comparisons
         guard !comparisons.isEmpty else { return ["There is no pair of variants with a seed in common to compare."] }
         let tested = comparisons.filter { $0.adjustedP != nil }.count
@@ -21,7 +21,7 @@ enum MarkdownComparisons {
     }
 
     /// The comparison in words, the variant ahead on average named first.
-    package static func sentence(_ c: ReportStatistics.Comparison) -> String {
+    static func sentence(_ c: ReportStatistics.Comparison) -> String {
         let d = c.paired.differences
         let seeds = "\(c.seeds.count) seed\(c.seeds.count == 1 ? "" : "s")"
         let (ahead, behind) = d.mean >= 0 ? (c.first, c.second) : (c.second, c.first)

@@ -8,7 +8,7 @@ enum MarkdownReport {
     typealias Text = ReportNumberText
     static let dash = "\u{2014}"
 
-    package static func render(_ report: ComparisonReport, _ statistics: ReportStatistics) -> String {
+    static func render(_ report: ComparisonReport, _ statistics: ReportStatistics) -> String {
         var sections = ["# " + (report.title ?? "Comparison report: \(report.provenance.pipelineName)"),
                         headline(report), "## Results", MarkdownResults.explanation(report),
                         MarkdownResults.summaryTable(statistics)]
@@ -143,9 +143,9 @@ enum MarkdownReport {
     }
 
     /// "1, 2, 3".
-    package static func seedList(_ seeds: [Int]) -> String { seeds.map(String.init).joined(separator: ", ") }
+    static func seedList(_ seeds: [Int]) -> String { seeds.map(String.init).joined(separator: ", ") }
 
-    package static func table(header: [String], rightAligned: Set<Int>, rows: [[String]]) -> String {
+    static func table(header: [String], rightAligned: Set<Int>, rows: [[String]]) -> String {
         let rule = header.indices.map { rightAligned.contains($0) ? "--:" : "---" }
         return ([header, rule] + rows)
             .map { "| " + $0.map(cell).joined(separator: " | ") + " |" }

@@ -80,7 +80,7 @@ enum MarkdownResults {
     }
 
     /// The selected epoch, and the epochs that tied with it on the monitored metric when there were others.
-    package static func selection(_ run: SeedResult) -> String {
+    static func selection(_ run: SeedResult) -> String {
         guard let tied = run.tiedEpochs, tied.count > 1 else { return String(run.selectedEpoch) }
         return "\(run.selectedEpoch) (tied: " + tied.map(String.init).joined(separator: ", ") + ")"
     }

@@ -72,7 +72,7 @@ final class Inflater {
     /// True right after a member's end marker: the data so far forms complete gzip members.
     private var atMemberEnd = false
 
-    package init(name: String, framing: Framing = .gzip) throws {
+    init(name: String, framing: Framing = .gzip) throws {
         self.name = name
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -90,7 +90,7 @@ final class Inflater {
         stream.deallocate()
     }
 
-    package func feed(_ input: UnsafeRawBufferPointer,
+    func feed(_ input: UnsafeRawBufferPointer,
               into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let base = input.baseAddress, input.count > 0 else { return }
         sawInput = true
@@ -123,7 +123,7 @@ final class Inflater {
     }
 
     /// Fails unless the input ended exactly at the end of a gzip member (of the deflate stream).
-    package func finish() throws {
+    func finish() throws {
         guard sawInput else { throw DatasetError.corruptGzip(file: name, detail: "the file is empty") }
         guard atMemberEnd else { throw DatasetError.truncatedGzip(file: name, decompressedBytes: produced) }
     }

@@ -4,15 +4,15 @@ import Foundation
 
 /// One 512-byte tar header, parsed.
 struct TarHeader {
-    package enum Kind { case file, longName, paxHeader, other, end }
+    enum Kind { case file, longName, paxHeader, other, end }
 
-    package let kind: Kind
+    let kind: Kind
     /// The path from the name field, prefixed by the ustar prefix field when there is one.
-    package let path: String
-    package let size: Int
+    let path: String
+    let size: Int
 
     /// Parses the header in `block` (512 bytes); `position` and `archive` name it in errors.
-    package init(_ block: UnsafeRawBufferPointer, at position: Int, archive: String) throws {
+    init(_ block: UnsafeRawBufferPointer, at position: Int, archive: String) throws {
         precondition(block.count == 512)
         if block.allSatisfy({ $0 == 0 }) {  // end-of-archive marker
             (kind, path, size) = (.end, "", 0)
@@ -38,7 +38,7 @@ struct TarHeader {
     var paddedSize: Int { (size + 511) / 512 * 512 }
 
     /// A NUL-terminated text field.
-    package static func string(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ length: Int) -> String {
+    static func string(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ length: Int) -> String {
         String(decoding: bytes[at ..< at + length].prefix { $0 != 0 }, as: UTF8.self)
     }
 
@@ -114,10 +114,10 @@ protocol TarEntryConsumer: AnyObject {
 }
 
 private final class InMemoryFiles: TarEntryConsumer {
-    package var files: [(path: String, contents: Data)] = []
-    package func begin(_ path: String, size: Int) { files.append((path, Data())) }
-    package func write(_ bytes: UnsafeRawBufferPointer) { files[files.count - 1].contents.append(contentsOf: bytes) }
-    package func end() {}
+    var files: [(path: String, contents: Data)] = []
+    func begin(_ path: String, size: Int) { files.append((path, Data())) }
+    func write(_ bytes: UnsafeRawBufferPointer) { files[files.count - 1].contents.append(contentsOf: bytes) }
+    func end() {}
 }
 
 /// A tar archive read as a stream of byte chunks. Each regular file's data is passed on as it
@@ -136,7 +136,7 @@ struct TarReader {
 
     private enum Target { case file, longName, pax, skip }
 
-    package let archive: String
+    let archive: String
     private var phase = Phase.header
     private var target = Target.skip
     private var block: [UInt8] = []
@@ -149,10 +149,10 @@ struct TarReader {
     /// Padding to skip after the current entry's content, to the next 512-byte boundary.
     private var pendingPadding = 0
 
-    package init(archive: String) { self.archive = archive }
+    init(archive: String) { self.archive = archive }
 
     /// Consumes `chunk`, handing the regular files' data to `consumer`.
-    package mutating func feed(_ chunk: UnsafeRawBufferPointer, to consumer: TarEntryConsumer) throws {
+    mutating func feed(_ chunk: UnsafeRawBufferPointer, to consumer: TarEntryConsumer) throws {
         var rest = chunk[...]
         while !rest.isEmpty {
             switch phase {
@@ -224,7 +224,7 @@ struct TarReader {
     }
 
     /// Fails unless the archive was complete: its end marker seen, or the data ending between entries.
-    package func finish() throws {
+    func finish() throws {
         switch phase {
         case .ended: return
         case .header where block.isEmpty: return

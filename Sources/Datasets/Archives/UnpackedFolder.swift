@@ -21,9 +21,9 @@ final class UnpackedFolder: TarEntryConsumer {
     private var entryBytes = 0
     private var total: Int64 = 0
     /// How many files were written.
-    package private(set) var count = 0
+    private(set) var count = 0
 
-    package init(archive: String, directory: String, archiveBytes: Int64, limits: UnpackLimits) {
+    init(archive: String, directory: String, archiveBytes: Int64, limits: UnpackLimits) {
         self.archive = archive
         self.directory = directory
         self.archiveBytes = archiveBytes
@@ -32,7 +32,7 @@ final class UnpackedFolder: TarEntryConsumer {
 
     /// Starts entry `name`, which declares `size` bytes: refused before anything is written when it
     /// would land outside the folder, collide with an earlier entry, or exceed a limit by its size.
-    package func begin(_ name: String, size: Int) throws {
+    func begin(_ name: String, size: Int) throws {
         close()
         entry = name
         declared = size
@@ -54,7 +54,7 @@ final class UnpackedFolder: TarEntryConsumer {
     }
 
     /// Appends the next bytes of the current entry; never more than it declared.
-    package func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard entryBytes + bytes.count <= declared else {
             throw ArchiveError.largerThanDeclared(archive: archive, entry: entry, declaredBytes: declared)
         }
@@ -70,9 +70,9 @@ final class UnpackedFolder: TarEntryConsumer {
         }
     }
 
-    package func end() throws { close() }
+    func end() throws { close() }
 
-    package func close() {
+    func close() {
         if descriptor >= 0 { _ = Glibc.close(descriptor) }
         descriptor = -1
     }

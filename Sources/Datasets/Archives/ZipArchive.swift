@@ -10,23 +10,23 @@ import Glibc
 /// A zip file opened for random access.
 struct ZipArchive {
     struct Entry {
-        package let path: String
-        package let method: UInt16
+        let path: String
+        let method: UInt16
         let crc32: UInt32
         let compressedSize: Int
-        package let size: Int
+        let size: Int
         let localHeaderOffset: Int
         let encrypted: Bool
 
-        package var isDirectory: Bool { path.hasSuffix("/") }
+        var isDirectory: Bool { path.hasSuffix("/") }
     }
 
-    package let path: String
-    package let entries: [Entry]
+    let path: String
+    let entries: [Entry]
     private let file: FileHandle
 
     /// Reads the central directory of the zip file at `path`.
-    package init(path: String) throws {
+    init(path: String) throws {
         self.path = path
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw DatasetError.unreadable(file: path, reason: "no such file or no permission")
@@ -74,7 +74,7 @@ struct ZipArchive {
     /// Streams the uncompressed bytes of `entry` to `sink` in pieces, stopping with an error as soon
     /// as they would exceed the size the central directory declares, and checks size and CRC-32 at
     /// the end. Only a piece of the compressed data is in memory at a time.
-    package func stream(_ entry: Entry, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func stream(_ entry: Entry, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         func bad(_ detail: String) -> ArchiveError { .badEntry(archive: path, entry: entry.path, detail: detail) }
         guard !entry.encrypted else { throw bad("is encrypted, which is not supported") }
         let header = try Self.read(file, at: entry.localHeaderOffset, count: 30, path: path)

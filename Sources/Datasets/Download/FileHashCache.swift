@@ -144,9 +144,9 @@ private final class FailureBox: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: (index: Int, error: Error)?
 
-    package func record(_ error: Error, at index: Int) {
+    func record(_ error: Error, at index: Int) {
         lock.withLock { if failure == nil || index < failure!.index { failure = (index, error) } }
     }
 
-    package var first: Error? { lock.withLock { failure?.error } }
+    var first: Error? { lock.withLock { failure?.error } }
 }

@@ -54,7 +54,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     /// GETs `url` into a new file at `path`; `timeout` is how long the connection may stay silent;
     /// a body longer than `maxBytes` fails the transfer (and is not retried).
-    package static func run(_ url: URL, to path: String, timeout: TimeInterval, maxBytes: Int64,
+    static func run(_ url: URL, to path: String, timeout: TimeInterval, maxBytes: Int64,
                     progress: (@Sendable (DownloadProgress) -> Void)?) -> TransferOutcome {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let output = FileHandle(forWritingAtPath: path) else {
@@ -102,7 +102,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
     }
 
-    package func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         let http = response as? HTTPURLResponse
         status = http?.statusCode
@@ -111,7 +111,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         completionHandler(status == 200 && !tooLarge ? .allow : .cancel)
     }
 
-    package func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard writeFailure == nil, !tooLarge else { return }
         guard received + Int64(data.count) <= maxBytes else {
             tooLarge = true
@@ -128,7 +128,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     }
 
     /// A redirect to another host loses the netrc credentials meant for the first.
-    package func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         var next = request
         // Credentials go to the origin they were given for only: a change of host, scheme (https to
@@ -141,7 +141,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         completionHandler(next)
     }
 
-    package func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         transportError = error
         finished.signal()
     }

@@ -6,21 +6,21 @@ import Foundation
 /// The `machine HOST login USER password PASSWORD` entries of a netrc file (and its `default`).
 struct Netrc: Equatable {
     struct Login: Equatable {
-        package let user: String
-        package let password: String
+        let user: String
+        let password: String
     }
 
     private var machines: [String: Login] = [:]
     private var fallback: Login?
 
     /// The file `$NETRC` names, else `~/.netrc`; nil when there is none or it cannot be read.
-    package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Netrc? {
+    static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Netrc? {
         let path = environment["NETRC"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".netrc")
         return (try? String(contentsOfFile: path, encoding: .utf8)).map(Netrc.init(text:))
     }
 
     /// Parses netrc text: whitespace-separated tokens; `macdef` bodies and unknown tokens are skipped.
-    package init(text: String) {
+    init(text: String) {
         let tokens = text.split(whereSeparator: \.isWhitespace).map(String.init)
         var host: String?, isDefault = false, user = "", password = ""
         func flush() {
@@ -45,12 +45,12 @@ struct Netrc: Equatable {
     }
 
     /// The login for `host`: its own entry, else the `default` one.
-    package func login(for host: String) -> Login? {
+    func login(for host: String) -> Login? {
         machines[host.lowercased()] ?? fallback
     }
 
     /// An HTTP Basic `Authorization` value for `host`, if the file has a login for it.
-    package func authorization(for host: String) -> String? {
+    func authorization(for host: String) -> String? {
         login(for: host).map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
     }
 }

@@ -4,16 +4,16 @@ import Foundation
 
 /// The size and layout an image file declares.
 struct ImageHeader: Equatable {
-    package let width: Int
-    package let height: Int
+    let width: Int
+    let height: Int
     /// Colour components the decoder works with (1 grey, 3 YCbCr/RGB, 4 CMYK).
-    package let components: Int
+    let components: Int
     /// A progressive JPEG: libjpeg holds every DCT coefficient of the image until the last scan.
     let progressive: Bool
 
     /// The header of the PNG or JPEG in `bytes`, or nil when none can be found (the decoder then
     /// reports what is wrong with the file).
-    package static func read(_ bytes: UnsafeRawBufferPointer) -> ImageHeader? {
+    static func read(_ bytes: UnsafeRawBufferPointer) -> ImageHeader? {
         switch ImageFormat.sniff(bytes) {
         case .png?:
             // The signature, then IHDR: length, "IHDR", width and height (big-endian).
@@ -66,23 +66,23 @@ struct ImageHeader: Equatable {
 /// large images wait for each other instead of adding up.
 final class ImageMemoryBudget: @unchecked Sendable {
     /// What all decodes of the process together may hold: 2 GiB.
-    package static let shared = ImageMemoryBudget(totalBytes: 2 << 30)
+    static let shared = ImageMemoryBudget(totalBytes: 2 << 30)
 
-    package let totalBytes: Int64
+    let totalBytes: Int64
     private var available: Int64
     private var waiters = 0
     private let condition = NSCondition()
 
     /// How many decodes are waiting for memory now.
-    package var waiting: Int { condition.withLock { waiters } }
+    var waiting: Int { condition.withLock { waiters } }
 
-    package init(totalBytes: Int64) {
+    init(totalBytes: Int64) {
         self.totalBytes = totalBytes
         available = totalBytes
     }
 
     /// Runs `body` holding `bytes` of the budget (at most the whole of it), waiting until they are free.
-    package func holding<T>(_ bytes: Int64, _ body: () throws -> T) rethrows -> T {
+    func holding<T>(_ bytes: Int64, _ body: () throws -> T) rethrows -> T {
         let share = min(max(bytes, 0), totalBytes)
         condition.lock()
         while available < share {

@@ -29,13 +29,13 @@ public enum ResizeMode: String, CaseIterable, Sendable, Codable {
 /// fixed-point weights (`kernelSize` slots each).
 struct ResampleAxis {
     static let precisionBits = 22
-    package let first: [Int]
-    package let count: [Int]
-    package let weights: [Int32]
-    package let kernelSize: Int
+    let first: [Int]
+    let count: [Int]
+    let weights: [Int32]
+    let kernelSize: Int
 
     /// Pillow's `precompute_coeffs` with the bilinear filter (support 1) and its 8-bit normalisation.
-    package init(inputSize: Int, from start: Float, to end: Float, outputSize: Int) {
+    init(inputSize: Int, from start: Float, to end: Float, outputSize: Int) {
         let scale = Double(end - start) / Double(outputSize)
         let filterScale = max(scale, 1)
         let support = 1.0 * filterScale
@@ -191,10 +191,10 @@ protocol PixelChannels {
 }
 
 enum OneChannel: PixelChannels {
-    package static var count: Int { 1 }
+    static var count: Int { 1 }
 
     @inline(__always)
-    package static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
+    static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
         var v = ResampleAxis.rounding, q = p
         for i in 0..<taps {
             v &+= Int32(q[0]) &* weights[i]
@@ -205,10 +205,10 @@ enum OneChannel: PixelChannels {
 }
 
 enum ThreeChannels: PixelChannels {
-    package static var count: Int { 3 }
+    static var count: Int { 3 }
 
     @inline(__always)
-    package static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
+    static func sum(_ p: UnsafePointer<UInt8>, step: Int, weights: UnsafePointer<Int32>, taps: Int) -> (Int32, Int32, Int32) {
         var r = ResampleAxis.rounding, g = r, b = r, q = p
         for i in 0..<taps {
             let w = weights[i]

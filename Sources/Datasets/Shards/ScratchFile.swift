@@ -12,7 +12,7 @@ final class ScratchFile: @unchecked Sendable {
     private let role: String
 
     /// A new empty file in `folder` (created if missing).
-    package init(in folder: URL, role: String) throws {
+    init(in folder: URL, role: String) throws {
         self.role = role
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("scratch-\(UUID().uuidString)").path
@@ -25,7 +25,7 @@ final class ScratchFile: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < bytes.count {
             let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
@@ -35,7 +35,7 @@ final class ScratchFile: @unchecked Sendable {
         }
     }
 
-    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < buffer.count {
             let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))

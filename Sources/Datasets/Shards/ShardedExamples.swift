@@ -109,7 +109,7 @@ private final class Unpacking: @unchecked Sendable {
     private var finished = false
 
     /// Unpacks into a file in `scratch`, or into memory when it is nil.
-    package init(shards: [ShardManifest.Shard], tensor: String, shape: [Int], exampleBytes: Int, blobs: BlobStore,
+    init(shards: [ShardManifest.Shard], tensor: String, shape: [Int], exampleBytes: Int, blobs: BlobStore,
          scratch: URL?) throws {
         self.exampleBytes = exampleBytes
         if let scratch {
@@ -126,9 +126,9 @@ private final class Unpacking: @unchecked Sendable {
 
     deinit { memory?.deallocate() }
 
-    package var inMemory: Bool { memory != nil }
+    var inMemory: Bool { memory != nil }
 
-    package func cancel() {
+    func cancel() {
         condition.lock()
         cancelled = true
         while !finished { condition.wait() }
@@ -146,7 +146,7 @@ private final class Unpacking: @unchecked Sendable {
     }
 
     /// Reads `count` examples from `first` into `target`.
-    package func read(examples first: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
+    func read(examples first: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
         if let memory {
             target.copyMemory(from: memory.baseAddress! + first * exampleBytes, byteCount: count * exampleBytes)
         } else {

@@ -3,12 +3,12 @@ import Foundation
 
 /// One chart axis: the data range it covers, the pixels it spans and the ticks a reader sees.
 struct ChartScale {
-    package enum Kind { case linear, logarithmic }
+    enum Kind { case linear, logarithmic }
 
-    package let kind: Kind
+    let kind: Kind
     /// Data values at the two ends of the axis.
-    package let lower: Double
-    package let upper: Double
+    let lower: Double
+    let upper: Double
     /// Pixel coordinates of `lower` and `upper` (for a y axis, `lowerPixel` is the larger one).
     let lowerPixel: Double
     let upperPixel: Double
@@ -18,7 +18,7 @@ struct ChartScale {
     /// Names for the ticks of a categorical axis (tick k + 1 is category k); nil for a numeric one.
     var tickNames: [String]? = nil
 
-    package func pixel(_ value: Double) -> Double {
+    func pixel(_ value: Double) -> Double {
         let t = (transformed(value) - transformed(lower)) / (transformed(upper) - transformed(lower))
         return lowerPixel + t * (upperPixel - lowerPixel)
     }
@@ -45,7 +45,7 @@ struct ChartScale {
     /// extreme points off the frame; `bounds` keeps the axis inside meaningful values (0–100 %);
     /// `minimumStep` keeps ticks on whole numbers where fractions mean nothing (epochs);
     /// `fromZero` starts the axis at zero, so lengths along it compare as ratios (durations).
-    package static func linear(covering values: [Double], pixels: (Double, Double), padding: Double = 0,
+    static func linear(covering values: [Double], pixels: (Double, Double), padding: Double = 0,
                        bounds: ClosedRange<Double>? = nil, minimumStep: Double = 0,
                        fromZero: Bool = false) -> ChartScale {
         var low = fromZero ? min(0, values.min() ?? 0) : values.min() ?? 0

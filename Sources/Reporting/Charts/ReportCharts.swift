@@ -9,7 +9,7 @@ enum ReportCharts {
     static let accuracyVersusTimeFile = "accuracy-vs-time.svg"
 
     /// Mean and 95 % interval per variant, each seed as a ring beside them.
-    package static func testAccuracy(_ statistics: ReportStatistics) -> String {
+    static func testAccuracy(_ statistics: ReportStatistics) -> String {
         let series = statistics.variants.enumerated().map { index, s -> ChartSeries in
             let position = Double(index + 1), runs = s.variant.runs
             // The seeds spread over a narrow strip right of the mean's error bar.
@@ -28,13 +28,13 @@ enum ReportCharts {
             emptyMessage: "No variants").svg()
     }
 
-    package static func validationAccuracy(_ report: ComparisonReport) -> String {
+    static func validationAccuracy(_ report: ComparisonReport) -> String {
         perEpoch(report, title: "Validation accuracy per epoch (mean over seeds, \u{00B1}1 sd)",
                  yTitle: "Validation accuracy (%)", yAxis: .linear(padding: 0.05, bounds: 0...100), scale: 100,
                  value: \.validationAccuracy)
     }
 
-    package static func validationLoss(_ report: ComparisonReport) -> String {
+    static func validationLoss(_ report: ComparisonReport) -> String {
         perEpoch(report, title: "Validation loss per epoch (mean over seeds, \u{00B1}1 sd)",
                  yTitle: "Validation loss (cross-entropy)", yAxis: .linear(padding: 0.05, bounds: 0...Double.infinity),
                  scale: 1, value: \.validationLoss)

@@ -9,13 +9,13 @@ enum MarkerShape: CaseIterable {
 /// The report's colours: the Okabe-Ito palette, colour-blind safe, with yellow left out
 /// because it disappears on white.
 enum ChartPalette {
-    package static let colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    static let colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
     static let grid = "#E0E0E0"
-    package static let axis = "#333333"
+    static let axis = "#333333"
     static let mutedText = "#666666"
 
-    package static func colour(_ index: Int) -> String { colours[index % colours.count] }
-    package static func shape(_ index: Int) -> MarkerShape {
+    static func colour(_ index: Int) -> String { colours[index % colours.count] }
+    static func shape(_ index: Int) -> MarkerShape {
         MarkerShape.allCases[index % MarkerShape.allCases.count]
     }
 }
@@ -23,16 +23,16 @@ enum ChartPalette {
 struct SVGCanvas {
     enum Anchor: String { case start, middle, end }
 
-    package let width: Int
-    package let height: Int
+    let width: Int
+    let height: Int
     private var elements: [String] = []
 
-    package init(width: Int, height: Int) {
+    init(width: Int, height: Int) {
         self.width = width
         self.height = height
     }
 
-    package mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
+    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
                        stroke: String, width: Double = 1) {
         elements.append("<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" "
             + "stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"/>")
@@ -45,13 +45,13 @@ struct SVGCanvas {
     }
 
     /// A closed shape filled with `fill` at `opacity`, no outline: a band around a line.
-    package mutating func area(_ points: [(x: Double, y: Double)], fill: String, opacity: Double) {
+    mutating func area(_ points: [(x: Double, y: Double)], fill: String, opacity: Double) {
         let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
         elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\" fill-opacity=\"\(n(opacity))\" stroke=\"none\"/>")
     }
 
     /// A small hollow circle: one seed's value beside the mean's marker.
-    package mutating func ring(x: Double, y: Double, stroke: String, radius: Double = 3) {
+    mutating func ring(x: Double, y: Double, stroke: String, radius: Double = 3) {
         elements.append("<circle cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"#FFFFFF\" "
             + "stroke=\"\(stroke)\" stroke-width=\"1.5\"/>")
     }
@@ -63,7 +63,7 @@ struct SVGCanvas {
     }
 
     /// A marker centred on (x, y), outlined in white so overlapping markers stay distinct.
-    package mutating func marker(_ shape: MarkerShape, x: Double, y: Double, fill: String, size: Double = 4.5) {
+    mutating func marker(_ shape: MarkerShape, x: Double, y: Double, fill: String, size: Double = 4.5) {
         let s = size
         let style = "fill=\"\(fill)\" stroke=\"#FFFFFF\" stroke-width=\"1\""
         switch shape {
@@ -80,7 +80,7 @@ struct SVGCanvas {
         }
     }
 
-    package mutating func text(_ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Int = 12,
+    mutating func text(_ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Int = 12,
                        bold: Bool = false, fill: String = "#222222", rotated: Bool = false) {
         var attributes = "x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor.rawValue)\" "
             + "fill=\"\(fill)\""
@@ -90,7 +90,7 @@ struct SVGCanvas {
     }
 
     /// The finished document; `title` becomes the accessible name screen readers announce.
-    package func document(title: String) -> String {
+    func document(title: String) -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
             + "viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">\n"

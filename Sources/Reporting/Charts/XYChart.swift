@@ -4,16 +4,16 @@
 
 /// One plotted value, with the interval around it on either axis when it has one (an error bar).
 struct ChartPoint {
-    package let x: Double
-    package let y: Double
+    let x: Double
+    let y: Double
     var xRange: Interval? = nil
     var yRange: Interval? = nil
 }
 
 /// A named run of points; empty when the variant recorded nothing to plot.
 struct ChartSeries {
-    package let name: String
-    package let points: [ChartPoint]
+    let name: String
+    let points: [ChartPoint]
     /// A shaded band along the line: at each x, from `low` to `high`.
     var band: [(x: Double, low: Double, high: Double)] = []
     /// Individual values drawn as small rings (one per seed), beside the points they summarise.
@@ -28,7 +28,7 @@ enum AxisKind {
     /// One named position per category, at 1, 2, …
     case categories([String])
 
-    package func scale(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
+    func scale(covering values: [Double], pixels: (Double, Double)) -> ChartScale {
         switch self {
         case .linear(let padding, let bounds, let minimumStep, let fromZero):
             ChartScale.linear(covering: values, pixels: pixels, padding: padding, bounds: bounds,
@@ -42,7 +42,7 @@ enum AxisKind {
 }
 
 struct XYChart {
-    package enum Style {
+    enum Style {
         /// Points joined per series, identified by a legend to the right of the plot.
         case lines
         /// Unjoined points, each labelled with its series name; no legend is needed.
@@ -51,20 +51,20 @@ struct XYChart {
         case categorical
     }
 
-    package let title: String
+    let title: String
     let xTitle: String
     let yTitle: String
     let xAxis: AxisKind
     let yAxis: AxisKind
     let series: [ChartSeries]
-    package let style: Style
+    let style: Style
     /// Shown in the plot area when no series has a point.
     let emptyMessage: String
 
-    package static let width = 720
-    package static let height = 440
+    static let width = 720
+    static let height = 440
 
-    package func svg() -> String {
+    func svg() -> String {
         var canvas = SVGCanvas(width: Self.width, height: Self.height)
         let legendWidth = style == .lines ? (legendEntries.map { SVGCanvas.estimatedWidth($0) }.max() ?? 0) + 48 : 0
         let left = 72.0, top = 48.0

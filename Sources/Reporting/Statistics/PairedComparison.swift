@@ -7,9 +7,9 @@ struct PairedComparison: Equatable, Sendable {
     /// The sign-flip test enumerates all 2ⁿ sign patterns up to this n; above it, it is not computed.
     static let largestExactPermutation = 20
 
-    package let differences: SampleSummary
+    let differences: SampleSummary
     /// The paired t statistic; nil for one pair, infinite when every difference is the same non-zero value.
-    package let t: Double?
+    let t: Double?
     /// Two-sided p-value of the paired t-test; 1 when every difference is zero, 0 when every one is
     /// the same non-zero value; nil for one pair.
     let tTestP: Double?
@@ -17,9 +17,9 @@ struct PairedComparison: Equatable, Sendable {
     /// the 2ⁿ sign patterns whose |mean| is at least the observed one; nil above 20 pairs.
     let signFlipP: Double?
 
-    package var pairs: Int { differences.count }
+    var pairs: Int { differences.count }
 
-    package init(_ a: [Double], _ b: [Double]) {
+    init(_ a: [Double], _ b: [Double]) {
         precondition(a.count == b.count && !a.isEmpty, "paired samples need equal, non-zero lengths")
         let d = zip(a, b).map { $0 - $1 }
         differences = SampleSummary(d)

@@ -9,14 +9,14 @@ struct ReportStatistics {
 
     /// One variant's measures across its seeds.
     struct VariantSummary {
-        package let variant: VariantResult
+        let variant: VariantResult
         /// Test accuracy of each seed's selected epoch: the figure the summary and comparisons use.
-        package let accuracy: SampleSummary
-        package let lastEpochAccuracy: SampleSummary
-        package let loss: SampleSummary
-        package let seconds: SampleSummary
+        let accuracy: SampleSummary
+        let lastEpochAccuracy: SampleSummary
+        let loss: SampleSummary
+        let seconds: SampleSummary
 
-        package init(_ variant: VariantResult) {
+        init(_ variant: VariantResult) {
             self.variant = variant
             accuracy = SampleSummary(variant.runs.map(\.testAccuracy))
             lastEpochAccuracy = SampleSummary(variant.runs.map(\.lastEpochTestAccuracy))
@@ -27,10 +27,10 @@ struct ReportStatistics {
 
     /// Two variants' test accuracies paired by seed: differences `first − second`, in points.
     struct Comparison {
-        package let first: String
-        package let second: String
+        let first: String
+        let second: String
         /// The seeds both ran, in the first variant's order.
-        package let seeds: [Int]
+        let seeds: [Int]
         /// Over accuracy in percentage points, so intervals read as "2.1 points".
         let paired: PairedComparison
         /// The t-test's p-value after Holm's adjustment over every comparison that has one.
@@ -38,13 +38,13 @@ struct ReportStatistics {
 
         var significant: Bool { (adjustedP ?? 1) < ReportStatistics.significanceLevel }
         /// Every seed gave both variants the same test accuracy.
-        package var identical: Bool { paired.differences.mean == 0 && (paired.differences.standardDeviation ?? 0) == 0 }
+        var identical: Bool { paired.differences.mean == 0 && (paired.differences.standardDeviation ?? 0) == 0 }
     }
 
-    package let variants: [VariantSummary]
-    package let comparisons: [Comparison]
+    let variants: [VariantSummary]
+    let comparisons: [Comparison]
 
-    package init(_ report: ComparisonReport) {
+    init(_ report: ComparisonReport) {
         variants = report.variants.map(VariantSummary.init)
         var pairs = [(first: String, second: String, seeds: [Int], paired: PairedComparison)]()
         for (i, a) in report.variants.enumerated() {
@@ -72,20 +72,20 @@ struct ReportStatistics {
 
 /// One epoch of a variant's curves, averaged over the seeds that ran it.
 struct EpochAverage {
-    package let epoch: Int
+    let epoch: Int
     /// The seeds that ran this epoch (early stopping may end some seeds sooner).
-    package let seeds: [Int]
-    package let trainAccuracy: SampleSummary
-    package let trainLoss: SampleSummary
-    package let validationAccuracy: SampleSummary
-    package let validationLoss: SampleSummary
+    let seeds: [Int]
+    let trainAccuracy: SampleSummary
+    let trainLoss: SampleSummary
+    let validationAccuracy: SampleSummary
+    let validationLoss: SampleSummary
     /// The lowest and highest rate the seeds trained this epoch with (plateaus may lower it for some).
-    package let learningRate: Interval
+    let learningRate: Interval
     /// The seeds whose selected epoch this is.
     let selectedBy: [Int]
 
     /// Every epoch any seed of `variant` ran, in order.
-    package static func of(_ variant: VariantResult) -> [EpochAverage] {
+    static func of(_ variant: VariantResult) -> [EpochAverage] {
         let epochs = Set(variant.runs.flatMap { $0.curves.map(\.epoch) }).sorted()
         return epochs.map { epoch in
             let records = variant.runs.compactMap { run in run.curves.first { $0.epoch == epoch }.map { (run.seed, $0) } }

@@ -4,22 +4,22 @@ import Foundation
 
 /// A closed interval of real numbers.
 struct Interval: Equatable, Sendable {
-    package let low: Double
-    package let high: Double
+    let low: Double
+    let high: Double
 }
 
 /// Mean, sample standard deviation and Student-t confidence interval of `values`.
 struct SampleSummary: Equatable, Sendable {
     static let confidence = 0.95
 
-    package let count: Int
-    package let mean: Double
+    let count: Int
+    let mean: Double
     /// With n − 1 in the denominator; nil for fewer than two values.
     let standardDeviation: Double?
     /// mean ± t(0.975; n − 1)·sd/√n; nil for fewer than two values, where no interval exists.
-    package let interval: Interval?
+    let interval: Interval?
 
-    package init(_ values: [Double]) {
+    init(_ values: [Double]) {
         precondition(!values.isEmpty, "a summary needs at least one value")
         count = values.count
         mean = values.reduce(0, +) / Double(count)
