@@ -37,6 +37,7 @@ public enum StoreLocation: Sendable, Equatable {
 /// lineage: postgresql://tlab@db.example.org:5432/tlab   # libpq URI or key=value string, no password
 /// blobs: s3://tlab-artifacts/team-a                    # a bucket and prefix, or a shared folder
 /// cache: ~/.cache/tlab                                 # optional: the local cache of remote blobs
+/// cache_max: 50 GiB                                    # optional: evict least recently used blobs above this
 /// ```
 ///
 /// Relative folders are relative to the file. Passwords come only from libpq's environment
@@ -48,8 +49,10 @@ public struct SharedStoreFile: Sendable, Equatable {
     /// The `blobs:` value: a folder path (absolute after reading) or a URL such as `s3://bucket/prefix`.
     public var blobs: String
     public var cache: URL?
+    /// The most bytes of blob files the cache keeps (`BlobStore.cacheLimit`); nil: no cap.
+    public var cacheMax: Int64?
 
-    static let keys = ["lineage", "blobs", "cache"]
+    static let keys = ["lineage", "blobs", "cache", "cache_max"]
 
     public init(contentsOf url: URL) throws {
         let text: String
@@ -112,6 +115,17 @@ public struct SharedStoreFile: Sendable, Equatable {
         }
         self.blobs = blobs.contains("://") ? blobs : folder(blobs).path
         cache = try text("cache", required: false).map(folder)
+        if let value = mapping["cache_max"] {
+            guard let bytes = (value as? Int).map(Int64.init) ?? (value as? String).flatMap(ByteCount.parse), bytes > 0 else {
+                throw StoreLocationError.invalid(file: file, problem: "'cache_max' must be a size such as 50 GiB, 800 MB "
+                    + "or a number of bytes, not '\(printable(Redaction.text("\(value)")))'")
+            }
+            guard blobs.hasPrefix("s3://") else {
+                throw StoreLocationError.invalid(file: file, problem: "'cache_max' caps the cache of an s3:// 'blobs:'; "
+                    + "a folder's blobs are the only copies and are never evicted")
+            }
+            cacheMax = bytes
+        }
     }
 
     /// The blob store `blobs:` names. The one place a `blobs:` value becomes a `BlobStore`: a folder
@@ -125,7 +139,7 @@ public struct SharedStoreFile: Sendable, Equatable {
         guard scheme == "s3" else { throw StoreLocationError.unsupportedBlobs(file: file, scheme: scheme) }
         let remote = try S3BlobRemote(url: blobs, retryBudget: patience.retryBudget, outageNotice: patience.notice)
         // The cache is this machine's: it is created whatever `create` says, as a read needs it too.
-        return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote)
+        return try BlobStore.open(root: cache ?? Self.defaultCache(for: blobs), create: true, remote: remote, cacheLimit: cacheMax)
     }
 
     /// `~/.cache/tlab/<first 16 hex digits of the SHA-256 of the blobs URL>` (XDG_CACHE_HOME respected):
