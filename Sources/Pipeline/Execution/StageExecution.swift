@@ -136,7 +136,7 @@ extension Executor {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
             // Cache hits check only that blobs are there; the reads check their bytes. A blob a read
             // found damaged is the producer's to recompute, wherever the error surfaced.
-            let unusable = inputs.values.filter { store.blobs.presence($0.hash) != .intact }
+            let unusable = inputs.values.filter { store.blobs.readFoundUnusable($0.hash) }
             guard unusable.isEmpty else {
                 let hashes = unusable.map(\.hash).sorted()
                 events(.message(stage: stage.name, text: "an input is missing or damaged (\(hashes.map { $0.prefix(12) }.joined(separator: ", "))): "

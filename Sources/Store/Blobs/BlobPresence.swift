@@ -32,6 +32,12 @@ extension BlobStore {
         }
     }
 
+    /// Whether a read in this process found blob `hash` missing or damaged since it was last put:
+    /// what a failed stage asks of its inputs to tell damage from its own failure.
+    public func readFoundUnusable(_ hash: String) -> Bool {
+        unusableBlobs.reason(hash) != nil
+    }
+
     /// Runs a read of blob `hash`; if it finds the blob missing or damaged, marks it so `presence`
     /// stops reporting it until a put stores it again, and rethrows.
     func markingUnusable<T>(_ hash: String, _ read: () throws -> T) throws -> T {
