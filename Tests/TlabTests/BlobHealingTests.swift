@@ -1,5 +1,6 @@
-// A damaged blob heals on the next run: the stage that wrote it is recomputed and its put replaces
-// the damaged file, with no quarantine step in between.
+// A damaged blob heals on the next run with --verify-outputs: the stage that wrote it is recomputed
+// and its put replaces the damaged file, with no quarantine step in between. (Without the flag a
+// cache hit does not read its outputs; ExecutorDamageTests shows the read that finds the damage.)
 import Foundation
 import Store
 import XCTest
@@ -25,7 +26,10 @@ final class BlobHealingTests: XCTestCase {
         let damaged = try tlab(["verify", "--store", "store"], in: folder)
         XCTAssertEqual(damaged.status, 1, "the flipped bytes are damage verify must see")
 
-        let second = try tlab(["run", "tiny.yaml", "--store", "store"], in: folder)
+        let unchecked = try tlab(["status", "tiny.yaml", "--store", "store"], in: folder)
+        XCTAssertTrue(unchecked.stdout.contains("10 cached, 0 to run"), "a hit checks presence, not bytes:\n" + unchecked.stdout)
+
+        let second = try tlab(["run", "tiny.yaml", "--store", "store", "--verify-outputs"], in: folder)
         XCTAssertEqual(second.status, 0, second.stdout + second.stderr)
         for (stage, hash) in [("prep", info), ("pretrain", weights), ("evaluate@basic", evaluation)] {
             XCTAssertTrue(second.stdout.contains("start    \(stage)  key "), "\(stage) recomputes:\n\(second.stdout)")

@@ -70,7 +70,7 @@ extension SharedStoreTests {
             body = s3.get_object(Bucket=sys.argv[4], Key=sys.argv[6])["Body"].read()
             s3.put_object(Bucket=sys.argv[4], Key=sys.argv[5], Body=body)
             """, arguments: [moto.endpoint.absoluteString, moto.accessKeyID, moto.secretAccessKey, bucket, key(weights), key(other)])
-        let fourth = try tlab(["run", "smoke.yaml", "--store", stores[3], "--reports", "r3"], in: folder,
+        let fourth = try tlab(["run", "smoke.yaml", "--store", stores[3], "--reports", "r3", "--verify-outputs"], in: folder,
                               environment: environment)
         XCTAssertEqual(fourth.status, 0, fourth.stdout + fourth.stderr)
         XCTAssertTrue(fourth.stdout.contains("start    pretrain  key "), "the damaged stage is recomputed:\n\(fourth.stdout)")

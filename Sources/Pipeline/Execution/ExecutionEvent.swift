@@ -65,15 +65,21 @@ public struct ExecutorOptions: Sendable {
     public var longestPoll: TimeInterval
     /// The submitted pipeline this run works on (`tlab worker`), recorded with the run.
     public var submissionID: Int64?
+    /// Read and re-hash every output of a cache hit before reusing it (`tlab run --verify-outputs`).
+    /// Off, a hit checks only that its output blobs are there, and the reads that use them check
+    /// their bytes (a damaged one makes its producer compute again within the run).
+    public var verifyOutputs: Bool
 
     public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, liveBatchProgress: Bool = false,
                 toolVersion: String = "0.1.0", exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil,
-                lease: TimeInterval = 30, longestPoll: TimeInterval = 5, submissionID: Int64? = nil) {
+                lease: TimeInterval = 30, longestPoll: TimeInterval = 5, submissionID: Int64? = nil,
+                verifyOutputs: Bool = false) {
         precondition(jobs >= 1, "jobs must be at least 1, got \(jobs)")
         precondition(lease > 0 && longestPoll > 0, "leases and polls last some time")
         self.lease = lease
         self.longestPoll = longestPoll
         self.submissionID = submissionID
+        self.verifyOutputs = verifyOutputs
         self.force = force
         self.jobs = jobs
         self.quiet = quiet

@@ -154,8 +154,29 @@ public final class Executor {
             }
             state.waits[stage.name] = (Date().addingTimeInterval(pause), pause)
             state.requeued.append(stage)
+        case let .inputsUnusable(producers, hashes):
+            // The producers go back in line (their cache lookup now finds the blob unusable, so they
+            // compute), and the stage waits for their new outputs. Once only: a second time means
+            // recomputing did not help.
+            state.repairs[stage.name, default: 0] += 1
+            guard state.repairs[stage.name]! <= Self.repairsPerStage else {
+                let text = "its inputs \(hashes.joined(separator: ", ")) were unusable again after their producers "
+                    + "\(producers.sorted().joined(separator: ", ")) computed them anew; run `tlab verify` on the store"
+                state.summaries[stage.name] = StageSummary(name: stage.name, kind: stage.kind, key: nil, state: .failed(error: text), seconds: 0)
+                events(.stageFailed(stage: stage.name, error: text))
+                return
+            }
+            for producer in plan.stages where producers.contains(producer.name) && state.outputs[producer.name] != nil {
+                state.outputs[producer.name] = nil
+                state.summaries[producer.name] = nil
+                state.requeued.append(producer)
+            }
+            state.requeued.append(stage)
         }
     }
+
+    /// How often a stage may send its producers back to compute again within one run.
+    static let repairsPerStage = 1
 
     private static func isUnsuccessful(_ summary: StageSummary) -> Bool {
         switch summary.state {
@@ -185,6 +206,8 @@ private final class ScheduleState: @unchecked Sendable {
     var running = 0
     /// Stages whose key another process holds: when to look again, and the pause before that.
     var waits: [String: (next: Date, pause: TimeInterval)] = [:]
-    /// Stages handed back by attempts that found their key held, to go back in line.
+    /// Stages handed back by attempts that found their key held or their inputs unusable, to go back in line.
     var requeued: [PlannedStage] = []
+    /// Per stage, how often it sent its producers back to compute again.
+    var repairs: [String: Int] = [:]
 }

@@ -30,7 +30,7 @@ public struct PipelineStore: @unchecked Sendable {
         case .shared(let file):
             // The database first: a store whose database cannot be reached leaves no blob folder behind.
             lineage = try LineageDatabase(postgres: file.lineage)
-            blobs = try file.blobs.open(create: create, cache: file.cache, retryBudget: patience.retryBudget,
+            blobs = try file.blobs.open(create: create, cache: file.cache, cacheLimit: file.cacheMax, retryBudget: patience.retryBudget,
                                         outageNotice: patience.notice)
         }
     }

@@ -1,4 +1,4 @@
-// One stage inside a run: compute its key, reuse a verified cached result or compute and record it,
+// One stage inside a run: compute its key, reuse a cached result whose outputs are there or compute and record it,
 // and say why it had to compute.
 import Foundation
 import Store
@@ -9,6 +9,9 @@ enum StageAttempt {
     case done(StageSummary, [String: String]?)
     /// Another live process holds the stage's key: look again later.
     case claimedElsewhere(ClaimHolder, key: String)
+    /// The stage failed because a read found blobs of these producers' outputs missing or damaged
+    /// (`hashes`): the producers must compute again, then the stage.
+    case inputsUnusable(producers: Set<String>, hashes: [String])
 }
 
 extension Executor {
@@ -105,7 +108,8 @@ extension Executor {
             let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, material: material,
                                        inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
                                        options: options, events: events)
-            let result = try stage.kind.definition.execute(in: context)
+            // A capped cache keeps the stage's inputs while it runs.
+            let result = try store.blobs.holding(inputs.values.map(\.hash)) { try stage.kind.definition.execute(in: context) }
             var artifacts: [String: ArtifactRecord] = [:]
             for (name, output) in result.outputs {
                 artifacts[name] = ArtifactRecord(blob: try output.put(into: store.blobs), mediaType: output.mediaType)
@@ -130,6 +134,15 @@ extension Executor {
             return afterLosingTheClaim()
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
+            // Cache hits check only that blobs are there; the reads check their bytes. A blob a read
+            // found damaged is the producer's to recompute, wherever the error surfaced.
+            let unusable = inputs.values.filter { store.blobs.readFoundUnusable($0.hash) }
+            guard unusable.isEmpty else {
+                let hashes = unusable.map(\.hash).sorted()
+                events(.message(stage: stage.name, text: "an input is missing or damaged (\(hashes.map { $0.prefix(12) }.joined(separator: ", "))): "
+                    + "recomputing \(Set(unusable.map(\.stage)).sorted().joined(separator: ", ")), then this stage"))
+                return .inputsUnusable(producers: Set(unusable.map(\.stage)), hashes: hashes)
+            }
             return fail(error)
         }
     }
@@ -143,11 +156,14 @@ extension Executor {
         case forced
     }
 
-    /// The newest finished run of `key`, if every output blob is present and re-hashes to its name.
+    /// The newest finished run of `key`, if every output blob is present (`BlobStore.presence`: a stat
+    /// per output, so a hit costs the same whatever the bytes; with `options.verifyOutputs`, each is
+    /// read and re-hashed). Whatever a hit does not check, the reads of its outputs do: a consumer
+    /// that finds one damaged makes this stage compute again in the same run.
     func lookUp(_ key: StageKey) throws -> CacheLookup {
         guard let cached = try store.lineage.cachedStageRun(key: key.hex) else { return .absent }
         for (output, hash) in cached.outputs.sorted(by: { $0.key < $1.key }) {
-            let check = store.blobs.verify(hash)
+            let check = options.verifyOutputs ? store.blobs.verify(hash) : store.blobs.presence(hash)
             if check != .intact { return .damaged(output: output, hash: hash, check: check) }
         }
         return .reusable(cached)

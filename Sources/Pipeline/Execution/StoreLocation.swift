@@ -37,6 +37,7 @@ public enum StoreLocation: Sendable, Equatable {
 /// lineage: postgresql://tlab@db.example.org:5432/tlab   # libpq URI or key=value string, no password
 /// blobs: s3://tlab-artifacts/team-a                    # a bucket and prefix, or a shared folder
 /// cache: ~/.cache/tlab                                 # optional: the local cache of remote blobs
+/// cache_max: 50 GiB                                    # optional: evict least recently used blobs above this
 /// ```
 ///
 /// Relative folders are relative to the file. Passwords come only from libpq's environment
@@ -48,8 +49,10 @@ public struct SharedStoreFile: Sendable, Equatable {
     /// Where the blobs are: a shared folder or a bucket (the rule is `BlobLocation`'s, in Store).
     public var blobs: BlobLocation
     public var cache: URL?
+    /// The most bytes of blob files the cache keeps (`BlobStore.cacheLimit`); nil: no cap.
+    public var cacheMax: Int64?
 
-    static let keys = ["lineage", "blobs", "cache"]
+    static let keys = ["lineage", "blobs", "cache", "cache_max"]
 
     public init(contentsOf url: URL) throws {
         let text: String
@@ -102,6 +105,17 @@ public struct SharedStoreFile: Sendable, Equatable {
             throw StoreLocationError.invalid(file: file, problem: error.description)
         }
         cache = try text("cache", required: false).map { BlobLocation.folder($0, relativeTo: directory) }
+        if let value = mapping["cache_max"] {
+            guard let bytes = (value as? Int).map(Int64.init) ?? (value as? String).flatMap(ByteCount.parse), bytes > 0 else {
+                throw StoreLocationError.invalid(file: file, problem: "'cache_max' must be a size such as 50 GiB, 800 MB "
+                    + "or a number of bytes, not '\(printable(Redaction.text("\(value)")))'")
+            }
+            guard case .bucket = blobs else {
+                throw StoreLocationError.invalid(file: file, problem: "'cache_max' caps the cache of an s3:// 'blobs:'; "
+                    + "a folder's blobs are the only copies and are never evicted")
+            }
+            cacheMax = bytes
+        }
     }
 }
 

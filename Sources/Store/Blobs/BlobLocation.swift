@@ -41,15 +41,16 @@ public enum BlobLocation: Sendable, Equatable {
 
     /// The blob store this location names. A bucket's cache is `cache`, else `defaultCache(for:)`;
     /// it is this machine's, so it is created whatever `create` says (a read needs it too).
-    /// `retryBudget` and `outageNotice` say how long requests retry a bucket that stops answering.
-    public func open(create: Bool, cache: URL?, retryBudget: TimeInterval? = nil,
+    /// `retryBudget` and `outageNotice` say how long requests retry a bucket that stops answering;
+    /// `cacheLimit` caps a bucket's cache (`BlobStore.cacheLimit`).
+    public func open(create: Bool, cache: URL?, cacheLimit: Int64? = nil, retryBudget: TimeInterval? = nil,
                      outageNotice: OutageNotice? = nil) throws -> BlobStore {
         switch self {
         case .folder(let root):
             return try BlobStore.open(root: root, create: create)
         case .bucket(let url):
             let remote = try S3BlobRemote(url: url, retryBudget: retryBudget, outageNotice: outageNotice)
-            return try BlobStore.open(root: cache ?? Self.defaultCache(for: url), create: true, remote: remote)
+            return try BlobStore.open(root: cache ?? Self.defaultCache(for: url), create: true, remote: remote, cacheLimit: cacheLimit)
         }
     }
 

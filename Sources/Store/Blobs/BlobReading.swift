@@ -22,11 +22,14 @@ extension BlobStore {
     /// if this throws `StoreError.corrupt`, the consumer has already seen bytes that are wrong and must
     /// discard everything it received. Returns the number of bytes delivered. With a remote, a blob
     /// not in the cache is downloaded and read in the same pass, and enters the cache if it verifies.
+    /// A blob found missing or corrupt is no longer `presence`'s until a put stores it again.
     @discardableResult
     public func read(_ hash: String, chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        try withoutActuallyEscaping(chunk) { chunk in
-            try withLocalCopy(of: hash) { path in
-                try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: chunk))
+        try markingUnusable(hash) {
+            try withoutActuallyEscaping(chunk) { chunk in
+                try withLocalCopy(of: hash) { path in
+                    try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: chunk))
+                }
             }
         }
     }

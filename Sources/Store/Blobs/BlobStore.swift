@@ -37,17 +37,25 @@ public final class BlobStore: Sendable {
     public let defaultLevel: Int
     /// Where blobs live when the folder is only a cache (S3, a shared folder); nil for a local store.
     public let remote: (any BlobRemote)?
+    /// With a remote, the most bytes of blob files the cache keeps (`cache_max:` in a store file):
+    /// least recently used ones are evicted (see CacheLimit.swift). Nil: no cap.
+    public let cacheLimit: Int64?
 
     let blobsPath: String
     let tmpPath: String
     let quarantinePath: String
     /// Blobs whose remote copy failed its hash check here: their next put overwrites it.
     let corruptRemoteCopies = CorruptRemoteCopies()
+    /// Blobs a read found missing or damaged: not present for `presence` until put again.
+    let unusableBlobs = UnusableBlobs()
+    /// Blobs the cache cap must not evict now.
+    let cacheHolds = CacheHolds()
 
-    private init(root: URL, defaultLevel: Int, remote: (any BlobRemote)?) {
+    private init(root: URL, defaultLevel: Int, remote: (any BlobRemote)?, cacheLimit: Int64?) {
         self.root = root
         self.defaultLevel = defaultLevel
         self.remote = remote
+        self.cacheLimit = cacheLimit
         blobsPath = root.appendingPathComponent("blobs").path
         tmpPath = root.appendingPathComponent("tmp").path
         quarantinePath = root.appendingPathComponent("quarantine").path
@@ -56,10 +64,12 @@ public final class BlobStore: Sendable {
     /// Opens the store at `root`. A folder is a store when it holds `blobs/`. With `create`, a missing
     /// folder, or one holding only hidden files (such as `.gitkeep`), is made into a store; any other
     /// folder without `blobs/` is refused with `StoreError.notAStore`, so a mistyped path never gets
-    /// blob folders scattered into it. With `remote`, `root` is the local cache of that remote tier.
+    /// blob folders scattered into it. With `remote`, `root` is the local cache of that remote tier,
+    /// kept to at most `cacheLimit` bytes of blob files if given (a store without a remote keeps its
+    /// only copies and ignores it).
     public static func open(root: URL, create: Bool = true, defaultLevel: Int = 3,
-                            remote: (any BlobRemote)? = nil) throws -> BlobStore {
-        let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel, remote: remote)
+                            remote: (any BlobRemote)? = nil, cacheLimit: Int64? = nil) throws -> BlobStore {
+        let store = BlobStore(root: root.standardizedFileURL, defaultLevel: defaultLevel, remote: remote, cacheLimit: cacheLimit)
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         let rootPath = store.root.path
@@ -169,6 +179,8 @@ public final class BlobStore: Sendable {
             }
         }
         try PosixFile.syncDirectory(fanOut)
+        unusableBlobs.remove(hash)
+        trimCache()
         return storedBytes
     }
 

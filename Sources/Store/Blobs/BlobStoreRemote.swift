@@ -33,9 +33,29 @@ extension BlobStore {
     /// recomputing it, overwrites the remote copy. A read never deletes a remote copy. `body` runs on
     /// the second download only if `bodyRepeats` (it only checks); a body that streamed the first
     /// download's bytes to a caller fails instead, with the good copy in the cache for the next read.
+    ///
+    /// The blob is held (see `holding`) throughout, so a capped cache does not evict it under `body`;
+    /// a cached copy another process evicted between the check and the open is downloaded instead.
     func withLocalCopy<T>(of hash: String, bodyRepeats: Bool = false, _ body: (String) throws -> T) throws -> T {
         let path = try blobPath(hash)
-        guard let remote, !PosixFile.exists(path) else { return try body(path) }
+        guard let remote else { return try body(path) }
+        return try holding([hash]) {
+            if PosixFile.exists(path) {
+                noteUse(path)
+                do {
+                    return try body(path)
+                } catch StoreError.missing(hash, path) where !PosixFile.exists(path) {
+                    // Evicted after the check: fetched below like any blob the cache lacks.
+                }
+            }
+            return try fetching(hash, from: remote, bodyRepeats: bodyRepeats, body)
+        }
+    }
+
+    /// The download half of `withLocalCopy`, under the per-blob fetch lock.
+    private func fetching<T>(_ hash: String, from remote: any BlobRemote, bodyRepeats: Bool,
+                             _ body: (String) throws -> T) throws -> T {
+        let path = try blobPath(hash)
         let lock = try fetchLock(hash)
         defer {
             _ = try? PosixFile.removeFile(lock.path)

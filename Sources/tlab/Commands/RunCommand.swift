@@ -17,6 +17,11 @@ struct RunCommand: ParsableCommand {
             killed or interrupted loses at most the stage in progress, and training resumes from its \
             last epoch checkpoint when run again. The report goes to reports/<pipeline>/.
 
+            A cached stage is reused when its outputs are in the store (a file check per output, \
+            whatever their size); every read of a blob re-hashes it, and a stage that finds an input \
+            damaged has the stage that produced it computed again in the same run, then goes on. \
+            --verify-outputs re-hashes every cached output up front; 'tlab verify' checks the whole store.
+
             Several runs may share one store, on one machine or many (a shared store, see \
             docs/shared-store.md): each stage key is claimed before it computes, and a run that \
             finds a key claimed goes on with other stages, then reuses that key's result. With \
@@ -52,6 +57,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Record the pipeline (file and -S overrides) in the store for 'tlab worker' to run; compute nothing.")
     var submit = false
 
+    @Flag(help: ArgumentHelp("Read and re-hash every output of a cached stage before reusing it (otherwise a cached stage "
+        + "checks only that its outputs are there, and every read checks the bytes it uses)."))
+    var verifyOutputs = false
+
     @Option(help: ArgumentHelp("Folder the report goes into, as <dir>/<pipeline>/.", valueName: "dir"),
             completion: .directory)
     var reports = "reports"
@@ -80,7 +89,7 @@ struct RunCommand: ParsableCommand {
         let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, liveBatchProgress: trainerShows,
                                       toolVersion: TLab.toolVersion, exitOnInterrupt: true,
                                       reportsDirectory: URL(fileURLWithPath: reports), lease: claimOptions.lease,
-                                      longestPoll: claimOptions.longestPoll)
+                                      longestPoll: claimOptions.longestPoll, verifyOutputs: verifyOutputs)
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
         let summary = try executor.run()
         let failed = summary.stages.filter { if case .failed = $0.state { return true } else { return false } }
