@@ -72,6 +72,8 @@ extension StageSchema {
                       inKey: false, "image-folder: most an archive may unpack to, in MiB"),
         ParameterSpec("max_unpack_ratio", .int(1...1_000_000), .value(.int(Int(UnpackLimits.defaults.maxRatio))), inKey: false,
                       "image-folder: most an archive may unpack to as a multiple of its own size (beyond its first 16 MiB)"),
+        ParameterSpec("max_unpacked_files", .int(1...1 << 30), .value(.int(UnpackLimits.defaults.maxFiles)), inKey: false,
+                      "image-folder: most files an archive may unpack to"),
     ], ports: [], requirements: [
         Requirement(parameter: "source", value: .string("url"), needs: ["url", "sha256"]),
         Requirement(parameter: "source", value: .string("path"), needs: ["path", "sha256"]),

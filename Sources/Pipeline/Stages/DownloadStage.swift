@@ -32,7 +32,8 @@ struct DownloadStage: Stage {
             events(.progress(stage: name, line: "\(progress.file): \(progress.receivedBytes / 1_000_000) of \(expected / 1_000_000) MB (\(percent)%)"))
         }
         let directory = context.scratch.appendingPathComponent("download")
-        let paths = try downloader.fetch(dataSource, into: directory.path)
+        let paths = try downloader.fetch(dataSource.withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) },
+                                         into: directory.path)
         return StageResult(outputs: Dictionary(uniqueKeysWithValues: paths.map {
             (($0 as NSString).lastPathComponent, StageOutput.file(URL(fileURLWithPath: $0)))
         }))

@@ -106,12 +106,14 @@ extension DownloadStage {
         case .archive(let path): archive = path
         case let .remote(url, checksum):
             let source = DataSource.url(url, checksum: try Checksum(parsing: checksum))
+                .withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) }
             archive = try Downloader(mirror: context.parameters.optionalString("mirror").flatMap(URL.init(string:)),
                                      maxBytes: Int64(context.parameters.int("max_download_mib")) << 20)
                 .fetch(source, into: scratch + "-download")[0]
         }
         let p = context.parameters
-        let limits = UnpackLimits(maxTotalBytes: Int64(p.int("max_unpacked_mib")) << 20, maxRatio: Int64(p.int("max_unpack_ratio")))
+        let limits = UnpackLimits(maxTotalBytes: Int64(p.int("max_unpacked_mib")) << 20, maxRatio: Int64(p.int("max_unpack_ratio")),
+                                  maxFiles: p.int("max_unpacked_files"))
         let count = try ArchiveExtraction.extract(archive, into: scratch, limits: limits)
         context.message("unpacked \(count) files from \((archive as NSString).lastPathComponent)")
         var root = scratch
