@@ -15,11 +15,15 @@ public struct DataSource: Sendable, Equatable {
         /// True when `checksum` is of the gunzipped content rather than the file's bytes, so that a
         /// re-compressed copy (as Debian ships Fashion-MNIST) verifies as well as the original.
         public let checksumOfDecompressed: Bool
+        /// The size the file had when `checksum` was pinned, when that was recorded: a body longer
+        /// than this is refused the moment it is announced or its bytes arrive, never fetched whole.
+        public var bytes: Int64?
 
-        public init(name: String, checksum: Checksum?, checksumOfDecompressed: Bool = false) {
+        public init(name: String, checksum: Checksum?, checksumOfDecompressed: Bool = false, bytes: Int64? = nil) {
             self.name = name
             self.checksum = checksum
             self.checksumOfDecompressed = checksumOfDecompressed
+            self.bytes = bytes
         }
     }
 
@@ -35,7 +39,7 @@ public struct DataSource: Sendable, Equatable {
 
     public let name: String
     public let location: Location
-    public let files: [File]
+    public private(set) var files: [File]
     /// A local directory holding the same files, used when the remote location is unreachable.
     public let fallbackDirectory: String?
     /// What to tell the user when the files cannot be had.
@@ -48,6 +52,18 @@ public struct DataSource: Sendable, Equatable {
         self.files = files
         self.fallbackDirectory = fallbackDirectory
         self.advice = advice
+    }
+
+    /// This source with each file's `bytes` set to what `recordedBytes` gives for its checksum (a
+    /// checksum of the file's own bytes only: a decompressed content's says nothing of the file's size).
+    public func withRecordedSizes(_ recordedBytes: (Checksum) -> Int64?) -> DataSource {
+        var copy = self
+        copy.files = files.map { file in
+            var file = file
+            if let checksum = file.checksum, !file.checksumOfDecompressed, let bytes = recordedBytes(checksum) { file.bytes = bytes }
+            return file
+        }
+        return copy
     }
 
     public static let cifar10PublisherURL = URL(string: "https://www.cs.toronto.edu/~kriz/")!

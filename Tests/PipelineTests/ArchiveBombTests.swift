@@ -30,6 +30,30 @@ final class ArchiveBombTests: XCTestCase {
         }
     }
 
+    /// Empty entries cost no bytes, so only a count stops a million of them; a small limit stands in.
+    func testATarOrZipOfMoreEmptyEntriesThanTheFileLimitIsRefusedAtTheFirstOneTooMany() throws {
+        let dir = try makeTemporaryDirectory(self)
+        try python("""
+        import io, tarfile, zipfile
+        with tarfile.open('\(dir)/empty.tar.gz', 'w:gz') as t:
+            for i in range(101):
+                t.addfile(tarfile.TarInfo('c/%05d.png' % i), io.BytesIO(b''))
+        with zipfile.ZipFile('\(dir)/empty.zip', 'w') as z:
+            for i in range(101):
+                z.writestr('c/%05d.png' % i, b'')
+        """)
+        let limits = UnpackLimits(maxTotalBytes: 1 << 20, maxRatio: 200, maxFiles: 100)
+        for archive in ["empty.tar.gz", "empty.zip"] {
+            let target = dir + "/" + archive + ".out"
+            XCTAssertEqual(extractionError(dir + "/" + archive, limits: limits, into: target),
+                           "\(dir)/\(archive): unpacking entry 'c/00100.png' would exceed the limit of 100 files;"
+                           + " if the archive is trusted, raise the download parameter max_unpacked_files")
+            XCTAssertEqual(files(in: target).count, 100, archive)
+        }
+        XCTAssertEqual(try ArchiveExtraction.extract(dir + "/empty.zip", into: dir + "/fits",
+                                                     limits: UnpackLimits(maxTotalBytes: 1 << 20, maxRatio: 200, maxFiles: 101)), 101)
+    }
+
     /// A zip whose one entry declares 100 bytes in its headers but inflates to 1 MiB of zeros.
     func testAZipEntryInflatingBeyondItsDeclaredSizeStopsThere() throws {
         let dir = try makeTemporaryDirectory(self)

@@ -104,6 +104,27 @@ final class DownloaderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target), [], "no partial file left")
     }
 
+    func testAPinnedFileServedLongerThanItsRecordedSizeIsRefusedAtOnceNamingBothSizes() throws {
+        let target = try makeTemporaryDirectory(self)
+        func pinned(_ path: String) throws -> DataSource {
+            try source(at: base(path)).withRecordedSizes { _ in Int64(self.payload.count) }
+        }
+        XCTAssertThrowsError(try downloader().fetch(pinned("huge"), into: target)) {
+            XCTAssertEqual($0 as? DownloadError, .longerThanPinned(url: base("huge").absoluteString + "payload.bin",
+                                                                   pinnedBytes: 50_000, announcedBytes: 1 << 40))
+            XCTAssertEqual("\($0)", base("huge").absoluteString + "payload.bin announces 1099511627776 bytes, but the file its"
+                           + " checksum pins had 50000 bytes when it was pinned: the server no longer serves that file;"
+                           + " check the URL (or the mirror), or pin the new file's checksum")
+        }
+        XCTAssertThrowsError(try downloader().fetch(pinned("endless"), into: target)) {
+            XCTAssertEqual($0 as? DownloadError, .longerThanPinned(url: base("endless").absoluteString + "payload.bin",
+                                                                   pinnedBytes: 50_000, announcedBytes: nil))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target), [], "no partial file left")
+        // The file of the recorded size still downloads.
+        XCTAssertEqual(try FileManager.default.contents(atPath: downloader().fetch(pinned("files"), into: target)[0]), payload)
+    }
+
     func testAURLsCredentialsAndQueryValuesAreNotPrinted() {
         let error = DownloadError.notFound(url: "https://alice:s3cret@example.org/data.tar?token=abc123&page=2")
         XCTAssertEqual("\(error)", "https://alice:***@example.org/data.tar?token=***&page=*** answered 404 Not Found;"

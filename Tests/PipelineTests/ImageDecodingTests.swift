@@ -139,6 +139,21 @@ final class ImageDecodingTests: XCTestCase {
         XCTAssertEqual(fault(Data(), "empty.jpg")?.description, "empty.jpg: not a PNG or JPEG file (it starts with nothing: it is empty)")
     }
 
+    /// libjpeg skips a stray byte between markers and would decode the image at whatever size it finds
+    /// later; the header reader stops there, so the image is refused rather than decoded unbounded.
+    func testAJPEGWithAStrayByteBetweenItsHeaderMarkersIsRefusedBeforeDecoding() throws {
+        var jpeg = try ImageEncoder.jpeg(pattern(width: 64, height: 48))
+        XCTAssertNoThrow(try ImageDecoder.withDecoded(jpeg, name: "clean.jpg") { _ in })
+        // After SOI (2 bytes) comes the first segment: marker (2) and its length (2, counting itself).
+        let firstSegmentEnd = 4 + (Int(jpeg[4]) << 8 | Int(jpeg[5]))
+        XCTAssertEqual(jpeg[firstSegmentEnd], 0xFF, "a marker follows the first segment")
+        jpeg.insert(0x00, at: firstSegmentEnd)
+        XCTAssertThrowsError(try ImageDecoder.withDecoded(jpeg, name: "stray.jpg") { _ in }) { error in
+            XCTAssertEqual(error as? ImageError, .corrupt(file: "stray.jpg", format: .jpeg,
+                                                          detail: "its image size cannot be read from its header before decoding"))
+        }
+    }
+
     func testAnImageBeyondThePixelLimitIsRefusedBeforeDecoding() throws {
         var png = try ImageEncoder.png(pattern(width: 2, height: 2))
         // IHDR's width and height (bytes 16..<24) set to 20000 × 20000, with its CRC fixed.

@@ -25,7 +25,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownParameterSuggestsTheNearestAndListsTheKindsParameters() {
         XCTAssertEqual(Fixtures.problems(download("      imagez: 600")), [
-            "p.yaml:7:7: stage 'data' (download) has no parameter 'imagez' (did you mean 'images'?); download parameters: source, url, path, sha256, mirror, test_path, labels, test_fraction, images, image_size, seed, shard_mib, max_download_mib, max_unpacked_mib, max_unpack_ratio",
+            "p.yaml:7:7: stage 'data' (download) has no parameter 'imagez' (did you mean 'images'?); download parameters: source, url, path, sha256, mirror, test_path, labels, test_fraction, images, image_size, seed, shard_mib, max_download_mib, max_unpacked_mib, max_unpack_ratio, max_unpacked_files",
         ])
     }
 

@@ -80,6 +80,83 @@ final class PostgresLineageDatabaseTests: LineageDatabaseTests, PostgresBacked {
         try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["o": artifact("o")], seconds: 1)
         XCTAssertEqual(try lineage.cachedStageRun(key: "k")?.outputs, ["o": artifact("o").hash])
     }
+
+    func testWithARetryBudgetAWriteRidesOutAServerRestartAndSaysSoOnce() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        let lines = LockedLines()
+        let lineage = try LineageDatabase(postgres: try XCTUnwrap(PostgresFixture.freshDatabase(for: self)),
+                                          retryBudget: 60, outageNotice: OutageNotice { lines.append($0) })
+        let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        let stage = try lineage.startStageRun(runID: run.id!, key: "k", stage: "s", kind: "evaluate", params: "{}")
+        try server.kill()
+        let restarted = expectation(description: "restarted")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 3) {
+            do { try server.restart() } catch { XCTFail("\(error)") }
+            restarted.fulfill()
+        }
+        let started = Date()
+        try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["o": artifact("o")], seconds: 1)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 2.5, "it waited for the restart")
+        wait(for: [restarted], timeout: 60)
+        XCTAssertEqual(try lineage.cachedStageRun(key: "k")?.outputs, ["o": artifact("o").hash])
+        let said = lines.all
+        XCTAssertEqual(said.count, 2, "\(said)")
+        XCTAssertTrue(said.first?.hasPrefix("waiting for the lineage database postgresql://tlab@127.0.0.1:\(server.port)/") ?? false,
+                      "\(said)")
+        XCTAssertTrue(said.first?.hasSuffix("retrying for up to 60 s (--retry-budget)") ?? false, "\(said)")
+        XCTAssertTrue(said.last?.hasPrefix("the server answers again after") ?? false, "\(said)")
+    }
+
+    func testAnOutageLongerThanTheBudgetFailsWithOneLineNamingTheBudget() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        let lineage = try LineageDatabase(postgres: try XCTUnwrap(PostgresFixture.freshDatabase(for: self)), retryBudget: 2)
+        let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        try server.kill()
+        defer { XCTAssertNoThrow(try server.restart()) }
+        let started = Date()
+        XCTAssertThrowsError(try lineage.finishRun(run.id!, status: .finished)) {
+            guard case let .outageOutlastedBudget(location, seconds, attempts, _)? = $0 as? PostgresError else {
+                return XCTFail("\($0)")
+            }
+            XCTAssertEqual(location, lineage.path)
+            XCTAssertEqual(seconds, 2)
+            XCTAssertGreaterThan(attempts, 1)
+            XCTAssertTrue("\($0)".contains("did not answer within the retry budget of 2 s"), "\($0)")
+            XCTAssertTrue("\($0)".contains("raise --retry-budget"), "\($0)")
+            XCTAssertFalse("\($0)".contains("\n"), "\($0)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15)
+    }
+
+    func testACommitWhoseAcknowledgementIsLostIsRetriedAndRecordedOnce() throws {
+        let server = try XCTUnwrap(PostgresFixture.server(for: self))
+        let proxy = try CommitDroppingProxy(upstream: server.port, folder: makeScratchFolder(), test: self)
+        let direct = try XCTUnwrap(PostgresFixture.freshDatabase(for: self))
+        let database = try XCTUnwrap(direct.split(separator: "/").last)
+        let lineage = try LineageDatabase(postgres: "postgresql://tlab@127.0.0.1:\(proxy.port)/\(database)?sslmode=disable",
+                                          retryBudget: 30)
+        let run = try lineage.startRun(pipeline: "p", pipelineHash: "h", seed: nil, toolVersion: "0.1")
+        let stage = try lineage.startStageRun(runID: run.id!, key: "k", stage: "s", kind: "evaluate", params: "{}")
+        guard case .claimed(let token) = try lineage.claim("k", lease: 30) else { return XCTFail("the key is free") }
+        try proxy.dropNextCommitAcknowledgement()
+        try lineage.finishStageRun(stage.id!, inputs: [:], outputs: ["o": artifact("o")],
+                                   metrics: [MetricPoint(name: "loss", step: 1, value: 0.5)], seconds: 1,
+                                   claim: StageClaim(key: "k", token: token))
+        XCTAssertTrue(proxy.dropped, "the COMMIT went through the proxy unacknowledged")
+        let recorded = try LineageDatabase(postgres: direct)
+        XCTAssertEqual(try recorded.cachedStageRun(key: "k")?.outputs, ["o": artifact("o").hash])
+        XCTAssertEqual(try recorded.database.read { try $0.scalar("SELECT COUNT(*) FROM stage_outputs", as: Int64.self) }, 1)
+
+        // A claim whose acknowledgement was lost is found again by its token, not waited for as another's.
+        try proxy.dropNextCommitAcknowledgement()
+        XCTAssertEqual(try lineage.claim("k2", lease: 30).isClaimed, true)
+        XCTAssertTrue(proxy.dropped)
+        XCTAssertEqual(try recorded.database.read { try $0.scalar("SELECT COUNT(*) FROM claims WHERE key = 'k2'", as: Int64.self) }, 1)
+    }
+}
+
+private extension ClaimAttempt {
+    var isClaimed: Bool { if case .claimed = self { return true } else { return false } }
 }
 
 final class PostgresLineageGraphTests: LineageGraphTests, PostgresBacked {

@@ -98,10 +98,10 @@ extension SharedStoreTests {
         let deadline = Date().addingTimeInterval(300)
         while run.isRunning, !run.output.contains("start    finetune"), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         XCTAssertTrue(run.output.contains("start    finetune"), run.output)
-        // The bucket's server is down for six seconds while fine-tuning goes on; stages finishing
+        // The bucket's server is down for thirty seconds while fine-tuning goes on; stages finishing
         // meanwhile wait to put their outputs.
         proxy.stop()
-        Thread.sleep(forTimeInterval: 6)
+        Thread.sleep(forTimeInterval: 30)
         _ = try FaultyProxy(upstream: moto.port, matching: "no request matches this", mode: .cutFirstResponse,
                             log: folder.appendingPathComponent("proxy.log"), test: self, port: proxy.port)
         try run.finish(within: 600)

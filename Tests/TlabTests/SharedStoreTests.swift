@@ -159,13 +159,46 @@ final class SharedStoreTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b").path), "nothing created")
     }
 
-    func testARunWhoseServerDiesFailsCleanlyAndTheNextRunResumes() throws {
+    func testARunRidesOutTheServerStoppedForThirtySecondsMidFineTuneWithTheSameBits() throws {
+        let server = try postgres()
+        let folder = try makeSmokeFolder()
+        let database = try freshDatabase()
+        let store = try sharedStore(in: folder, database: database, machine: 0, blobs: folder.appendingPathComponent("shared-blobs"))
+        let longer = ["-S", "variants.basic.epochs=16"]
+        let run = try startTlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, log: "patient")
+        let deadline = Date().addingTimeInterval(240)
+        while run.isRunning && !run.output.contains("finetune@basic: epoch 3/16") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertTrue(run.isRunning, run.output)
+        try server.kill()
+        Thread.sleep(forTimeInterval: 30)
+        try server.restart()
+        try run.finish(within: 300)
+        XCTAssertEqual(run.status, 0, run.output)
+        let waits = run.output.split(separator: "\n").filter { $0.hasPrefix("tlab: waiting for the lineage database") }
+        XCTAssertEqual(waits.count, 1, run.output)
+        XCTAssertTrue(waits.first?.hasSuffix("retrying for up to 5 min 0 s (--retry-budget)") ?? false, run.output)
+        XCTAssertTrue(run.output.contains("tlab: the server answers again after"), run.output)
+        XCTAssertFalse(run.output.contains("resuming from the checkpoint"), "the fine-tune went on, it did not restart: \(run.output)")
+
+        let lineage = try LineageDatabase(postgres: server.connectionString(database: database))
+        let local = try referenceRun(overrides: longer)
+        // The report quotes each stage's time, which the outage lengthened; every other output is compared.
+        for (stage, outputs) in local where !stage.hasPrefix("report") {
+            let shared = try XCTUnwrap(lineage.latestStageRun(stage: stage), stage).outputs.filter { !$0.key.hasPrefix("checkpoint") }
+            XCTAssertEqual(shared, outputs, stage)
+        }
+        try assertEachKeyComputedOnce(lineage, keys: 14)
+    }
+
+    func testARunWhoseServerStaysDownPastTheRetryBudgetFailsCleanlyAndTheNextRunResumes() throws {
         let server = try postgres()
         let folder = try makeSmokeFolder()
         let store = try sharedStore(in: folder, database: try freshDatabase(), machine: 0,
                                     blobs: folder.appendingPathComponent("shared-blobs"))
         let longer = ["-S", "variants.basic.epochs=16"]
-        let run = try startTlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, log: "doomed")
+        let run = try startTlab(["run", "smoke.yaml", "--store", store, "--retry-budget", "3"] + longer, in: folder, log: "doomed")
         let deadline = Date().addingTimeInterval(240)
         while run.isRunning && !run.output.contains("finetune@basic: epoch 3/16") && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
@@ -177,6 +210,7 @@ final class SharedStoreTests: XCTestCase {
         let errors = run.output.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         XCTAssertEqual(errors.count, 1, run.output)
         XCTAssertTrue(errors.first?.contains("lineage database postgresql://tlab@") ?? false, run.output)
+        XCTAssertTrue(errors.first?.contains("did not answer within the retry budget of 3 s") ?? false, run.output)
 
         try server.restart()
         let resumed = try tlab(["run", "smoke.yaml", "--store", store] + longer, in: folder, environment: server.environment)

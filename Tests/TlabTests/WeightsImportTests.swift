@@ -70,6 +70,20 @@ final class WeightsImportTests: XCTestCase {
         XCTAssertTrue(row.hasSuffix("pinned on first use to sha256:\(sha256) (http://127.0.0.1:\(port)/files/model.safetensors)"),
                       String(row))
 
+        // With the hash copied into the file the key changes and the weights are fetched again: a URL
+        // now announcing more than the pinned size is refused before a byte is fetched, naming both.
+        let huge = "http://127.0.0.1:\(port)/huge/model.safetensors"
+        try pipeline.replacingOccurrences(of: "\"http://127.0.0.1:\(port)/files/model.safetensors\"",
+                                          with: "\"\(huge)\", weights_sha256: \(sha256)")
+            .write(to: folder.appendingPathComponent("copied.yaml"), atomically: true, encoding: .utf8)
+        let started = Date()
+        let refused = try tlab(["run", "copied.yaml", "--store", "imported"], in: folder)
+        XCTAssertEqual(refused.status, 1, refused.stdout + refused.stderr)
+        XCTAssertTrue((refused.stdout + refused.stderr).contains("\(huge) announces 1099511627776 bytes, but the file its"
+                                                                 + " checksum pins had \(file.count) bytes when it was pinned"),
+                      refused.stdout + refused.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60, "refused at once, not after fetching and retrying")
+
         server?.stop()
         let again = try tlab(["run", "imported.yaml", "--store", "imported", "--quiet"], in: folder)
         XCTAssertEqual(again.status, 0, "the pinned weights are reused without the server: \(again.stderr)")

@@ -34,22 +34,27 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// How much an archive may unpack to: a total, and a multiple of the archive's own size. Both
-/// default generous enough for any real image-folder archive and are raised by stage parameters.
+/// How much an archive may unpack to: a total, a multiple of the archive's own size, and a number of
+/// files (a million empty entries cost no bytes but a million inodes). All default generous enough
+/// for any real image-folder archive and are raised by stage parameters.
 public struct UnpackLimits: Equatable, Sendable {
     /// The most bytes all entries together may unpack to.
     public var maxTotalBytes: Int64
     /// The most the unpacked bytes may be as a multiple of the archive file's size.
     public var maxRatio: Int64
+    /// The most files all entries together may unpack to.
+    public var maxFiles: Int
 
     /// Below this many unpacked bytes the ratio is not enforced: a tiny archive of tiny, highly
     /// compressible files is harmless whatever its ratio.
     static let ratioFloorBytes: Int64 = 16 << 20
 
-    public static let defaults = UnpackLimits(maxTotalBytes: 64 << 30, maxRatio: 200)
+    /// 2,000,000 files: ImageNet-1k's training set (1.28 million images) fits.
+    public static let defaults = UnpackLimits(maxTotalBytes: 64 << 30, maxRatio: 200, maxFiles: 2_000_000)
 
-    public init(maxTotalBytes: Int64, maxRatio: Int64) {
+    public init(maxTotalBytes: Int64, maxRatio: Int64, maxFiles: Int = UnpackLimits.defaults.maxFiles) {
         self.maxTotalBytes = maxTotalBytes
         self.maxRatio = maxRatio
+        self.maxFiles = maxFiles
     }
 }

@@ -17,8 +17,6 @@ final class UnpackedFolder: TarEntryConsumer {
     private var folders: [String: String] = [:]
     private var descriptor: Int32 = -1
     private var entry = ""
-    private var declared = 0
-    private var entryBytes = 0
     private var total: Int64 = 0
     /// How many files were written.
     private(set) var count = 0
@@ -31,12 +29,15 @@ final class UnpackedFolder: TarEntryConsumer {
     }
 
     /// Starts entry `name`, which declares `size` bytes: refused before anything is written when it
-    /// would land outside the folder, collide with an earlier entry, or exceed a limit by its size.
+    /// would land outside the folder, collide with an earlier entry, or exceed a limit by its size
+    /// or by being one file too many.
     func begin(_ name: String, size: Int) throws {
         close()
         entry = name
-        declared = size
-        entryBytes = 0
+        guard count < limits.maxFiles else {
+            throw ArchiveError.limitExceeded(archive: archive, entry: name, limit: "the limit of \(limits.maxFiles) files",
+                                             parameter: "max_unpacked_files")
+        }
         let relative = try place(of: name)
         try checkLimits(adding: Int64(size))
         let target = (directory as NSString).appendingPathComponent(relative)
@@ -53,12 +54,10 @@ final class UnpackedFolder: TarEntryConsumer {
         count += 1
     }
 
-    /// Appends the next bytes of the current entry; never more than it declared.
+    /// Appends the next bytes of the current entry. The readers hand over no more than the entry
+    /// declared, which `begin` counted against the limits: a tar entry's data is its declared size
+    /// by the format, and `ZipArchive.stream` stops an inflation that runs past it.
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard entryBytes + bytes.count <= declared else {
-            throw ArchiveError.largerThanDeclared(archive: archive, entry: entry, declaredBytes: declared)
-        }
-        entryBytes += bytes.count
         var at = 0
         while at < bytes.count {
             let n = Glibc.write(descriptor, bytes.baseAddress! + at, bytes.count - at)

@@ -13,6 +13,8 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
     case truncated(url: String, receivedBytes: Int64, expectedBytes: Int64)
     /// The body is longer than the download limit (announced so, or sent so).
     case tooLarge(url: String, limitBytes: Int64, announcedBytes: Int64?)
+    /// The body is longer (announced so, or sent so) than the file had when its checksum was pinned.
+    case longerThanPinned(url: String, pinnedBytes: Int64, announcedBytes: Int64?)
     /// The file's checksum differs from the expected one.
     case checksumMismatch(file: String, expected: Checksum, got: Checksum)
     /// A local source file (or the local fallback copy) is missing.
@@ -42,6 +44,10 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
             return "\(url) " + (announced.map { "announces \($0) bytes, more" } ?? "sent more")
                 + " than the download limit of \(limit >> 20) MiB; if the file is really that large, raise the"
                 + " download parameter max_download_mib"
+        case let .longerThanPinned(url, pinned, announced):
+            return "\(url) " + (announced.map { "announces \($0) bytes" } ?? "sent more than \(pinned) bytes")
+                + ", but the file its checksum pins had \(pinned) bytes when it was pinned: the server no longer"
+                + " serves that file; check the URL (or the mirror), or pin the new file's checksum"
         case let .checksumMismatch(file, expected, got):
             return "\(file) has checksum \(got), expected \(expected); the file is corrupt or not the"
                 + " published version: delete it and download again, or check the checksum you gave"

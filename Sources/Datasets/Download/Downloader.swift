@@ -72,7 +72,8 @@ public struct Downloader: Sendable {
         var truncation: (received: Int64, expected: Int64)?
         var backoff = initialBackoff
         attempts: for attempt in 1...attempts {
-            switch HTTPTransfer.run(url, to: partial, timeout: timeout, maxBytes: maxBytes, progress: progress) {
+            switch HTTPTransfer.run(url, to: partial, timeout: timeout, maxBytes: maxBytes, pinnedBytes: file.bytes,
+                                    progress: progress) {
             case .complete:
                 try verify(partial, file, label: url.absoluteString)
                 try moveIntoPlace(partial, destination)

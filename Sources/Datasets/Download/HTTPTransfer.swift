@@ -31,6 +31,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private let url: URL
     private let timeout: TimeInterval
     private let maxBytes: Int64
+    /// The size the file had when its checksum was pinned, when known.
+    private let pinnedBytes: Int64?
     private let output: FileHandle
     private let progress: (@Sendable (DownloadProgress) -> Void)?
     private let finished = DispatchSemaphore(value: 0)
@@ -41,27 +43,32 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var writeFailure: String?
     /// Set when the body is (or is announced to be) longer than `maxBytes`.
     private var tooLarge = false
+    /// Set when the body is (or is announced to be) longer than `pinnedBytes`.
+    private var longerThanPinned = false
     private var transportError: Error?
 
-    private init(url: URL, timeout: TimeInterval, maxBytes: Int64, output: FileHandle,
+    private init(url: URL, timeout: TimeInterval, maxBytes: Int64, pinnedBytes: Int64?, output: FileHandle,
                  progress: (@Sendable (DownloadProgress) -> Void)?) {
         self.url = url
         self.timeout = timeout
         self.maxBytes = maxBytes
+        self.pinnedBytes = pinnedBytes
         self.output = output
         self.progress = progress
     }
 
     /// GETs `url` into a new file at `path`; `timeout` is how long the connection may stay silent;
-    /// a body longer than `maxBytes` fails the transfer (and is not retried).
-    static func run(_ url: URL, to path: String, timeout: TimeInterval, maxBytes: Int64,
+    /// a body longer than `maxBytes`, or than `pinnedBytes` when given, fails the transfer (and is not
+    /// retried) the moment it is announced or its bytes arrive.
+    static func run(_ url: URL, to path: String, timeout: TimeInterval, maxBytes: Int64, pinnedBytes: Int64? = nil,
                     progress: (@Sendable (DownloadProgress) -> Void)?) -> TransferOutcome {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let output = FileHandle(forWritingAtPath: path) else {
             return .failed(.fileSystem(path: path, reason: "cannot create the file"))
         }
         defer { try? output.close() }
-        let transfer = HTTPTransfer(url: url, timeout: timeout, maxBytes: maxBytes, output: output, progress: progress)
+        let transfer = HTTPTransfer(url: url, timeout: timeout, maxBytes: maxBytes, pinnedBytes: pinnedBytes, output: output,
+                                    progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -80,6 +87,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     private var outcome: TransferOutcome {
         let address = url.absoluteString
+        if longerThanPinned, let pinnedBytes {
+            return .failed(.longerThanPinned(url: address, pinnedBytes: pinnedBytes,
+                                             announcedBytes: expected.flatMap { $0 > pinnedBytes ? $0 : nil }))
+        }
         if tooLarge { return .failed(.tooLarge(url: address, limitBytes: maxBytes, announcedBytes: expected)) }
         if let writeFailure { return .failed(.fileSystem(path: address, reason: writeFailure)) }
         if let status, status != 200 {
@@ -107,14 +118,13 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         let http = response as? HTTPURLResponse
         status = http?.statusCode
         expected = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
-        if status == 200, let expected, expected > maxBytes { tooLarge = true }
-        completionHandler(status == 200 && !tooLarge ? .allow : .cancel)
+        if status == 200, let expected { _ = refuses(expected) }
+        completionHandler(status == 200 && !tooLarge && !longerThanPinned ? .allow : .cancel)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard writeFailure == nil, !tooLarge else { return }
-        guard received + Int64(data.count) <= maxBytes else {
-            tooLarge = true
+        guard writeFailure == nil, !tooLarge, !longerThanPinned else { return }
+        guard !refuses(received + Int64(data.count)) else {
             dataTask.cancel()
             return
         }
@@ -125,6 +135,17 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
         received += Int64(data.count)
         progress?(DownloadProgress(file: url.lastPathComponent, receivedBytes: received, expectedBytes: expected))
+    }
+
+    /// Whether a body of `bytes` is past the tighter of the two bounds, the pinned size or the
+    /// download limit; sets the flag that says which.
+    private func refuses(_ bytes: Int64) -> Bool {
+        if let pinnedBytes, pinnedBytes <= maxBytes {
+            if bytes > pinnedBytes { longerThanPinned = true }
+        } else if bytes > maxBytes {
+            tooLarge = true
+        }
+        return tooLarge || longerThanPinned
     }
 
     /// A redirect to another host loses the netrc credentials meant for the first.

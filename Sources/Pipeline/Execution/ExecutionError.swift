@@ -8,6 +8,8 @@ public enum ExecutionError: Error, Equatable, CustomStringConvertible {
     case runOfOtherPipeline(runID: Int64, pipeline: String, expected: String)
     /// The report model of run `runID` is not one this tlab reads (an older format).
     case unreadableReport(runID: Int64, reason: String)
+    /// A stage's scratch folder could not be created or locked.
+    case scratch(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum ExecutionError: Error, Equatable, CustomStringConvertible {
         case let .unreadableReport(runID, reason):
             return "the report of run \(runID) was recorded in a format this tlab does not read (\(reason)); run the "
                 + "pipeline again to record it in the current one (tlab run)"
+        case let .scratch(path, reason):
+            return "cannot create the stage's scratch folder \(path): \(reason); check free space and permissions of the"
+                + " temporary folder (TMPDIR)"
         }
     }
 }

@@ -20,7 +20,7 @@ public struct PipelineStore: @unchecked Sendable {
 
     /// Opens the store at `location`. A shared store's database must exist (its schema is created
     /// or brought up to date); its blob folder is created only with `create`. `patience` says how
-    /// long requests to a bucket retry while its server does not answer.
+    /// long requests to a bucket, and transactions of the database, retry while the server does not answer.
     public init(location: StoreLocation, create: Bool = true, patience: ServerPatience = ServerPatience()) throws {
         self.location = location
         switch location {
@@ -29,7 +29,7 @@ public struct PipelineStore: @unchecked Sendable {
             lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
         case .shared(let file):
             // The database first: a store whose database cannot be reached leaves no blob folder behind.
-            lineage = try LineageDatabase(postgres: file.lineage)
+            lineage = try LineageDatabase(postgres: file.lineage, retryBudget: patience.retryBudget ?? 0, outageNotice: patience.notice)
             blobs = try file.blobs.open(create: create, cache: file.cache, cacheLimit: file.cacheMax, retryBudget: patience.retryBudget,
                                         outageNotice: patience.notice)
         }
@@ -39,7 +39,8 @@ public struct PipelineStore: @unchecked Sendable {
 }
 
 /// How long a shared store's requests keep retrying a server that stopped answering, and who hears
-/// about it. The default (no budget) is the S3 client's own: a few attempts within a minute.
+/// about it. The default (no budget) is the S3 client's own, a few attempts within a minute, and for
+/// the lineage database none: a transaction that loses the server fails at once.
 public struct ServerPatience: Sendable {
     /// Seconds to keep retrying a failed request (`--retry-budget`); nil for the client's default.
     public var retryBudget: TimeInterval?

@@ -85,7 +85,15 @@ extension Executor {
             return fail(error)
         }
         let stageRunID = record.id!
-        let scratch = StageScratch.make()
+        let scratchFolder: StageScratch
+        do {
+            scratchFolder = try StageScratch()
+        } catch {
+            try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
+            return fail(error)
+        }
+        defer { scratchFolder.remove() }
+        let scratch = scratchFolder.url
         interruption?.began(stageRunID, scratch: scratch)
         defer { interruption?.ended(stageRunID) }
         /// The process that took the key has recorded it (a cache hit now) or is still computing it.
@@ -98,9 +106,7 @@ extension Executor {
                 return fail(error)
             }
         }
-        defer { try? FileManager.default.removeItem(at: scratch) }
         do {
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             let resume = stage.kind.traits.contains(.trains) ? try store.lineage.latestCheckpoint(key: key.hex) : nil
             if let resume {
                 events(.message(stage: stage.name, text: "resuming from the checkpoint after epoch \(resume.step)"))

@@ -34,6 +34,7 @@ struct DownloadStage: StageDefinition {
         let maxDownloadMib: Int
         let maxUnpackedMib: Int
         let maxUnpackRatio: Int
+        let maxUnpackedFiles: Int
 
         /// The downloader for url sources: `mirror` and `max_download_mib` applied.
         func downloader(progress: (@Sendable (DownloadProgress) -> Void)? = nil) -> Downloader {
@@ -93,6 +94,8 @@ struct DownloadStage: StageDefinition {
                       inKey: false, "image-folder: most an archive may unpack to, in MiB"),
         ParameterSpec("max_unpack_ratio", .int(1...1_000_000), .value(.int(Int(UnpackLimits.defaults.maxRatio))), inKey: false,
                       "image-folder: most an archive may unpack to as a multiple of its own size (beyond its first 16 MiB)"),
+        ParameterSpec("max_unpacked_files", .int(1...1 << 30), .value(.int(UnpackLimits.defaults.maxFiles)), inKey: false,
+                      "image-folder: most files an archive may unpack to"),
     ]
     static let ports: [PortSpec] = []
     static let requirements = [
@@ -128,7 +131,8 @@ struct DownloadStage: StageDefinition {
             events(.progress(stage: name, line: "\(progress.file): \(progress.receivedBytes / 1_000_000) of \(expected / 1_000_000) MB (\(percent)%)"))
         }
         let directory = context.scratch.appendingPathComponent("download")
-        let paths = try downloader.fetch(dataSource, into: directory.path)
+        let paths = try downloader.fetch(dataSource.withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) },
+                                         into: directory.path)
         return StageResult(outputs: Dictionary(uniqueKeysWithValues: paths.map {
             (($0 as NSString).lastPathComponent, StageOutput.file(URL(fileURLWithPath: $0)))
         }))

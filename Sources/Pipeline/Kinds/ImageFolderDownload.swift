@@ -106,9 +106,11 @@ extension DownloadStage {
         case .archive(let path): archive = path
         case let .remote(url, checksum):
             let source = DataSource.url(url, checksum: try Checksum(parsing: checksum))
-            archive = try p.downloader().fetch(source, into: scratch + "-download")[0]
+            archive = try p.downloader().fetch(source.withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) },
+                                               into: scratch + "-download")[0]
         }
-        let limits = UnpackLimits(maxTotalBytes: Int64(p.maxUnpackedMib) << 20, maxRatio: Int64(p.maxUnpackRatio))
+        let limits = UnpackLimits(maxTotalBytes: Int64(p.maxUnpackedMib) << 20, maxRatio: Int64(p.maxUnpackRatio),
+                                  maxFiles: p.maxUnpackedFiles)
         let count = try ArchiveExtraction.extract(archive, into: scratch, limits: limits)
         context.message("unpacked \(count) files from \((archive as NSString).lastPathComponent)")
         var root = scratch

@@ -69,7 +69,8 @@ struct PretrainStage: StageDefinition {
         let expected = p.weightsSha256
         let source = try expected.map { try DataSource.parse(location, checksum: $0.contains(":") ? $0 : "sha256:" + $0) }
             ?? DataSource.unpinned(location)
-        let path = try Downloader().fetch(source, into: context.scratch.appendingPathComponent("weights").path)[0]
+        let path = try Downloader().fetch(source.withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) },
+                                          into: context.scratch.appendingPathComponent("weights").path)[0]
         let size = max(p.architecture.inputSize, 32)
         let shape = context.has("data", PreprocessStage.infoOutput)
             ? try context.json(PreparedDataInfo.self, "data", PreprocessStage.infoOutput).imageShape : [3, size, size]

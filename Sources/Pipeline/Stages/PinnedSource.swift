@@ -25,3 +25,23 @@ struct PinnedSource: Codable, Equatable {
     /// How `status` and the run's log show it.
     var note: String { "pinned on first use to sha256:\(sha256) (\(location))" }
 }
+
+extension PinnedSource {
+    /// How many pins `recordedBytes` reads at most: a store pins a handful of files, not thousands.
+    static let pinsSearched = 100
+
+    /// The size `checksum` (a SHA-256) pinned a file at, as the store recorded it: the file stored
+    /// as an artifact (a url download's output: blobs are named by the SHA-256 of their bytes), or
+    /// pinned on first use (`pinned_source`). Nil when the store never saw those bytes.
+    static func recordedBytes(of checksum: Checksum, in store: PipelineStore) -> Int64? {
+        guard checksum.algorithm == .sha256 else { return nil }
+        if let bytes = try? store.lineage.rawBytes(ofArtifact: checksum.hex) { return bytes }
+        for hash in (try? store.lineage.outputHashes(named: output, limit: pinsSearched)) ?? [] {
+            if let data = try? store.blobs.read(hash), let pin = try? JSONDecoder().decode(Self.self, from: data),
+               pin.sha256 == checksum.hex {
+                return pin.bytes
+            }
+        }
+        return nil
+    }
+}

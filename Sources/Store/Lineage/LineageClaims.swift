@@ -79,6 +79,8 @@ extension LineageDatabase {
                     """, [key, token, identity.host, identity.pid, identity.startTicks])
                 if won != nil { return .claimed(token: token) }
                 guard let row = try db.row("SELECT * FROM claims WHERE key = ?", [key]) else { continue }
+                // This very claim, committed by an attempt whose acknowledgement was lost.
+                if try row.get("token", as: String.self) == token { return .claimed(token: token) }
                 let holder = ClaimHolder(host: try row.get("host"), pid: try row.get("pid"),
                                          processStart: try row.get("process_start"), claimed: try row.get("claimed"),
                                          expires: try row.get("expires"))
@@ -99,10 +101,10 @@ extension LineageDatabase {
     public func renew(tokens: [String], lease: TimeInterval) throws -> Set<String> {
         guard !tokens.isEmpty else { return [] }
         return try database.write { db in
-            try db.execute("UPDATE claims SET expires = \(leaseClock.now(db.dialect, plus: lease)) WHERE token IN (\(db.dialect.list(.text)))",
-                           [try jsonList(tokens)])
-            return Set(try db.column("SELECT token FROM claims WHERE token IN (\(db.dialect.list(.text)))",
-                                     [try jsonList(tokens)], as: String.self))
+            Set(try db.column("""
+                UPDATE claims SET expires = \(leaseClock.now(db.dialect, plus: lease))
+                WHERE token IN (\(db.dialect.list(.text))) RETURNING token
+                """, [try jsonList(tokens)], as: String.self))
         }
     }
 

@@ -29,10 +29,16 @@ public final class LineageDatabase: Sendable {
     /// Connects to the PostgreSQL database `connection` names (a libpq URI such as
     /// `postgresql://tlab@db.example.org/tlab`, or a `key=value` string) and brings its schema up to
     /// date. A string holding a password is refused: libpq reads it from PGPASSWORD or ~/.pgpass.
+    /// - Parameters:
+    ///   - retryBudget: seconds a read or write keeps being retried, with backoff, while the server does
+    ///     not answer (a restart, a network outage); 0 fails at once. The first connection, made here,
+    ///     is never retried: a wrong address or password fails at once.
+    ///   - outageNotice: says when requests start and stop waiting for the server.
     public convenience init(postgres connection: String, identity: ProcessIdentity = .current,
-                            foreignHostTimeout: TimeInterval = 24 * 3600) throws {
-        try self.init(database: PostgresDatabase(conninfo: connection), identity: identity,
-                      foreignHostTimeout: foreignHostTimeout)
+                            foreignHostTimeout: TimeInterval = 24 * 3600, retryBudget: TimeInterval = 0,
+                            outageNotice: OutageNotice? = nil) throws {
+        try self.init(database: PostgresDatabase(conninfo: connection, retryBudget: retryBudget, outageNotice: outageNotice),
+                      identity: identity, foreignHostTimeout: foreignHostTimeout)
     }
 
     init(database: SQLDatabase, identity: ProcessIdentity, foreignHostTimeout: TimeInterval) throws {
@@ -129,11 +135,14 @@ public final class LineageDatabase: Sendable {
     ///   - metrics: curve points; a repeated (name, step) keeps the last value.
     ///   - claim: the claim the stage computed under. The commit happens only if this process still
     ///     holds it, checked in the same transaction (the claim row locked against a concurrent taker);
-    ///     otherwise nothing is recorded and `LineageError.claimLost` is thrown.
+    ///     otherwise nothing is recorded and `LineageError.claimLost` is thrown. Under a claim, finishing
+    ///     again with the same outputs does nothing: a commit retried after its acknowledgement was
+    ///     lost (the server restarted meanwhile) finds its own earlier commit and records nothing twice.
     public func finishStageRun(_ id: Int64, inputs: [String: String], outputs: [String: ArtifactRecord],
                                metrics: [MetricPoint] = [], seconds: Double, claim: StageClaim? = nil,
                                at now: Date = Date()) throws {
         try database.write { db in
+            if let claim, try isRecorded(db, id, outputs: outputs, under: claim) { return }
             try requireOpenStageRun(db, id)
             if let claim, try !stillHeld(db, claim) { throw LineageError.claimLost(key: claim.key, stageRun: id) }
             for (name, hash) in inputs.sorted(by: { $0.key < $1.key }) {
@@ -154,6 +163,20 @@ public final class LineageDatabase: Sendable {
             try db.execute("UPDATE stage_runs SET status = 'finished', finished = ?, seconds = ?, error = NULL WHERE id = ?",
                            [now, seconds, id])
         }
+    }
+
+    /// Whether stage run `id` finished already with exactly `outputs`, under `claim`, which this
+    /// process still holds: its own earlier commit of the same result.
+    private func isRecorded(_ db: SQLConnection, _ id: Int64, outputs: [String: ArtifactRecord],
+                            under claim: StageClaim) throws -> Bool {
+        guard try db.scalar("SELECT status FROM stage_runs WHERE id = ? AND key = ?", [id, claim.key], as: String.self)
+                == RunStatus.finished.rawValue,
+              try stillHeld(db, claim) else { return false }
+        var recorded: [String: String] = [:]
+        for row in try db.rows("SELECT name, artifact_hash FROM stage_outputs WHERE stage_run_id = ?", [id]) {
+            recorded[try row.get("name")] = try row.get("artifact_hash")
+        }
+        return recorded == outputs.mapValues(\.hash)
     }
 
     /// A metric point; a repeated (name, step) keeps the last value. NaN is stored as NULL.

@@ -92,6 +92,21 @@ extension LineageDatabase {
         return first
     }
 
+    /// The size of the bytes whose SHA-256 is `hash`, if lineage recorded an artifact of them.
+    public func rawBytes(ofArtifact hash: String) throws -> Int64? {
+        try database.read { db in try db.scalar("SELECT raw_bytes FROM artifacts WHERE hash = ?", [hash], as: Int64.self) }
+    }
+
+    /// The artifacts finished stage runs recorded as output `name`, newest first, at most `limit`.
+    public func outputHashes(named name: String, limit: Int) throws -> [String] {
+        try database.read { db in
+            try db.column("""
+                SELECT o.artifact_hash FROM stage_outputs o JOIN stage_runs s ON s.id = o.stage_run_id
+                WHERE o.name = ? AND s.status = 'finished' GROUP BY o.artifact_hash ORDER BY MAX(s.id) DESC LIMIT ?
+                """, [name, limit], as: String.self)
+        }
+    }
+
     /// Every artifact hash that a stage run of these runs read or wrote.
     public func artifactHashes(referencedByRuns runIDs: [Int64]) throws -> Set<String> {
         let ids = try jsonList(runIDs)

@@ -103,8 +103,7 @@ public struct S3RetryPolicy: Sendable, Equatable {
 
     /// The wait after failed attempt `attempt` (1-based): half to all of the exponential step.
     func delay(after attempt: Int) -> TimeInterval {
-        let step = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
-        return step * Double.random(in: 0.5...1)
+        RetryBackoff(base: baseDelay, ceiling: maxDelay).delay(after: attempt)
     }
 }
 
