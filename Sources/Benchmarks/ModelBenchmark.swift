@@ -57,8 +57,14 @@ public struct ModelBenchmark {
         }
     }
 
-    /// Builds the model, then times training steps through `Trainer` and inference forwards.
-    public func measure(runs: Int) throws -> [Result] {
+    /// What a case times: training steps, inference forwards, or both (training first).
+    public enum Mode: String, CaseIterable, Sendable {
+        case train, infer, both
+    }
+
+    /// Builds the model, then times training steps through `Trainer` and inference forwards, as
+    /// `mode` asks.
+    public func measure(runs: Int, mode: Mode = .both) throws -> [Result] {
         let model = try Model(config, seed: 1)
         let optimizer = Optimizer.adam(parameters: model.parameters)
         let forwardFlops = 2 * Double(Self.forwardMultiplyAdds(model.architecture) * batch)
@@ -73,23 +79,26 @@ public struct ModelBenchmark {
                    peakResidentMiB: peakResidentMiB())
         }
 
-        let training = try StepTiming(runs: runs, minimumSeconds: 0.5, minimumSteps: 3) { steps in
-            let data = randomExamples(steps * batch)
-            return {
-                // A fresh trainer per loop: one epoch over exactly `steps` batches; Adam's state
-                // lives in the optimizer and carries on.
-                let trainer = Trainer(network: model, optimizer: optimizer,
-                                      options: TrainingOptions(epochs: 1, batchSize: batch, seed: 3))
-                try trainer.fit(data)
+        var results: [Result] = []
+        if mode != .infer {
+            let training = try StepTiming(runs: runs, minimumSeconds: 0.5, minimumSteps: 3) { steps in
+                let data = randomExamples(steps * batch)
+                return {
+                    // A fresh trainer per loop: one epoch over exactly `steps` batches; Adam's state
+                    // lives in the optimizer and carries on.
+                    let trainer = Trainer(network: model, optimizer: optimizer,
+                                          options: TrainingOptions(epochs: 1, batchSize: batch, seed: 3))
+                    try trainer.fit(data)
+                }
             }
+            results.append(result("train", training, flops: 3 * forwardFlops))
         }
-        let train = result("train", training, flops: 3 * forwardFlops)
-
+        guard mode != .train else { return results }
         let inputs = randomExamples(batch).inputs
         let inference = try StepTiming(runs: runs, minimumSeconds: 0.5, minimumSteps: 3) { steps in
             { for _ in 0..<steps { _ = model.forward(inputs, context: .inference) } }
         }
-        return [train, result("infer", inference, flops: forwardFlops)]
+        return results + [result("infer", inference, flops: forwardFlops)]
     }
 
     /// `count` images of uniform noise in [-1, 1) and uniformly drawn labels.

@@ -78,22 +78,27 @@ def measure_case(name, build, image_shape, batch, runs, threads):
     return results
 
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--runs", type=int, default=5)
-parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--case", help="only cases whose name contains this text: " + ", ".join(CASES))
-parser.add_argument("--json", action="store_true")
-args = parser.parse_args()
-selected = [name for name in CASES if args.case is None or args.case in name]
-if not selected:
-    parser.error(f"no case matches --case {args.case}; cases: {', '.join(CASES)}")
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-results = []
-for name in selected:
-    build, image_shape, batch = CASES[name]
-    results += measure_case(name, build, image_shape, batch, args.runs, args.threads)
-    if not args.json:
-        print(f"{name}: {results[-1]['trainableParameters']:,} trainable parameters, "
-              f"peak RSS {results[-1]['peakResidentMiB']:.0f} MiB")
-report(results, args.json)
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--case", help="only cases whose name contains this text: " + ", ".join(CASES))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    selected = [name for name in CASES if args.case is None or args.case in name]
+    if not selected:
+        parser.error(f"no case matches --case {args.case}; cases: {', '.join(CASES)}")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    results = []
+    for name in selected:
+        build, image_shape, batch = CASES[name]
+        results += measure_case(name, build, image_shape, batch, args.runs, args.threads)
+        if not args.json:
+            print(f"{name}: {results[-1]['trainableParameters']:,} trainable parameters, "
+                  f"peak RSS {results[-1]['peakResidentMiB']:.0f} MiB")
+    report(results, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -56,18 +56,19 @@ func stagedForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer
 private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, image: StagedImages,
                                into y: ImageView, _ batch: Range<Int>, bias: UnsafePointer<Float>?, accumulate: Bool,
                                moments: OutputMoments?, chunk: Int) {
+    let runs = image.validRuns(pixels).filter { $0.slot < batch.count }
     for co in 0..<y.channels {
         let src = tile + co * ldc, b = SIMD8<Float>(repeating: bias?[co] ?? 0)
         var lanes = MomentLanes()
-        image.forEachValidRun(pixels) { slot, oy, ox, q, valid in
-            guard slot < batch.count else { return }
-            let to = y.channel(batch.lowerBound + slot, co) + oy * y.width + ox, from = src + (q - pixels.lowerBound)
-            forEachOctet(0..<valid) { t, count in
+        for run in runs {
+            let to = y.channel(batch.lowerBound + run.slot, co) + run.oy * y.width + run.ox
+            let from = src + (run.q - pixels.lowerBound)
+            forEachOctet(0..<run.count) { t, count in
                 let v = accumulate ? loadOctet(to + t, count) + (loadOctet(from + t, count) + b)
                                    : loadOctet(from + t, count) + b
                 storeOctet(v, to + t, count)
             }
-            if moments != nil { lanes.add(to, count: valid) }
+            if moments != nil { lanes.add(to, count: run.count) }
         }
         moments?.add(lanes, channel: co, chunk: chunk)
     }

@@ -17,6 +17,15 @@ func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: I
                 let src = a + (p0 + p) * lda + i0 + ir
                 for r in 0..<rows { sliver[p * mr + r] = src[r] }
             }
+        } else if rows == mr {
+            // Six row streams read in step, one contiguous write: writing each row at stride 6 instead
+            // was a tenth of small-plane DenseNet inference (weights are packed on every call).
+            let r0 = a + (i0 + ir) * lda + p0, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda,
+                r5 = r4 + lda
+            for p in 0..<kc {
+                let d = sliver + p * mr
+                d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
+            }
         } else {
             for r in 0..<rows {
                 let src = a + (i0 + ir + r) * lda + p0

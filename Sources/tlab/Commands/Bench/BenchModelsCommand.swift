@@ -5,6 +5,8 @@ import Benchmarks
 import Foundation
 import Pipeline
 
+extension ModelBenchmark.Mode: ExpressibleByArgument {}
+
 struct BenchModels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
@@ -18,6 +20,7 @@ struct BenchModels: ParsableCommand {
             EXAMPLES:
               tlab bench models --threads 2
               tlab bench models --case densenet-121-155x155 --runs 3 --json
+              tlab bench models --case densenet-121-32x32 --mode infer
             """)
 
     @Option(help: "Timed runs per case.")
@@ -30,6 +33,9 @@ struct BenchModels: ParsableCommand {
         "Only cases whose name contains this text (\(ModelBenchmark.names.joined(separator: ", "))).",
         valueName: "name"))
     var caseName: String?
+
+    @Option(help: ArgumentHelp("What to time: train, infer or both.", valueName: "mode"))
+    var mode: ModelBenchmark.Mode = .both
 
     @Flag(help: "Print one JSON array instead of a table.")
     var json = false
@@ -51,7 +57,7 @@ struct BenchModels: ParsableCommand {
         }
         var results: [ModelBenchmark.Result] = []
         for benchmark in cases {
-            for result in try benchmark.measure(runs: runs) {
+            for result in try benchmark.measure(runs: runs, mode: mode) {
                 results.append(result)
                 if !json { print(result.line) }
             }
