@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "ModelExport", targets: ["ModelExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -32,8 +33,10 @@ let package = Package(
             "CZstd", "CCrypto", "CPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Trained models as ONNX files, protobuf written by hand (docs/decisions.md says why).
+        .target(name: "ModelExport", dependencies: ["Engine"]),
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "CZlib", "CJPEG", "CPNG",
+            "Engine", "Store", "ModelExport", "CZlib", "CJPEG", "CPNG",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The CLI talks to Pipeline (and reads stores through Store); it never imports Engine.
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "Engine", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Engine", "TestSupport"],
                     exclude: ["Fixtures"]),

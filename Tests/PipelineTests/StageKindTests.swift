@@ -2,8 +2,8 @@ import XCTest
 @testable import Pipeline
 
 final class StageKindTests: XCTestCase {
-    func testSevenKinds() {
+    func testEightKinds() {
         XCTAssertEqual(StageKind.allCases.map(\.rawValue),
-                       ["download", "preprocess", "pretrain", "freeze", "fine-tune", "evaluate", "report"])
+                       ["download", "preprocess", "pretrain", "freeze", "fine-tune", "evaluate", "export", "report"])
     }
 }

@@ -42,7 +42,7 @@ extension StageSchema {
     public static func of(_ kind: StageKind) -> StageSchema { schemas[kind]! }
 
     private static let schemas: [StageKind: StageSchema] = Dictionary(uniqueKeysWithValues: [
-        download, preprocess, pretrain, freeze, finetune, evaluate, report,
+        download, preprocess, pretrain, freeze, finetune, evaluate, export, report,
     ].map { ($0.kind, $0) })
 
     static let download = StageSchema(kind: .download, parameters: [
@@ -157,6 +157,10 @@ extension StageSchema {
     static let evaluate = StageSchema(kind: .evaluate, parameters: [
         ParameterSpec("batch", batch, .value(.int(128)), inKey: false, "images per inference batch"),
     ], ports: [
+        PortSpec("model", [.finetune]), PortSpec("data", [.preprocess]),
+    ], requirements: [])
+
+    static let export = StageSchema(kind: .export, parameters: [], ports: [
         PortSpec("model", [.finetune]), PortSpec("data", [.preprocess]),
     ], requirements: [])
 

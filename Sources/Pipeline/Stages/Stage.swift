@@ -1,4 +1,4 @@
-// The contract each of the seven stage kinds implements, and which implementation serves which kind.
+// The contract each of the eight stage kinds implements, and which implementation serves which kind.
 
 /// One stage kind's implementation: turns a context (parameters, input artifacts, progress sink)
 /// into named outputs. A stage must be a pure function of its parameters and inputs: the executor
@@ -24,6 +24,7 @@ extension StageKind {
         case .freeze: return FreezeStage.self
         case .finetune: return FineTuneStage.self
         case .evaluate: return EvaluateStage.self
+        case .export: return ExportStage.self
         case .report: return ReportStage.self
         }
     }
