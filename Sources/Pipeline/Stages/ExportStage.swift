@@ -16,10 +16,8 @@ struct ExportStage: Stage {
         let recipe = try context.json(ModelRecipe.self, "model", FineTuneStage.architectureOutput)
         let onnx = try ONNXExport.file(recipe: recipe, weights: context.tensors("model", FineTuneStage.weightsOutput),
                                        info: info, stage: context.name)
-        let url = context.scratch.appendingPathComponent("model.onnx")
-        try Data(onnx).write(to: url)
         context.message("ONNX model of \(onnx.count) bytes, input \(ONNXExport.shapeText(info.imageShape))")
-        return StageResult(outputs: [Self.onnxOutput: .file(url)])
+        return StageResult(outputs: [Self.onnxOutput: .bytes(Data(onnx))])
     }
 }
 

@@ -9,7 +9,7 @@ struct ExportModelCommand: ParsableCommand {
         commandName: "export-model",
         abstract: "Write a trained model (backbone and head, inference mode) as an ONNX file.",
         discussion: """
-            TARGET is a fine-tune stage (its latest finished run: finetune@basic), an export stage (its \
+            <run|stage> is a fine-tune stage (its latest finished run: finetune@basic), an export stage (its \
             stored file, byte for byte), or a run number whose run has exactly one fine-tune stage \
             ('tlab runs' lists runs). The file's input 'input' is a float batch [N, C, H, W] of images \
             normalised as tlab feeds them; its outputs are 'logits' [N, classes] and 'probabilities' \
