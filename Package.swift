@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "ModelExport", targets: ["ModelExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -38,9 +39,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Engine", "Store", "CZlib", "CJPEG", "CPNG"]),
         // The comparison report, its statistics and charts: plain values in, files out.
         .target(name: "Reporting", dependencies: ["Datasets", "Store"]),
+        // Trained models as ONNX files, protobuf written by hand (docs/decisions.md says why).
+        .target(name: "ModelExport", dependencies: ["Engine"]),
         // The pipeline core: spec, graph, keys, stages, execution, reproduction, the recipe check.
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "Datasets", "Reporting",
+            "Engine", "Store", "Datasets", "Reporting", "ModelExport",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What `tlab bench` measures; the CLI reaches the engine only through it.
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "Engine", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Datasets", "Reporting", "Benchmarks", "Store",
                                                           "Engine", "TestSupport"],

@@ -40,7 +40,7 @@ struct TLab: ParsableCommand {
         version: "tlab \(toolVersion) (engine \(StageKind.engineVersion), kernels \(kernelsDescription))",
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self, ReproduceCommand.self,
-            LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
+            LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self, ExportModelCommand.self,
             VerifyCommand.self, GCCommand.self, WorkerCommand.self, PushCommand.self, PullCommand.self,
             ModelCommand.self, SampleImagesCommand.self, Bench.self,
         ]

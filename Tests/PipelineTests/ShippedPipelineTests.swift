@@ -10,7 +10,7 @@ final class ShippedPipelineTests: XCTestCase {
         XCTAssertEqual(plan.seed, 7)
         XCTAssertEqual(plan.variants, ["scratch", "basic", "optimized", "frozen"])
         XCTAssertEqual(Set(plan.stages.map(\.kind)), Set(StageKind.allCases))
-        XCTAssertEqual(plan.stages.count, 3 + 4 * 3 + 1)
+        XCTAssertEqual(plan.stages.count, 3 + 4 * 4 + 1)
         XCTAssertEqual(try plan.stage("data").parameters["source"], .string("synthetic"))
         XCTAssertEqual(try plan.stage("freeze@frozen").parameters["freeze"], .string("backbone"))
     }

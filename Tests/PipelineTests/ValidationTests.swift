@@ -19,7 +19,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownKindSuggestsTheNearest() {
         XCTAssertEqual(Fixtures.problems("name: p\nstages:\n  data: { kind: downlod }\n"), [
-            "p.yaml:3:17: unknown stage kind 'downlod' (did you mean 'download'?); kinds: download, preprocess, pretrain, freeze, fine-tune, evaluate, report",
+            "p.yaml:3:17: unknown stage kind 'downlod' (did you mean 'download'?); kinds: download, preprocess, pretrain, freeze, fine-tune, evaluate, export, report",
         ])
     }
 

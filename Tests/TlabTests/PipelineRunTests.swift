@@ -171,7 +171,7 @@ final class PipelineRunTests: XCTestCase {
         let folder = try makeScratchFolder()
         let text = try tlab(["dag", smoke], in: folder)
         XCTAssertEqual(text.status, 0, text.stderr)
-        XCTAssertTrue(text.stdout.hasPrefix("smoke: 16 stages, variants scratch, basic, optimized, frozen\ndata [download]\n"),
+        XCTAssertTrue(text.stdout.hasPrefix("smoke: 20 stages, variants scratch, basic, optimized, frozen\ndata [download]\n"),
                       text.stdout)
         XCTAssertTrue(text.stdout.contains("report [report] ← evaluations: evaluate@scratch, evaluate@basic"), text.stdout)
         let mermaid = try tlab(["dag", smoke, "--format", "mermaid"], in: folder)
@@ -187,7 +187,7 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(graph["pipeline"] as? String, "smoke")
         XCTAssertEqual(graph["variants"] as? [String], ["scratch", "basic", "optimized", "frozen"])
         let stages = try XCTUnwrap(graph["stages"] as? [[String: Any]])
-        XCTAssertEqual(stages.count, 16)
+        XCTAssertEqual(stages.count, 20)
         let freeze = try XCTUnwrap(stages.first { $0["name"] as? String == "freeze@frozen" })
         XCTAssertEqual(freeze["variant"] as? String, "frozen")
         XCTAssertTrue((freeze["inputs"] as? [[String: String]])?.contains(["port": "backbone", "stage": "pretrain"]) ?? false,

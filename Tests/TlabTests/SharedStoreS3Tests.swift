@@ -45,7 +45,7 @@ extension SharedStoreTests {
         for run in runs { try run.finish(within: 300) }
         for run in runs { XCTAssertEqual(run.status, 0, run.output) }
         let lineage = try LineageDatabase(postgres: try postgres().connectionString(database: database))
-        try assertEachKeyComputedOnce(lineage, keys: 14)
+        try assertEachKeyComputedOnce(lineage, keys: 18)
         try assertOutputsMatchOneMachine(lineage)
         for run in runs { XCTAssertFalse(run.output.contains(moto.secretAccessKey), "no credential in a log") }
 
@@ -57,7 +57,7 @@ extension SharedStoreTests {
         let third = try tlab(["run", "smoke.yaml", "--store", stores[2], "--quiet", "--reports", "r2"], in: folder,
                              environment: environment)
         XCTAssertEqual(third.status, 0, third.stdout + third.stderr)
-        XCTAssertTrue(third.stdout.contains("0 computed, 16 cached"), third.stdout)
+        XCTAssertTrue(third.stdout.contains("0 computed, 20 cached"), third.stdout)
 
         // Another blob's bytes put in place of pretrain's weights: a valid zstd frame, wrong content.
         let weights = try XCTUnwrap(lineage.latestStageRun(stage: "pretrain")?.outputs["weights"])

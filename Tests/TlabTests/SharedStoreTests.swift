@@ -65,7 +65,7 @@ final class SharedStoreTests: XCTestCase {
         for run in runs { try run.finish(within: 300) }
         for run in runs { XCTAssertEqual(run.status, 0, run.output) }
         let lineage = try LineageDatabase(path: folder.appendingPathComponent("store/lineage.sqlite").path)
-        try assertEachKeyComputedOnce(lineage, keys: 14)
+        try assertEachKeyComputedOnce(lineage, keys: 18)
         try assertOutputsMatchOneMachine(lineage)
     }
 
@@ -87,7 +87,7 @@ final class SharedStoreTests: XCTestCase {
             for run in runs { try run.finish(within: 300) }
             for run in runs { XCTAssertEqual(run.status, 0, run.output) }
             let lineage = try LineageDatabase(postgres: try postgres().connectionString(database: database))
-            try assertEachKeyComputedOnce(lineage, keys: 14)
+            try assertEachKeyComputedOnce(lineage, keys: 18)
             try assertOutputsMatchOneMachine(lineage)
             if Self.network != nil {
                 let hosts = Set(try lineage.runs().map(\.host))
@@ -291,7 +291,7 @@ final class SharedStoreTests: XCTestCase {
         for stage in try lineage.stageRuns(ofRun: 1) {
             outputs[stage.stage] = try lineage.stageRun(id: stage.id!)!.outputs.filter { !$0.key.hasPrefix("checkpoint") }
         }
-        XCTAssertEqual(outputs.count, 16, "14 keys: three variants share one freeze")
+        XCTAssertEqual(outputs.count, 20, "18 keys: three variants share one freeze")
         Self.references[overrides] = outputs
         return outputs
     }

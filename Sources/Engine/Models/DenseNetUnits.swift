@@ -48,7 +48,7 @@ private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: Image
 final class DenseNetStem: BackboneUnit {
     let conv: Conv2D
     let norm: FoldedBatchNorm?
-    private let pool = PoolWindow(kernel: 3, stride: 2, padding: Padding2D(1))
+    let pool = PoolWindow(kernel: 3, stride: 2, padding: Padding2D(1))
     private var input: Tensor?
     /// Kept across forwards (reallocated for another batch shape); backward reads them only after a
     /// training forward, which `input` marks.
@@ -215,7 +215,7 @@ final class DenseLayer: BackboneUnit {
 final class Transition: BackboneUnit {
     let name: String
     let norm: FoldedBatchNorm, conv: Conv2D
-    private let pool = PoolWindow(kernel: 2, stride: 2)
+    let pool = PoolWindow(kernel: 2, stride: 2)
     /// Kept across forwards (reallocated for another batch shape); backward reads it only after a
     /// training forward.
     private var convolved: Tensor?

@@ -10,6 +10,7 @@ enum StageRegistry {
         FreezeStage.self,
         FineTuneStage.self,
         EvaluateStage.self,
+        ExportStage.self,
         ReportStage.self,
     ]
 

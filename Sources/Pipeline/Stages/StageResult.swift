@@ -15,6 +15,8 @@ enum StageOutput {
     case text(String, MediaType)
     /// A file kept byte for byte (a downloaded archive).
     case file(URL)
+    /// Bytes made in memory (an ONNX model), stored as they are.
+    case bytes(Data)
     /// A blob the stage already put into the store while it ran (a shard of a data set too large to
     /// hold): only recorded.
     case stored(hash: String, MediaType)
@@ -29,7 +31,7 @@ enum StageOutput {
         case .tensors, .weights: return .tensor
         case .json: return .json
         case .text(_, let type): return type
-        case .file: return .raw
+        case .file, .bytes: return .raw
         case .stored(_, let type): return type
         }
     }
@@ -42,6 +44,7 @@ enum StageOutput {
         case .json(let data): return try blobs.put(data)
         case .text(let text, _): return try blobs.put(Data(text.utf8))
         case .file(let url): return try blobs.put(fileAt: url)
+        case .bytes(let data): return try blobs.put(data)
         case .stored(let hash, _): return try blobs.info(hash)
         }
     }
