@@ -1,5 +1,6 @@
 // The size a SHA-256 pinned a file at, as a store remembers it: from the artifact of those very bytes
 // (a url download stores its file as it came) or from a `pinned_source` written on first use.
+import Datasets
 import Foundation
 import Store
 import XCTest
