@@ -189,7 +189,7 @@ final class SharedStoreTests: XCTestCase {
             let shared = try XCTUnwrap(lineage.latestStageRun(stage: stage), stage).outputs.filter { !$0.key.hasPrefix("checkpoint") }
             XCTAssertEqual(shared, outputs, stage)
         }
-        try assertEachKeyComputedOnce(lineage, keys: 14)
+        try assertEachKeyComputedOnce(lineage, keys: 18)
     }
 
     func testARunWhoseServerStaysDownPastTheRetryBudgetFailsCleanlyAndTheNextRunResumes() throws {

@@ -12,8 +12,8 @@ extension StageKind {
 
 struct ReportStage: StageDefinition {
     static let kind = StageKind.report
-    /// 3: tied epochs in the per-seed table, the recipe check's warnings in the provenance.
-    static let version = 3
+    /// 4: the provenance names the exact versions of the packages tlab was built with.
+    static let version = 4
     /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
     static let modelOutput = "report.json"
 
