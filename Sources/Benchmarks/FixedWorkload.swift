@@ -12,7 +12,7 @@ public enum FixedWorkload {
         let config = ModelConfig(inputShape: [1, 16, 16],
                                  backbone: DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8,
                                                           bottleneckChannels: 8, compression: 0.5, stem: .imagenet,
-                                                          convolutionInit: .heNormal),
+                                                          convolutionInit: .heNormalFanOut),
                                  head: .linear(classes: 3))
         let model = try Model(config, seed: 11)
         let trainer = Trainer(network: model, optimizer: .adam(parameters: model.parameters, learningRate: 1e-2),

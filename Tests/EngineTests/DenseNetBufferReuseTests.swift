@@ -10,7 +10,7 @@ final class DenseNetBufferReuseTests: XCTestCase {
         ModelConfig(inputShape: [1, 12, 12],
                     backbone: DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8,
                                              bottleneckChannels: 8, compression: 0.5, stem: .imagenet,
-                                             convolutionInit: .heNormal),
+                                             convolutionInit: .heNormalFanOut),
                     head: .linear(classes: 3), freezing: freezing)
     }
 

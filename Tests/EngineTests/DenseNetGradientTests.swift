@@ -47,7 +47,7 @@ final class DenseNetGradientTests: XCTestCase {
 
     func testSmallStemBlocksAndTransitions() throws {
         let net = DenseNetConfig(growthRate: 3, blockSizes: [2, 2], initialChannels: 4, bottleneckChannels: 5,
-                                 compression: 0.5, stem: .small, convolutionInit: .heNormal)
+                                 compression: 0.5, stem: .small, convolutionInit: .heNormalFanOut)
         try checkGradients(ModelConfig(inputShape: [2, 6, 6], backbone: net, head: .linear(classes: 3)), batch: 3,
                            parameters: ["features.conv0.weight",
                                         "features.denseblock1.denselayer1.norm1.weight",
@@ -62,7 +62,7 @@ final class DenseNetGradientTests: XCTestCase {
 
     func testImageNetStem() throws {
         let net = DenseNetConfig(growthRate: 2, blockSizes: [1, 1], initialChannels: 4, bottleneckChannels: 4,
-                                 compression: 0.5, stem: .imagenet, convolutionInit: .heNormal)
+                                 compression: 0.5, stem: .imagenet, convolutionInit: .heNormalFanOut)
         try checkGradients(ModelConfig(inputShape: [3, 19, 19], backbone: net, head: .linear(classes: 3, pooling: .max)),
                            batch: 2, parameters: ["features.conv0.weight", "features.norm0.weight", "features.norm0.bias",
                                                   "features.denseblock1.denselayer1.conv1.weight",
@@ -71,7 +71,7 @@ final class DenseNetGradientTests: XCTestCase {
 
     func testFrozenPrefixGetsNoGradientButTheRestDoes() throws {
         let net = DenseNetConfig(growthRate: 3, blockSizes: [2, 2], initialChannels: 4, bottleneckChannels: 5,
-                                 compression: 0.5, stem: .small, convolutionInit: .heNormal)
+                                 compression: 0.5, stem: .small, convolutionInit: .heNormalFanOut)
         let config = ModelConfig(inputShape: [2, 6, 6], backbone: net, head: .linear(classes: 3),
                                  freezing: .upTo("denseblock1.denselayer1"))
         try checkGradients(config, batch: 3, parameters: ["features.denseblock1.denselayer2.norm1.weight",

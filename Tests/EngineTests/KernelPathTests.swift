@@ -106,7 +106,7 @@ final class KernelPathTests: XCTestCase {
         let config = ModelConfig(inputShape: [1, 12, 12],
                                  backbone: DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8,
                                                           bottleneckChannels: 8, compression: 0.5, stem: .imagenet,
-                                                          convolutionInit: .heNormal),
+                                                          convolutionInit: .heNormalFanOut),
                                  head: .linear(classes: 3))
         guard paths.count > 1 else { throw XCTSkip("this CPU runs one kernel path only (\(paths)); nothing to compare") }
         var weights: [(KernelPath, [String: Tensor])] = []

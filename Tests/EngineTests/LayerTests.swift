@@ -36,13 +36,13 @@ final class LayerTests: XCTestCase {
         let limit = (6 / Float(400)).squareRoot()
         XCTAssertLessThanOrEqual(glorot.map(abs).max()!, limit)
         XCTAssertGreaterThan(glorot.map(abs).max()!, 0.99 * limit)
-        let he = Dense(name: "h", inputs: 200, outputs: 100, initializer: .heNormal,
+        let he = Dense(name: "h", inputs: 200, outputs: 100, initializer: .heNormalTruncated,
                        random: CounterRandom(seed: 72)).weight.value.array
         let variance = he.reduce(0) { $0 + Double($1 * $1) } / Double(he.count)
         XCTAssertEqual(variance, 2.0 / 200, accuracy: 0.05 * 2.0 / 200)
         let sigma = (2 / Float(200)).squareRoot() / 0.879_625_66
         XCTAssertLessThanOrEqual(he.map(abs).max()!, 2 * sigma, "truncated at two standard deviations")
-        XCTAssertEqual(Dense(name: "h", inputs: 200, outputs: 100, initializer: .heNormal,
+        XCTAssertEqual(Dense(name: "h", inputs: 200, outputs: 100, initializer: .heNormalTruncated,
                              random: CounterRandom(seed: 72)).weight.value.array, he, "same seed, same weights")
     }
 }

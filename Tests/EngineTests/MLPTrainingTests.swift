@@ -16,7 +16,7 @@ final class MLPTrainingTests: XCTestCase {
     func testTinyMLPLearnsASeparableTask() {
         let random = CounterRandom(seed: 7)
         let mlp = Sequential(name: "mlp", [
-            Dense(name: "fc1", inputs: 8, outputs: 32, initializer: .heNormal, random: random.stream(1)),
+            Dense(name: "fc1", inputs: 8, outputs: 32, initializer: .heNormalTruncated, random: random.stream(1)),
             ReLU(name: "relu"),
             Dropout(name: "drop", rate: 0.1, random: random.stream(2)),
             Dense(name: "fc2", inputs: 32, outputs: 3, random: random.stream(3)),

@@ -6,7 +6,7 @@ import XCTest
 final class ModelTests: XCTestCase {
     /// A DenseNet-BC small enough for debug builds: blocks of 2 layers, growth 4, on 8x8x1 images.
     static let tinyBC = DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8, bottleneckChannels: 8,
-                                       compression: 0.5, stem: .small, convolutionInit: .heNormal)
+                                       compression: 0.5, stem: .small, convolutionInit: .heNormalFanOut)
 
     static func examples(_ count: Int, seed: UInt64, shape: [Int] = [1, 8, 8], classes: Int = 3) -> LabeledExamples {
         LabeledExamples(inputs: DenseNetGradientTests.randomInputs([count] + shape, seed: seed),

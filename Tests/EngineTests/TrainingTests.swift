@@ -6,7 +6,7 @@ import XCTest
 final class TrainingTests: XCTestCase {
     private let config = ModelConfig(inputShape: [1, 8, 8], backbone: ModelTests.tinyBC,
                                      head: HeadConfig(layers: [.globalPool(.average), .batchNorm,
-                                                         .dense(units: 8, relu: true, initializer: .heNormal),
+                                                         .dense(units: 8, relu: true, initializer: .heNormalTruncated),
                                                          .dropout(0.3), .dense(units: 3, relu: false, initializer: .glorotUniform)]))
 
     private func trainer(for model: Model, epochs: Int) -> Trainer {

@@ -9,7 +9,7 @@ import XCTest
 final class ONNXRuntimeAgreementTests: XCTestCase {
     /// A DenseNet-BC with the small stem: two blocks of two layers, growth 4.
     static let tinyBC = DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8, bottleneckChannels: 8,
-                                       compression: 0.5, stem: .small, convolutionInit: .heNormal, batchNormEpsilon: 1e-5)
+                                       compression: 0.5, stem: .small, convolutionInit: .heNormalFanOut, batchNormEpsilon: 1e-5)
     /// The same with the ImageNet stem (7x7/2 convolution, BatchNorm, 3x3/2 max pool), at DenseNet-121's ε.
     static let tinyImageNetStem = DenseNetConfig(growthRate: 4, blockSizes: [2, 2], initialChannels: 8,
                                                  bottleneckChannels: 8, compression: 0.5, stem: .imagenet)

@@ -8,16 +8,6 @@
 /// Layers that fuse BatchNorm→ReLU into the convolution (DenseNet) call `convolutionForward` and
 /// friends directly with `weight.value.data` and a `ConvInputTransform`.
 public final class Conv2D: Layer {
-    /// How the weights are drawn at construction.
-    public enum Initializer: Sendable {
-        /// Keras's default: Glorot uniform over fanIn = in·k², fanOut = out·k².
-        case glorotUniform
-        /// PyTorch `kaiming_normal_` with mode fan_in.
-        case heNormalFanIn
-        /// He normal over the fan-out (out·k²), as the original DenseNet code initialises convs.
-        case heNormalFanOut
-    }
-
     public let name: String
     public let inChannels: Int
     public let outChannels: Int
@@ -30,7 +20,7 @@ public final class Conv2D: Layer {
 
     /// Weights drawn from `random` (stream 0 for the weights; the bias starts at zero).
     public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
-                padding: ConvPadding, bias: Bool = false, initializer: Initializer = .glorotUniform,
+                padding: ConvPadding, bias: Bool = false, initializer: WeightInit = .glorotUniform,
                 random: CounterRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2D \(name): channels, kernel size and stride must be positive, got in=\(inChannels) "
@@ -43,14 +33,7 @@ public final class Conv2D: Layer {
         self.padding = padding
         let w = Tensor(zeros: [outChannels, inChannels, kernelSize, kernelSize])
         let area = kernelSize * kernelSize
-        switch initializer {
-        case .glorotUniform:
-            glorotUniform(w, fanIn: inChannels * area, fanOut: outChannels * area, random: random.stream(0))
-        case .heNormalFanIn:
-            heNormal(w, fan: inChannels * area, random: random.stream(0))
-        case .heNormalFanOut:
-            heNormal(w, fan: outChannels * area, random: random.stream(0))
-        }
+        initializer.draw(w, fanIn: inChannels * area, fanOut: outChannels * area, random: random.stream(0))
         self.weight = Parameter(name: name + ".weight", value: w)
         self.bias = bias ? Parameter(name: name + ".bias", value: Tensor(zeros: [outChannels])) : nil
     }

@@ -4,14 +4,6 @@
 /// torchvision's `classifier.weight` loads as is; Keras stores the transpose), the bias [out]
 /// (`<name>.bias`, zeros).
 public final class Dense: Layer {
-    /// How the weight starts.
-    public enum Initializer: Sendable {
-        /// U(−l, l), l = √(6 / (in + out)): Keras's default.
-        case glorotUniform
-        /// Normal(0, σ = √(2 / in)) truncated at ±2σ, as Keras `he_normal` draws it.
-        case heNormal
-    }
-
     public let name: String
     public let weight: Parameter
     public let bias: Parameter?
@@ -19,13 +11,10 @@ public final class Dense: Layer {
 
     /// A layer whose weight is drawn from `random` (the same generator gives the same weights).
     public init(name: String, inputs: Int, outputs: Int, bias: Bool = true,
-                initializer: Initializer = .glorotUniform, random: CounterRandom) {
+                initializer: WeightInit = .glorotUniform, random: CounterRandom) {
         self.name = name
         let w = Tensor(zeros: [outputs, inputs])
-        switch initializer {
-        case .glorotUniform: glorotUniform(w, fanIn: inputs, fanOut: outputs, random: random)
-        case .heNormal: heNormalTruncated(w, fanIn: inputs, random: random)
-        }
+        initializer.draw(w, fanIn: inputs, fanOut: outputs, random: random)
         weight = Parameter(name: "\(name).weight", value: w)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [outputs])) : nil
     }

@@ -1,6 +1,31 @@
 // Weight initialisers: fill a tensor from a counter-based stream, so a layer's initial weights depend
 // only on the seed and stream, never on thread count or initialisation order.
 
+/// How a layer's weights start (biases start at zero): the one list Dense, Conv2D, heads and backbone
+/// configurations choose from.
+public enum WeightInit: Equatable, Sendable {
+    /// U(−l, l), l = √(6 / (fanIn + fanOut)): Keras's default for `Dense` and `Conv2D`.
+    case glorotUniform
+    /// N(0, 2 / fanIn): PyTorch's `kaiming_normal_` with mode fan_in.
+    case heNormalFanIn
+    /// N(0, 2 / fanOut): the original DenseNet code's convolutions.
+    case heNormalFanOut
+    /// N(0, 2 / fanIn) truncated at ±2σ: Keras's `he_normal` (the study's frozen head).
+    case heNormalTruncated
+
+    /// Fills `tensor`, the weight of a layer with `fanIn` inputs and `fanOut` outputs per example
+    /// (a convolution's count its kernel positions: inChannels·kh·kw and outChannels·kh·kw).
+    func draw(_ tensor: Tensor, fanIn: Int, fanOut: Int, random: CounterRandom) {
+        // Module-qualified: inside the enum the bare names are its cases.
+        switch self {
+        case .glorotUniform: Engine.glorotUniform(tensor, fanIn: fanIn, fanOut: fanOut, random: random)
+        case .heNormalFanIn: Engine.heNormal(tensor, fan: fanIn, random: random)
+        case .heNormalFanOut: Engine.heNormal(tensor, fan: fanOut, random: random)
+        case .heNormalTruncated: Engine.heNormalTruncated(tensor, fanIn: fanIn, random: random)
+        }
+    }
+}
+
 /// Glorot (Xavier) uniform, Keras's default: U(−l, l) with l = √(6 / (fanIn + fanOut)).
 /// For a conv, fanIn = inChannels·kh·kw and fanOut = outChannels·kh·kw.
 func glorotUniform(_ tensor: Tensor, fanIn: Int, fanOut: Int, random: CounterRandom) {

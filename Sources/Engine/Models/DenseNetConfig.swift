@@ -74,7 +74,7 @@ public struct DenseNetConfig: Equatable, Sendable {
                                     blockSizes: Array(repeating: convLayers / (2 * blocks), count: blocks),
                                     initialChannels: 2 * growthRate,
                                     bottleneckChannels: bottleneckFactor * growthRate,
-                                    compression: compression, stem: .small, convolutionInit: .heNormal,
+                                    compression: compression, stem: .small, convolutionInit: .heNormalFanOut,
                                     batchNormEpsilon: 1e-5, batchNormMomentum: 0.9)
         try config.validate()
         return config

@@ -60,7 +60,7 @@ final class DenseNetStem: BackboneUnit {
         let imagenet = config.stem == .imagenet
         conv = Conv2D(name: "features.conv0", inChannels: inputChannels, outChannels: config.initialChannels,
                       kernelSize: imagenet ? 7 : 3, stride: imagenet ? 2 : 1, padding: .symmetric(imagenet ? 3 : 1),
-                      initializer: convolutionInitializer(config), random: random)
+                      initializer: config.convolutionInit, random: random)
         norm = imagenet ? FoldedBatchNorm(name: "features.norm0", channels: config.initialChannels,
                                           convention: backboneConvention(config)) : nil
     }
@@ -149,7 +149,7 @@ final class DenseLayer: BackboneUnit {
     init(name: String, inputChannels: Int, _ config: DenseNetConfig, random: CounterRandom) {
         self.name = name
         self.inputChannels = inputChannels
-        let convention = backboneConvention(config), initializer = convolutionInitializer(config)
+        let convention = backboneConvention(config), initializer = config.convolutionInit
         norm1 = FoldedBatchNorm(name: "\(name).norm1", channels: inputChannels, convention: convention)
         conv1 = Conv2D(name: "\(name).conv1", inChannels: inputChannels, outChannels: config.bottleneckChannels,
                        kernelSize: 1, padding: .valid, initializer: initializer, random: random.stream(0))
@@ -226,7 +226,7 @@ final class Transition: BackboneUnit {
         norm = FoldedBatchNorm(name: "\(name).norm", channels: inputChannels, convention: backboneConvention(config))
         conv = Conv2D(name: "\(name).conv", inChannels: inputChannels,
                       outChannels: config.transitionChannels(inputChannels), kernelSize: 1, padding: .valid,
-                      initializer: convolutionInitializer(config), random: random)
+                      initializer: config.convolutionInit, random: random)
     }
 
     var layers: [Layer] { [norm.layer, conv] }
@@ -271,6 +271,3 @@ func backboneConvention(_ config: DenseNetConfig) -> BatchNormConvention {
                         unbiasedRunningVariance: false)
 }
 
-func convolutionInitializer(_ config: DenseNetConfig) -> Conv2D.Initializer {
-    config.convolutionInit == .glorotUniform ? .glorotUniform : .heNormalFanOut
-}

@@ -36,7 +36,7 @@ public final class Head: TrainableNetwork {
                     throw ModelError.invalidConfig(field: "head.dense.units", value: "\(units)", expected: "a positive integer")
                 }
                 let dense = Dense(name: name("dense"), inputs: shape[0], outputs: units,
-                                  initializer: initializer == .heNormal ? .heNormal : .glorotUniform, random: stream)
+                                  initializer: initializer, random: stream)
                 layers.append(dense)
                 if relu { layers.append(ReLU(name: dense.name + ".relu")) }
                 shape = [units]

@@ -35,10 +35,10 @@ public struct HeadConfig: Equatable, Sendable {
     /// dropout 0.2 → dense 128 relu he-normal → BN → dropout 0.2 → BN → dense he-normal.
     public static func studyFrozen(classes: Int) -> HeadConfig {
         HeadConfig(layers: [.flatten, .batchNorm,
-                      .dense(units: 256, relu: true, initializer: .heNormal), .dropout(0.2),
-                      .dense(units: 128, relu: true, initializer: .heNormal),
+                      .dense(units: 256, relu: true, initializer: .heNormalTruncated), .dropout(0.2),
+                      .dense(units: 128, relu: true, initializer: .heNormalTruncated),
                       .batchNorm, .dropout(0.2), .batchNorm,
-                      .dense(units: classes, relu: false, initializer: .heNormal)])
+                      .dense(units: classes, relu: false, initializer: .heNormalTruncated)])
     }
 
     /// Number of classes the head predicts (units of its last dense layer), if it has one.
@@ -64,13 +64,4 @@ extension HeadConfig {
         /// Inverted dropout with this drop probability during training.
         case dropout(Float)
     }
-}
-
-/// How a layer's weights start (biases start at zero).
-public enum WeightInit: String, Equatable, Sendable {
-    /// Keras's default for `Dense` and `Conv2D`.
-    case glorotUniform
-    /// He normal: Keras `he_normal` for dense layers (the study's frozen head); for convolutions, over
-    /// the fan-out as the original DenseNet code draws them.
-    case heNormal
 }
