@@ -42,6 +42,22 @@ final class CacheLimitTests: XCTestCase {
         XCTAssertEqual(try remote.allBlobs().count, 8, "eviction leaves the remote alone")
     }
 
+    func testUsesInQuickSuccessionAreOrderedNotTied() throws {
+        // The kernel's own "now" advances once a tick (up to 10 ms): reads within a tick would tie
+        // and eviction would choose between them by name.
+        let store = try BlobStore.open(root: makeScratchFolder(), remote: FolderBlobRemote(folder: makeScratchFolder()),
+                                       cacheLimit: 1 << 30)
+        let hashes = try (0..<4).map { try store.put(testBytes(1000, seed: UInt64(20 + $0))).hash }
+        for hash in hashes.reversed() { _ = try store.read(hash) }
+        let used = try hashes.map { hash -> Int64 in
+            var status = stat()
+            XCTAssertEqual(stat(try store.path(of: hash).path, &status), 0)
+            return Int64(status.st_atim.tv_sec) * 1_000_000_000 + Int64(status.st_atim.tv_nsec)
+        }
+        XCTAssertEqual(used, used.sorted(by: >), "read last, used last")
+        XCTAssertEqual(Set(used).count, 4, "no two uses tie")
+    }
+
     func testAStoreWithoutARemoteNeverEvicts() throws {
         let store = try BlobStore.open(root: makeScratchFolder(), cacheLimit: 1000)
         let hashes = try (0..<3).map { try store.put(testBytes(5000, seed: UInt64(10 + $0))).hash }

@@ -161,7 +161,8 @@ public final class BlobStore: Sendable {
     /// there. The new file is known whole (just written and hashed); one already in place may be damaged,
     /// and a put is how a recomputed stage repairs it. rename(2) replaces atomically, so concurrent puts
     /// of the same content (at any level) each leave a whole blob, and readers holding the old file open
-    /// keep reading it. The new file's modification time is now, so a gc grace period counts from this put.
+    /// keep reading it. The new file's modification time is now, so a gc grace period counts from this put;
+    /// in a capped cache it is also the most recently used.
     @discardableResult
     func commit(_ tempPath: String, as hash: String, storedBytes: Int64) throws -> Int64 {
         let target = try blobPath(hash)
@@ -180,6 +181,7 @@ public final class BlobStore: Sendable {
         }
         try PosixFile.syncDirectory(fanOut)
         unusableBlobs.remove(hash)
+        noteUse(target)
         trimCache()
         return storedBytes
     }

@@ -18,16 +18,20 @@ extension BlobStore {
     }
 
     /// Marks the cached blob file at `path` as used now (its access time, which the kernel updates
-    /// lazily or not at all under `relatime`/`noatime`), so eviction takes it last. Only for a capped cache.
+    /// lazily or not at all under `relatime`/`noatime`), so eviction takes it last. Only for a capped
+    /// cache. The time is set explicitly from a clock this process keeps strictly increasing: the
+    /// kernel's own "now" is coarse (one tick, up to 10 ms), so two uses within a tick would tie and
+    /// eviction would pick between them by name.
     func noteUse(_ path: String) {
         guard cacheLimit != nil, remote != nil else { return }
-        // Glibc's UTIME_NOW and UTIME_OMIT are macros Swift does not import.
+        // Glibc's UTIME_OMIT is a macro Swift does not import: the modification time, which gc's grace
+        // period reads, stays as it is.
         #if os(Linux)
-        let (now, omit) = ((1 << 30) - 1, (1 << 30) - 2)
+        let omit = (1 << 30) - 2
         #else
-        let (now, omit) = (-1, -2)
+        let omit = -2
         #endif
-        var times = [timespec(tv_sec: 0, tv_nsec: now), timespec(tv_sec: 0, tv_nsec: omit)]
+        var times = [UseClock.shared.next(), timespec(tv_sec: 0, tv_nsec: omit)]
         _ = utimensat(AT_FDCWD, path, &times, 0)
     }
 
@@ -52,6 +56,23 @@ extension BlobStore {
         for entry in entries where total > limit && !cacheHolds.contains(entry.hash) {
             if (try? PosixFile.removeFile(entry.path)) == true { total -= entry.bytes }
         }
+    }
+}
+
+/// Fine-grained times for `noteUse`, strictly increasing within this process.
+final class UseClock: @unchecked Sendable {
+    static let shared = UseClock()
+    private let lock = NSLock()
+    private var last: Int64 = 0
+
+    func next() -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = lock.withLock {
+            last = max(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec), last + 1)
+            return last
+        }
+        return timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
     }
 }
 
