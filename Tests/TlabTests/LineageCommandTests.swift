@@ -54,6 +54,13 @@ final class LineageCommandTests: XCTestCase {
         let edge = try XCTUnwrap((graph["edges"] as! [[String: Any]]).first)
         XCTAssertEqual(Set(edge.keys), ["stageRun", "port", "artifact", "role"])
         XCTAssertTrue(["input", "output"].contains(edge["role"] as! String))
+        // A stage run's parameters are the recorded JSON object, numbers as numbers.
+        let pretrain = (graph["stageRuns"] as! [[String: Any]]).first { $0["stage"] as? String == "pretrain" }!
+        XCTAssertEqual(Set(pretrain.keys), ["id", "run", "stage", "kind", "key", "params", "status", "cacheHit",
+                                            "seconds", "started", "depth"])
+        let params = try XCTUnwrap(pretrain["params"] as? [String: Any])
+        XCTAssertEqual(params["epochs"] as? Int, 2)
+        XCTAssertEqual(params["lr"] as? Double, 0.001)
 
         let mermaid = try tlab(["lineage", hashes.report, "--format", "mermaid", "--store", "store"], in: folder)
         XCTAssertTrue(mermaid.stdout.hasPrefix("flowchart LR\n"), mermaid.stdout)

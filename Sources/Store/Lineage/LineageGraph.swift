@@ -8,7 +8,10 @@ import Foundation
 /// artifacts on its far side: towards ancestors, a producer of a depth-d artifact is at d + 1, as are
 /// its inputs; towards descendants, a consumer of a depth-d artifact is at d + 1, as are its outputs.
 /// Where several paths lead to a node, the shortest counts.
-public struct LineageGraph: Sendable, Equatable {
+///
+/// Encodes as `direction` (`up` or `down`), `artifacts`, `stageRuns` and `edges`: the form
+/// `tlab lineage --json` prints.
+public struct LineageGraph: Sendable, Equatable, Encodable {
     /// Towards what an artifact was computed from, or towards what was computed from it.
     public enum Direction: Sendable { case ancestors, descendants }
     /// Whether an edge is a stage run reading an artifact or writing it.
@@ -33,10 +36,31 @@ public struct LineageGraph: Sendable, Equatable {
         }
     }
 
-    /// A stage run, at its distance from the start.
-    public struct StageRunNode: Sendable, Equatable {
+    /// A stage run, at its distance from the start. Encodes as the run's `id`, `run`, `stage`, `kind`,
+    /// `key`, `params` (the recorded JSON object), `status`, `cacheHit`, `seconds` and `started`,
+    /// beside its `depth`.
+    public struct StageRunNode: Sendable, Equatable, Encodable {
         public var stageRun: StageRunRecord
         public var depth: Int
+
+        private enum CodingKeys: String, CodingKey {
+            case id, run, stage, kind, key, params, status, cacheHit, seconds, started, depth
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(stageRun.id, forKey: .id)
+            try c.encode(stageRun.runID, forKey: .run)
+            try c.encode(stageRun.stage, forKey: .stage)
+            try c.encode(stageRun.kind, forKey: .kind)
+            try c.encode(stageRun.key, forKey: .key)
+            try c.encode(JSONValue(parsing: stageRun.params) ?? .string(stageRun.params), forKey: .params)
+            try c.encode(stageRun.status, forKey: .status)
+            try c.encode(stageRun.cacheHit, forKey: .cacheHit)
+            try c.encodeIfPresent(stageRun.seconds, forKey: .seconds)
+            try c.encode(stageRun.started, forKey: .started)
+            try c.encode(depth, forKey: .depth)
+        }
     }
 
     /// A stage run reading (`input`) or writing (`output`) an artifact through a named port.
@@ -59,6 +83,16 @@ public struct LineageGraph: Sendable, Equatable {
     public var stageRuns: [StageRunNode]
     /// Only edges whose artifact is in `artifacts`; sorted by stage run, role, port.
     public var edges: [Edge]
+
+    private enum CodingKeys: String, CodingKey { case direction, artifacts, stageRuns, edges }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(direction == .ancestors ? "up" : "down", forKey: .direction)
+        try c.encode(artifacts, forKey: .artifacts)
+        try c.encode(stageRuns, forKey: .stageRuns)
+        try c.encode(edges, forKey: .edges)
+    }
 }
 
 extension LineageDatabase {

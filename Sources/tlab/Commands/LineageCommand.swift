@@ -92,41 +92,18 @@ struct LineageCommand: ParsableCommand {
     }
 }
 
-/// The lineage as `--format json` prints it: the graph's artifacts and edges as Store encodes them;
-/// stage runs with their parameters as `lineage` shows them (StageParameterText).
-struct LineageJSON: Encodable {
-    struct StageRun: Encodable {
-        let id: Int64
-        let run: Int64
-        let stage: String
-        let kind: String
-        let key: String
-        let params: [String: String]
-        let status: RunStatus
-        let cacheHit: Bool
-        let seconds: Double?
-        let started: Date
-        let depth: Int
-    }
-
+/// The lineage as `--format json` prints it: what was asked for beside the graph as Store encodes it.
+private struct LineageJSON: Encodable {
     let target: String
-    let direction: String
     let roots: [String]
-    let artifacts: [LineageGraph.ArtifactNode]
-    let stageRuns: [StageRun]
-    let edges: [LineageGraph.Edge]
+    let graph: LineageGraph
 
-    init(target: String, roots: [String], graph: LineageGraph) {
-        self.target = target
-        direction = graph.direction == .ancestors ? "up" : "down"
-        self.roots = roots
-        artifacts = graph.artifacts
-        stageRuns = graph.stageRuns.map { node in
-            let s = node.stageRun
-            return StageRun(id: s.id!, run: s.runID, stage: s.stage, kind: s.kind, key: s.key,
-                            params: Dictionary(uniqueKeysWithValues: StageParameterText.pairs(s.params).map { ($0.name, $0.value) }),
-                            status: s.status, cacheHit: s.cacheHit, seconds: s.seconds, started: s.started, depth: node.depth)
-        }
-        edges = graph.edges
+    private enum CodingKeys: String, CodingKey { case target, roots }
+
+    func encode(to encoder: Encoder) throws {
+        try graph.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(roots, forKey: .roots)
     }
 }

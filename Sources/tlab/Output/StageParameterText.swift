@@ -18,37 +18,22 @@ enum StageParameterText {
     /// Every parameter of a recorded JSON object: the parameters themselves, or a key material
     /// whose `params` member holds them.
     static func pairs(_ json: String) -> [(name: String, value: String)] {
-        guard case let .object(object)? = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) else { return [] }
-        let params: [String: Value]
+        guard case let .object(object)? = JSONValue(parsing: json) else { return [] }
+        let params: [String: JSONValue]
         if case let .object(inner)? = object["params"] { params = inner } else { params = object }
-        return params.keys.sorted().map { ($0, printable(params[$0]!.text)) }
+        return params.keys.sorted().map { ($0, printable(text(params[$0]!))) }
     }
 
-    /// Any JSON value, kept as written: integers stay integers.
-    private enum Value: Decodable {
-        case bool(Bool), int(Int), number(Double), string(String), list([Value]), object([String: Value]), null
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let v = try? c.decode(Bool.self) { self = .bool(v) }
-            else if let v = try? c.decode(Int.self) { self = .int(v) }
-            else if let v = try? c.decode(Double.self) { self = .number(v) }
-            else if let v = try? c.decode(String.self) { self = .string(v) }
-            else if let v = try? c.decode([Value].self) { self = .list(v) }
-            else { self = .object(try c.decode([String: Value].self)) }
-        }
-
-        var text: String {
-            switch self {
-            case let .bool(v): return "\(v)"
-            case let .int(v): return "\(v)"
-            case let .number(v): return "\(v)"
-            case let .string(v): return v
-            case let .list(v): return "[" + v.map(\.text).joined(separator: ",") + "]"
-            case let .object(v): return "{" + v.keys.sorted().map { "\($0)=\(v[$0]!.text)" }.joined(separator: ",") + "}"
-            case .null: return "null"
-            }
+    /// A value as the tree shows it: integers as integers, lists in brackets, objects as `name=value`.
+    private static func text(_ value: JSONValue) -> String {
+        switch value {
+        case let .bool(v): return "\(v)"
+        case let .int(v): return "\(v)"
+        case let .number(v): return "\(v)"
+        case let .string(v): return v
+        case let .list(v): return "[" + v.map(text).joined(separator: ",") + "]"
+        case let .object(v): return "{" + v.keys.sorted().map { "\($0)=\(text(v[$0]!))" }.joined(separator: ",") + "}"
+        case .null: return "null"
         }
     }
 }
