@@ -120,7 +120,7 @@ struct FineTuneStage: StageDefinition {
         let pretrained = p.initialization == .pretrained
         var recipe = base.with(head: p.head, pooling: p.pooling, classes: info.targetClasses.count, freezing: base.freezing)
         recipe.inputShape = info.imageShape
-        let model = try recipe.model(seed: CounterRandom(seed: UInt64(p.training.seed)).stream(2).bits(at: 0))
+        let model = try recipe.model(seed: p.training.initialisationSeed)
         if pretrained { try model.load(context.tensors("backbone", PretrainStage.weightsOutput).engineTensors(), partial: true) }
 
         let onFeatures = pretrained && recipe.freezing == .backbone && !p.training.augment

@@ -53,7 +53,7 @@ struct PretrainStage: StageDefinition {
         let source = try context.shards("data", PreprocessStage.sourceOutput)
         let recipe = try ModelRecipe(p.architecture, head: p.head, pooling: p.pooling, inputShape: info.imageShape,
                                      classes: info.sourceClasses.count, stage: context.name)
-        let model = try recipe.model(seed: CounterRandom(seed: UInt64(p.training.seed)).stream(2).bits(at: 0))
+        let model = try recipe.model(seed: p.training.initialisationSeed)
         let trainer = try TrainingLoop(context: context, parameters: p.training, network: model,
                                        train: context.examples(source, split: TaskSplit.train, normalization: info.normalization),
                                        validation: context.examples(source, split: source.validationOrTest, normalization: info.normalization)).run()

@@ -31,6 +31,10 @@ struct TrainingParameters: ParameterGroup {
     let preciseBnBatches: Int
     let seed: Int
 
+    /// The seed the model's initial weights are drawn from: a stream of `seed` of its own, apart
+    /// from the shuffling and augmentation streams the trainer draws from the same seed.
+    var initialisationSeed: UInt64 { CounterRandom(seed: UInt64(seed)).stream(2).bits(at: 0) }
+
     /// The training parameters, with the stage's own default `epochs`.
     static func specs(epochs defaultEpochs: Int) -> [ParameterSpec] {
         [

@@ -28,6 +28,7 @@ func stagedForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer
         let image = StagedImages(g, images: slots)
         let tile = direct ? nil : PackBuffer(count: m * tiles.width)
         defer { image.deallocate(); tile?.deallocate() }
+        var runs: [StagedImages.ValidRun] = []
         for row in firstRow..<min(rows, firstRow + rowsPerChunk) {
             let batch = (row * slots)..<min(x.batch, (row + 1) * slots)
             image.load(x, batch, transform: inputTransform)
@@ -41,7 +42,8 @@ func stagedForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer
                                 alpha: 1, beta: pc == 0 && !(direct && accumulate) ? 0 : 1)
                 }
                 if let tile {
-                    storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, image: image, into: y, batch,
+                    image.validRuns(pixels, slots: batch.count, into: &runs)
+                    storeValidColumns(of: tile.pointer, ldc: tiles.width, pixels: pixels, runs: runs, into: y, batch,
                                       bias: bias, accumulate: accumulate, moments: moments, chunk: chunk)
                 } else {
                     finishInPlace(y, batch.lowerBound, pixels: pixels, bias: bias, moments: moments, chunk: chunk)
@@ -52,11 +54,10 @@ func stagedForward(_ g: ConvGeometry, input x: ImageView, weights: UnsafePointer
 }
 
 /// Copies the computed wide pixels `pixels` of every output channel to the images `batch` of `y`
-/// (+ bias), dropping the garbage columns, and adds what it wrote to `moments`.
-private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, image: StagedImages,
+/// (+ bias), keeping only the valid `runs` among them, and adds what it wrote to `moments`.
+private func storeValidColumns(of tile: UnsafeMutablePointer<Float>, ldc: Int, pixels: Range<Int>, runs: [StagedImages.ValidRun],
                                into y: ImageView, _ batch: Range<Int>, bias: UnsafePointer<Float>?, accumulate: Bool,
                                moments: OutputMoments?, chunk: Int) {
-    let runs = image.validRuns(pixels).filter { $0.slot < batch.count }
     for co in 0..<y.channels {
         let src = tile + co * ldc, b = SIMD8<Float>(repeating: bias?[co] ?? 0)
         var lanes = MomentLanes()

@@ -110,20 +110,20 @@ struct StagedImages {
         let slot: Int, oy: Int, ox: Int, q: Int, count: Int
     }
 
-    /// The runs of valid output pixels among wide pixels `pixels`, in order. Found once per tile and
-    /// reused for every output channel: finding them (two divisions a run) once per channel was a
-    /// twentieth of small-plane DenseNet inference.
-    func validRuns(_ pixels: Range<Int>) -> [ValidRun] {
-        var runs: [ValidRun] = []
+    /// Sets `runs` to the runs of valid output pixels among wide pixels `pixels` in the first `slots`
+    /// slots (a last row of images may fill fewer), in order. Found once per tile and reused for
+    /// every output channel: finding them (two divisions a run) once per channel was a twentieth of
+    /// small-plane DenseNet inference. `runs` keeps its capacity from tile to tile.
+    func validRuns(_ pixels: Range<Int>, slots: Int, into runs: inout [ValidRun]) {
+        runs.removeAll(keepingCapacity: true)
         var q = pixels.lowerBound
         while q < pixels.upperBound {
             let oy = q / rowWidth, x = q - oy * rowWidth, slot = x / slotWidth, ox = x - slot * slotWidth
             let end = min(pixels.upperBound, oy * rowWidth + (slot + 1) * slotWidth)
             let valid = min(end - q, g.outputWidth - ox)
-            if valid > 0 { runs.append(ValidRun(slot: slot, oy: oy, ox: ox, q: q, count: valid)) }
+            if valid > 0 && slot < slots { runs.append(ValidRun(slot: slot, oy: oy, ox: ox, q: q, count: valid)) }
             q = end
         }
-        return runs
     }
 
     /// The B panel of wide pixels `q0...` for im2col rows from `p0` on.
