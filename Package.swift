@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "Engine", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Store", "CZlib", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Datasets", "Reporting", "Benchmarks", "Store",
                                                           "Engine", "TestSupport"],
                     exclude: ["Fixtures"]),

@@ -172,7 +172,7 @@ final class DownloaderTests: XCTestCase {
         let recompressed = try gzipped(payload)
         _ = try write(recompressed, to: fallback, "payload.bin")
         let contentChecksum = try Checksum(.sha256, Digest.sha256Hex(payload))
-        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        let closed = URL(string: "http://127.0.0.1:\(try freePort())/")!
         let source = DataSource(name: "test", location: .remote(base: closed),
                                 files: [.init(name: "payload.bin", checksum: contentChecksum, checksumOfDecompressed: true)],
                                 fallbackDirectory: fallback, advice: "install the local copy")
@@ -189,7 +189,7 @@ final class DownloaderTests: XCTestCase {
     }
 
     func testMirrorReplacesThePublisherURL() throws {
-        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        let closed = URL(string: "http://127.0.0.1:\(try freePort())/")!
         let paths = try downloader(attempts: 1, mirror: base("files"))
             .fetch(source(at: closed), into: makeTemporaryDirectory(self))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: paths[0])), payload)
@@ -198,7 +198,7 @@ final class DownloaderTests: XCTestCase {
     func testVerifiedFileInPlaceIsNotFetchedAgain() throws {
         let out = try makeTemporaryDirectory(self)
         _ = try downloader().fetch(source(at: base("files")), into: out)
-        let closed = URL(string: "http://127.0.0.1:\(try unusedPort())/")!
+        let closed = URL(string: "http://127.0.0.1:\(try freePort())/")!
         XCTAssertEqual(try downloader(attempts: 1).fetch(source(at: closed), into: out), [out + "/payload.bin"])
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Store
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class ExecutorDamageTests: XCTestCase {
     /// Flips one byte in the middle of blob `hash`'s file (a valid size, wrong content).

@@ -6,6 +6,7 @@ import Foundation
 @testable import Pipeline
 import Store
 import XCTest
+import TestSupport
 
 final class ExecutorDataSourceTests: XCTestCase {
     func testFashionMNISTFromAMirrorIsVerifiedAndCutIntoTasks() throws {

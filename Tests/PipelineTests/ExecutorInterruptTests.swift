@@ -5,6 +5,7 @@ import Foundation
 import Store
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class ExecutorInterruptTests: XCTestCase {
     private static let storeVariable = "TLAB_INTERRUPT_TEST_STORE"

@@ -6,6 +6,7 @@ import Foundation
 @testable import Pipeline
 import Store
 import XCTest
+import TestSupport
 
 final class ImageFolderTests: XCTestCase {
     /// A sample folder: 3 classes × 10 images of every kind, optionally with the bad files.

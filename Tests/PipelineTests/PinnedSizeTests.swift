@@ -5,6 +5,7 @@ import Foundation
 import Store
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class PinnedSizeTests: XCTestCase {
     private func record(_ outputs: [String: Data], in store: PipelineStore) throws {

@@ -7,6 +7,7 @@ import Foundation
 @testable import Pipeline
 import Store
 import XCTest
+import TestSupport
 
 final class ShardTests: XCTestCase {
     private func makeBlobs() throws -> BlobStore {

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class ShippedKeyTests: XCTestCase {
     private let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class StageKindTests: XCTestCase {
     func testEveryKindIsRegisteredOnceAndSpelledAsFilesSpellIt() {

@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 final class StageScratchTests: XCTestCase {
     func testSweepingRemovesOnlyTheScratchThatNoLiveProcessHolds() throws {

@@ -1,7 +1,7 @@
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
+import TestSupport
 
 final class CIFAR10ReaderTests: XCTestCase {
     /// A CIFAR-format archive with one record per training batch plus one extra in batch 1, and two

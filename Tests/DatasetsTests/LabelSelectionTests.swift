@@ -1,5 +1,4 @@
 @testable import Datasets
-@testable import Pipeline
 import XCTest
 
 /// The rules preprocess cuts a data set by, decided from the labels alone.

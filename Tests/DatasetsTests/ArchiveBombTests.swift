@@ -2,8 +2,8 @@
 // download unpacks them: refused by their declared sizes and the unpack limits, streamed to disk
 // otherwise, and every error names the archive and the entry.
 @testable import Datasets
-@testable import Pipeline
 import XCTest
+import TestSupport
 
 final class ArchiveBombTests: XCTestCase {
     private func python(_ script: String) throws {

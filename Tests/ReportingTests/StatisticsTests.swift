@@ -1,6 +1,5 @@
 // The report's statistics against values computed independently with SciPy 1.17.1 (each number's
 // exact call is beside it), and Holm's adjustment worked by hand.
-@testable import Pipeline
 @testable import Reporting
 import XCTest
 

@@ -1,10 +1,10 @@
 // Builds data-set fixtures for the reader and download tests: temp directories, gzip and tar files
-// made with the system's gzip/tar, IDX files and CIFAR-10 records of known content, a closed port.
+// made with the system's gzip/tar, IDX files and CIFAR-10 records of known content.
 import Foundation
 import XCTest
 
 /// A temporary directory removed when the test case ends.
-func makeTemporaryDirectory(_ test: XCTestCase) throws -> String {
+public func makeTemporaryDirectory(_ test: XCTestCase) throws -> String {
     let path = (NSTemporaryDirectory() as NSString)
         .appendingPathComponent("tlab-data-\(UUID().uuidString)")
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -14,7 +14,7 @@ func makeTemporaryDirectory(_ test: XCTestCase) throws -> String {
 
 /// Runs a command to completion and returns its standard output; fails the test on a non-zero exit.
 @discardableResult
-func runTool(_ executable: String, _ arguments: [String], input: Data? = nil,
+public func runTool(_ executable: String, _ arguments: [String], input: Data? = nil,
              directory: String? = nil) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -40,18 +40,18 @@ func runTool(_ executable: String, _ arguments: [String], input: Data? = nil,
 }
 
 /// `data` compressed by the gzip command.
-func gzipped(_ data: Data) throws -> Data {
+public func gzipped(_ data: Data) throws -> Data {
     try runTool("/bin/gzip", ["-c", "-n"], input: data)
 }
 
-func write(_ data: Data, to directory: String, _ name: String) throws -> String {
+public func write(_ data: Data, to directory: String, _ name: String) throws -> String {
     let path = (directory as NSString).appendingPathComponent(name)
     try data.write(to: URL(fileURLWithPath: path))
     return path
 }
 
 /// An IDX file: big-endian magic and dimensions, then `body`.
-func idxFile(magic: UInt32, dimensions: [Int], body: [UInt8]) -> Data {
+public func idxFile(magic: UInt32, dimensions: [Int], body: [UInt8]) -> Data {
     var bytes = [UInt8]()
     for value in [magic] + dimensions.map(UInt32.init) {
         bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
@@ -60,14 +60,14 @@ func idxFile(magic: UInt32, dimensions: [Int], body: [UInt8]) -> Data {
 }
 
 /// `count` images of `side × side` whose pixel p of image i is (7i + p) mod 256, and their labels.
-func idxFixture(count: Int, side: Int, labels: [UInt8]) -> (images: Data, labels: Data) {
+public func idxFixture(count: Int, side: Int, labels: [UInt8]) -> (images: Data, labels: Data) {
     let pixels = (0..<count * side * side).map { UInt8(($0 / (side * side) * 7 + $0 % (side * side)) % 256) }
     return (idxFile(magic: 0x803, dimensions: [count, side, side], body: pixels),
             idxFile(magic: 0x801, dimensions: [labels.count], body: labels))
 }
 
 /// CIFAR-10 binary records: label, then 3072 pixel bytes that all equal `fill`.
-func cifarRecords(_ records: [(label: UInt8, fill: UInt8)]) -> Data {
+public func cifarRecords(_ records: [(label: UInt8, fill: UInt8)]) -> Data {
     var bytes = [UInt8]()
     for (label, fill) in records { bytes.append(label); bytes += [UInt8](repeating: fill, count: 3072) }
     return Data(bytes)
@@ -75,7 +75,7 @@ func cifarRecords(_ records: [(label: UInt8, fill: UInt8)]) -> Data {
 
 /// A tar.gz (ustar, or `format` as tar names it), made by the tar command, holding `files`
 /// (relative paths) with their contents.
-func tarGz(_ files: [(String, Data)], in directory: String, named name: String,
+public func tarGz(_ files: [(String, Data)], in directory: String, named name: String,
            format: String = "ustar") throws -> String {
     let staging = (directory as NSString).appendingPathComponent("staging-\(name)")
     for (path, contents) in files {
@@ -89,27 +89,10 @@ func tarGz(_ files: [(String, Data)], in directory: String, named name: String,
     return archive
 }
 
-/// A port nothing listens on: bound to get a free number, then closed.
-func unusedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    guard ok else { throw XCTSkip("cannot bind a local socket") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 extension XCTestCase {
     /// A base URL on 127.0.0.1 serving the files of `directory` (Python's http.server), stopped when
     /// the test ends.
-    func serveFolder(_ directory: String) throws -> String {
+    public func serveFolder(_ directory: String) throws -> String {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]

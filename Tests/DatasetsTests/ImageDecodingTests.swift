@@ -4,7 +4,6 @@
 import CZlib
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
 
 final class ImageDecodingTests: XCTestCase {

@@ -1,7 +1,7 @@
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
+import TestSupport
 
 final class IDXReaderTests: XCTestCase {
     private let names = ["a", "b", "c"]

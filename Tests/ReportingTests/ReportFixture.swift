@@ -1,7 +1,6 @@
 // A fixed, realistic report for the rendering tests: the four variants of the Fashion-MNIST transfer
 // pipeline (target task = classes 5–9), with curves and confusion counts shaped like real runs.
 import Foundation
-@testable import Pipeline
 @testable import Reporting
 
 enum ReportFixture {
@@ -45,19 +44,19 @@ enum ReportFixture {
         pipelineName: "fashion-transfer",
         pipelineFileHash: "9f2c4e1ab0d37c55e8a1f6b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
         stages: [
-            StageProvenance(name: "download", kind: .download, keyPrefix: "3a7bd3e2", cache: .hit, seconds: 0.004),
-            StageProvenance(name: "preprocess", kind: .preprocess, keyPrefix: "c0ffee11", cache: .hit, seconds: 0.012),
-            StageProvenance(name: "pretrain", kind: .pretrain, keyPrefix: "51d2a0b9", cache: .hit, seconds: 0.006),
-            StageProvenance(name: "freeze", kind: .freeze, keyPrefix: "e4f18c02", cache: .computed, seconds: 21.7),
-            StageProvenance(name: "finetune@scratch#1", kind: .fineTune, keyPrefix: "0b9c7d31", cache: .computed,
+            StageProvenance(name: "download", kind: "download", keyPrefix: "3a7bd3e2", cache: .hit, seconds: 0.004),
+            StageProvenance(name: "preprocess", kind: "preprocess", keyPrefix: "c0ffee11", cache: .hit, seconds: 0.012),
+            StageProvenance(name: "pretrain", kind: "pretrain", keyPrefix: "51d2a0b9", cache: .hit, seconds: 0.006),
+            StageProvenance(name: "freeze", kind: "freeze", keyPrefix: "e4f18c02", cache: .computed, seconds: 21.7),
+            StageProvenance(name: "finetune@scratch#1", kind: "fine-tune", keyPrefix: "0b9c7d31", cache: .computed,
                             seconds: 168.4),
-            StageProvenance(name: "finetune@scratch#2", kind: .fineTune, keyPrefix: "1c8d6e42", cache: .computed,
+            StageProvenance(name: "finetune@scratch#2", kind: "fine-tune", keyPrefix: "1c8d6e42", cache: .computed,
                             seconds: 173.5),
-            StageProvenance(name: "finetune@scratch#3", kind: .fineTune, keyPrefix: "2d7e5f53", cache: .hit,
+            StageProvenance(name: "finetune@scratch#3", kind: "fine-tune", keyPrefix: "2d7e5f53", cache: .hit,
                             seconds: 0.01),
-            StageProvenance(name: "evaluate@scratch#1", kind: .evaluate, keyPrefix: "77ac20e5", cache: .computed,
+            StageProvenance(name: "evaluate@scratch#1", kind: "evaluate", keyPrefix: "77ac20e5", cache: .computed,
                             seconds: 2.4),
-            StageProvenance(name: "report", kind: .report, keyPrefix: "a1b2c3d4", cache: .computed, seconds: 0.08),
+            StageProvenance(name: "report", kind: "report", keyPrefix: "a1b2c3d4", cache: .computed, seconds: 0.08),
         ],
         toolVersion: "0.1.0", engineVersion: "0.1.0", seed: 42,
         machine: Machine(cores: 2, cpuModel: "AMD EPYC 7B13", operatingSystem: "Debian GNU/Linux 13 (trixie)"),

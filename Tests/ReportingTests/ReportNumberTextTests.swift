@@ -1,6 +1,5 @@
 // Number, time and date text in reports: fixed decimals, no locale, no signed zeros.
 import Foundation
-@testable import Pipeline
 @testable import Reporting
 import XCTest
 

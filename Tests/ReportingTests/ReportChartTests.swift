@@ -5,7 +5,6 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
-@testable import Pipeline
 @testable import Reporting
 
 final class ReportChartTests: XCTestCase {

@@ -1,6 +1,6 @@
 @testable import Datasets
-@testable import Pipeline
 import XCTest
+import TestSupport
 
 /// Reads the real Fashion-MNIST files installed by Debian's `dataset-fashion-mnist`, when present.
 final class DataFashionMNISTTests: XCTestCase {
@@ -26,7 +26,7 @@ final class DataFashionMNISTTests: XCTestCase {
     /// the Debian copy and match the recorded SHA-256 of their decompressed content.
     func testUnreachablePublisherFallsBackToDebianCopy() throws {
         let out = try makeTemporaryDirectory(self)
-        let source = DataSource.fashionMNIST(baseURL: URL(string: "http://127.0.0.1:\(try unusedPort())/")!)
+        let source = DataSource.fashionMNIST(baseURL: URL(string: "http://127.0.0.1:\(try freePort())/")!)
 
         let paths = try Downloader(attempts: 1).fetch(source, into: out)
 

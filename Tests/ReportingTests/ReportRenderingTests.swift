@@ -1,9 +1,9 @@
 // The comparison report rendered from a fixed set of evaluations: golden files, determinism, a CSV
 // that reads back to the values, atomic writes, and inputs the renderer refuses.
 import Foundation
-@testable import Pipeline
 @testable import Reporting
 import XCTest
+import TestSupport
 
 final class ReportRenderingTests: XCTestCase {
     /// Golden files live in Tests/Golden/report, outside any target so SwiftPM does not ask to declare

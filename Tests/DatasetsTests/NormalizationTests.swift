@@ -1,6 +1,5 @@
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
 
 final class NormalizationTests: XCTestCase {

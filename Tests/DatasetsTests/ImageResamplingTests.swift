@@ -2,7 +2,6 @@
 // factor, Pillow's BILINEAR), bilinear upscaling, centre crop or stretch, all on known patterns.
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
 
 final class ImageResamplingTests: XCTestCase {

@@ -3,7 +3,6 @@
 import CZlib
 @testable import Datasets
 import Foundation
-@testable import Pipeline
 import XCTest
 
 final class ImageBombTests: XCTestCase {
