@@ -37,13 +37,15 @@ struct PipelineDocument {
     var seeds: Setting?
     var repeats: Setting?
     var perSeed: Setting?
+    /// The seeds each pretrain stage is copied over, with everything after it (`Replication`).
+    var pretrainSeeds: Setting?
     /// Recipe-check rules acknowledged as deliberate (`RecipeRule` names), and its BatchNorm batch threshold.
     var acceptWarnings: Setting?
     var minBatchNormBatch: Setting?
     var stages: [StageEntry]
     var variants: [VariantEntry]
 
-    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "accept_warnings", "min_batchnorm_batch",
+    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "pretrain_seeds", "accept_warnings", "min_batchnorm_batch",
                             "stages", "variants"]
     static let stageFields = ["kind", "inputs", "params"]
 
@@ -86,6 +88,7 @@ struct PipelineDocument {
         seeds = setting("seeds")
         repeats = setting("repeats")
         perSeed = setting("per_seed")
+        pretrainSeeds = setting("pretrain_seeds")
         acceptWarnings = setting("accept_warnings")
         minBatchNormBatch = setting("min_batchnorm_batch")
         stages = []
