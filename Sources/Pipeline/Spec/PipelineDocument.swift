@@ -65,7 +65,7 @@ struct PipelineDocument {
         var errors = [PipelineError]()
         let at = { (node: Node) in location(of: node, in: path) }
         guard case let .mapping(top) = root else {
-            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants (and optionally seeds or repeats, per_seed)")
+            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants (and optionally seeds or repeats, per_seed, pretrain_seeds)")
         }
         for (key, _) in top where !Self.topFields.contains(key.string ?? "") {
             errors.append(.unknownField(at(key), field: key.string ?? shown(key), valid: Self.topFields))
