@@ -1,6 +1,7 @@
 // End to end with pretraining seeds: adding `pretrain_seeds` to a pipeline already run computes only
 // the new backbone and what stands on it (a random-init variant's copies read only the backbone's
-// architecture, so they are cached), and the report nests the fine-tuning seeds in the backbones.
+// architecture, so they are cached), the report nests the fine-tuning seeds in the backbones, and
+// `tlab reproduce` certifies a report whose backbones were all computed under their copies' names.
 import Foundation
 import XCTest
 
@@ -39,7 +40,7 @@ final class PretrainSeedRunTests: XCTestCase {
         XCTAssertEqual(results.filter { $0.hasPrefix("basic,") }.map { $0.split(separator: ",").last! }, ["3", "3", "4", "4"])
     }
 
-    func testCopiesWithOneKeyComputeOnceInARun() throws {
+    func testCopiesWithOneKeyComputeOnceInARunAndTheReportReproduces() throws {
         let folder = try makeScratchFolder()
         try tinyPipeline.replacingOccurrences(of: "seed: 3\n", with: "seed: 3\nseeds: [1, 2]\npretrain_seeds: [5, 6]\n")
             .replacingOccurrences(of: "variants:\n", with: "variants:\n  scratch: { init: random, head: linear }\n")
@@ -53,5 +54,10 @@ final class PretrainSeedRunTests: XCTestCase {
             .map { String($0.split(separator: " ")[1]) }
         XCTAssertEqual(computed.filter { $0.contains("@scratch") && $0.contains("#") }.sorted(),
                        ["evaluate@scratch~5#1", "evaluate@scratch~5#2", "finetune@scratch~5#1", "finetune@scratch~5#2"])
+
+        // The recorded report model, backbones included, comes out of its lineage again.
+        let reproduced = try tlab(["reproduce", "reports/tiny/report.md", "--store", "store"], in: folder)
+        XCTAssertEqual(reproduced.status, 0, reproduced.stdout + reproduced.stderr)
+        XCTAssertTrue(reproduced.stdout.contains(" identical apart from measured times and the run's provenance\n"), reproduced.stdout)
     }
 }
