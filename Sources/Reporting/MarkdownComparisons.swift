@@ -17,29 +17,61 @@ enum MarkdownComparisons {
             + "comparison\(tested == 1 ? "" : "s") with a test, is below \(Text.fixed(ReportStatistics.significanceLevel, 2)); "
             + "raw p-values stand beside the adjusted ones."
         let sentences = comparisons.map { "- " + sentence($0) }.joined(separator: "\n")
-        return [intro, sentences, table(comparisons)]
+        return [intro + nesting(comparisons), sentences, table(comparisons)]
+    }
+
+    /// How comparisons over backbones are computed, for reports that have them.
+    private static func nesting(_ comparisons: [ReportStatistics.Comparison]) -> String {
+        var text = ""
+        if comparisons.contains(where: { $0.pairing == .byBackbone }) {
+            text += " Variants on several backbones are compared backbone by backbone: on each backbone both stand "
+                + "on, the mean of the seed-by-seed differences; the interval and tests are over these backbone "
+                + "differences (n = backbones), so they include how much the difference moves from backbone to backbone."
+        }
+        if comparisons.contains(where: { $0.pairing == .unpaired }) {
+            text += " A variant on several backbones and one on none (random init) share no backbone to pair by: "
+                + "they are compared by Welch's t-test on the variants' means (over backbone means for the first), "
+                + "unpaired, with no sign-flip test."
+        }
+        return text
+    }
+
+    /// What the comparison rests on: "5 seeds", "3 backbones", or the two variants' units when unpaired.
+    private static func basis(_ c: ReportStatistics.Comparison) -> String {
+        switch c.pairing {
+        case .bySeed: return "\(c.seeds.count) seed\(c.seeds.count == 1 ? "" : "s")"
+        case .byBackbone: return "\(c.backbones.count) backbone\(c.backbones.count == 1 ? "" : "s"), seeds paired within each"
+        case .unpaired: return "unpaired, Welch's t-test"
+        }
     }
 
     /// The comparison in words, the variant ahead on average named first.
     static func sentence(_ c: ReportStatistics.Comparison) -> String {
-        let d = c.paired.differences
-        let seeds = "\(c.seeds.count) seed\(c.seeds.count == 1 ? "" : "s")"
-        let (ahead, behind) = d.mean >= 0 ? (c.first, c.second) : (c.second, c.first)
-        let gap = "\(points(abs(d.mean))) points"
-        if c.seeds.count == 1 {
+        let mean = c.mean
+        let seeds = basis(c)
+        let (ahead, behind) = mean >= 0 ? (c.first, c.second) : (c.second, c.first)
+        let gap = "\(points(abs(mean))) points"
+        if c.pairing == .bySeed && c.seeds.count == 1 {
             return "**\(ahead)** and **\(behind)** share one seed (\(c.seeds[0])): \(ahead) is ahead by \(gap), with "
                 + "nothing to measure its uncertainty by."
         }
+        if c.pairing == .byBackbone && c.backbones.count == 1 {
+            return "**\(ahead)** and **\(behind)** share one backbone (pretraining seed \(c.backbones[0])): \(ahead) is "
+                + "ahead by \(gap), with nothing to measure the backbones' part of its uncertainty by."
+        }
         if c.identical {
-            return "**\(c.first)** and **\(c.second)** gave the same test accuracy on every one of their \(seeds): "
+            let units = c.pairing == .bySeed ? seeds : "seeds on \(c.backbones.count) backbones"
+            return "**\(c.first)** and **\(c.second)** gave the same test accuracy on every one of their \(units): "
                 + "the data cannot tell them apart."
         }
-        // Two or more seeds always give an interval, a t-test and so an adjusted p-value.
-        guard let i = d.interval, let p = c.paired.tTestP, let adjusted = c.adjustedP else { return "" }
-        let interval = d.mean >= 0 ? "95 % CI \(points(i.low)) to \(points(i.high))"
+        guard let i = c.interval, let p = c.p, let adjusted = c.adjustedP else {
+            return "**\(ahead)** is ahead of **\(behind)** by \(gap) (\(seeds)), with too few values to measure its "
+                + "uncertainty by."
+        }
+        let interval = mean >= 0 ? "95 % CI \(points(i.low)) to \(points(i.high))"
             : "95 % CI \(points(-i.high)) to \(points(-i.low))"
-        let tTest = "paired t-test \(Text.p(p))", holm = "Holm-adjusted \(Text.p(adjusted))"
-        let signFlip = c.paired.signFlipP.map { "; sign-flip \(Text.p($0))" } ?? ""
+        let tTest = "\(c.pairing == .unpaired ? "Welch" : "paired") t-test \(Text.p(p))", holm = "Holm-adjusted \(Text.p(adjusted))"
+        let signFlip = c.signFlipP.map { "; sign-flip \(Text.p($0))" } ?? ""
         if c.significant {
             return "**\(ahead)** beats **\(behind)** by \(gap) (\(interval); \(tTest), \(holm)\(signFlip); \(seeds))."
         }
@@ -54,16 +86,19 @@ enum MarkdownComparisons {
     private static func table(_ comparisons: [ReportStatistics.Comparison]) -> String {
         let dash = MarkdownReport.dash
         let rows = comparisons.map { c -> [String] in
-            let d = c.paired.differences
-            let ahead = d.mean >= 0 ? c.first : c.second
-            let verdict = c.seeds.count == 1 ? "one seed" : c.identical ? "identical"
+            let ahead = c.mean >= 0 ? c.first : c.second
+            let verdict = c.pairing == .bySeed && c.seeds.count == 1 ? "one seed"
+                : c.pairing == .byBackbone && c.backbones.count == 1 ? "one backbone"
+                : c.identical ? "identical"
                 : c.significant ? "\(ahead) better"
-                : (c.paired.tTestP ?? 1) < ReportStatistics.significanceLevel ? "\(ahead) ahead before correction"
+                : (c.p ?? 1) < ReportStatistics.significanceLevel ? "\(ahead) ahead before correction"
                 : "not shown"
-            return ["\(c.first) \u{2212} \(c.second)", String(c.seeds.count), points(d.mean),
-                    d.interval.map { "\(points($0.low)) to \(points($0.high))" } ?? dash,
-                    c.paired.t.map { Text.fixed($0, 2) } ?? dash, c.paired.tTestP.map(Text.pValue) ?? dash,
-                    c.adjustedP.map(Text.pValue) ?? dash, c.paired.signFlipP.map(Text.pValue) ?? dash, verdict]
+            let units = c.pairing == .byBackbone ? "\(c.seeds.count) on \(c.backbones.count) backbones"
+                : c.pairing == .unpaired ? "unpaired" : String(c.seeds.count)
+            return ["\(c.first) \u{2212} \(c.second)", units, points(c.mean),
+                    c.interval.map { "\(points($0.low)) to \(points($0.high))" } ?? dash,
+                    c.t.map { Text.fixed($0, 2) } ?? dash, c.p.map(Text.pValue) ?? dash,
+                    c.adjustedP.map(Text.pValue) ?? dash, c.signFlipP.map(Text.pValue) ?? dash, verdict]
         }
         return MarkdownReport.table(header: ["difference", "seeds", "mean (points)", "95 % CI (points)", "t", "p (t-test)",
                                              "p (Holm)", "p (sign-flip)", "verdict"],

@@ -12,6 +12,7 @@ enum MarkdownReport {
         var sections = ["# " + (report.title ?? "Comparison report: \(report.provenance.pipelineName)"),
                         headline(report), "## Results", MarkdownResults.explanation(report),
                         MarkdownResults.summaryTable(statistics)]
+        sections += MarkdownResults.nestingTable(statistics)
         sections += MarkdownResults.selectionWarnings(report)
         sections += ["## Comparisons"] + MarkdownComparisons.render(statistics)
         sections += ["## Per seed", MarkdownResults.seedTable(report)]
@@ -49,8 +50,11 @@ enum MarkdownReport {
                 .joined(separator: "; ")
         }
         let count = report.variants.count
+        let backbones = report.variants.flatMap(\.backbones).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+        let nesting = backbones.count > 1
+            ? ", on \(backbones.count) backbones (pretraining seeds \(seedList(backbones)))" : ""
         return "Run of \(Text.isoDate(report.provenance.runDate)), pipeline seed \(report.provenance.seed): "
-            + "\(count) variant\(count == 1 ? "" : "s"), \(seeds)."
+            + "\(count) variant\(count == 1 ? "" : "s"), \(seeds)\(nesting)."
     }
 
     private static let charts = [

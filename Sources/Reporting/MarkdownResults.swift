@@ -15,8 +15,19 @@ enum MarkdownResults {
             + "times are measured, so they vary between identical runs." + backbones(report)
     }
 
-    /// What the intervals are conditional on: with one pretraining run, that backbone.
+    /// What the intervals are conditional on: with one pretraining run, that backbone; with
+    /// fine-tuning seeds nested in several backbones, how the figures include both.
     private static func backbones(_ report: ComparisonReport) -> String {
+        let nested = report.variants.filter { $0.backboneGroups.count > 1 }
+        if let most = nested.map(\.backbones.count).max() {
+            return " The pretrained variants stand on \(most) pretraining runs (backbones), each fine-tuned over the "
+                + "seeds: for them the seeds are nested in backbones, so a figure is the mean of the backbone means, its "
+                + "interval is Student's t over the backbone means (backbones − 1 degrees of freedom), which includes the "
+                + "variance between backbones and within them, and sd is the standard deviation of the backbone means. With "
+                + "few backbones these intervals are wide: they say how far another pretraining run could move a result. "
+                + "A variant that does not start from a backbone's weights (random init) runs the same on every "
+                + "backbone and is summarised over its seeds."
+        }
         switch report.backbones {
         case 1?:
             return " Every pretrained variant stands on one pretraining run: the seeds vary fine-tuning only, so "
@@ -35,14 +46,40 @@ enum MarkdownResults {
                       "training time (95 % CI)", "speed-up"]
         let rows = statistics.variants.map { s -> [String] in
             let v = s.variant
+            let runs = s.backbones.isEmpty ? String(v.runs.count) : "\(v.runs.count) (\(s.backbones.count) backbones)"
             return [v.name, v.initialization.rawValue, v.frozenPart.description, v.head,
-                    Text.grouped(v.trainableParameters), Text.grouped(v.totalParameters), String(v.runs.count),
+                    Text.grouped(v.trainableParameters), Text.grouped(v.totalParameters), runs,
                     percentWithInterval(s.accuracy), s.accuracy.standardDeviation.map { Text.fixed(100 * $0, 2) } ?? dash,
                     percentWithInterval(s.lastEpochAccuracy),
                     withInterval(s.loss) { Text.fixed($0, 4) }, withInterval(s.seconds, Text.duration),
                     statistics.speedUp(of: s).map { Text.fixed($0, 1) + "\u{00D7}" } ?? dash]
         }
         return MarkdownReport.table(header: header, rightAligned: Set(4...12), rows: rows)
+    }
+
+    /// For variants nested in several backbones, test accuracy's variance split between and within
+    /// backbones; nothing when no variant is.
+    static func nestingTable(_ statistics: ReportStatistics) -> [String] {
+        let nested = statistics.variants.filter { $0.accuracyNesting != nil }
+        guard !nested.isEmpty else { return [] }
+        let rows = nested.map { s -> [String] in
+            let n = s.accuracyNesting!
+            let sizes = Set(n.groupSizes).count == 1 ? String(n.groupSizes[0]) : n.groupSizes.map(String.init).joined(separator: ", ")
+            let sd = { (variance: Double?) in variance.map { Text.fixed($0.squareRoot(), 2) } ?? dash }
+            return [s.variant.name, MarkdownReport.seedList(s.backbones), sizes,
+                    n.means.map { Text.fixed($0, 2) }.joined(separator: ", "), percentWithInterval(s.accuracy),
+                    sd(n.betweenVariance), sd(n.withinVariance)]
+        }
+        let note = "Test accuracy over fine-tuning seeds nested in backbones, in points: each backbone's mean over its "
+            + "seeds; the grand mean of those means with its 95 % interval (Student's t over the backbone means); and the "
+            + "standard deviations of the one-way random-effects analysis of variance: between backbones "
+            + "(√((MS between − MS within)/n), zero when the backbone means differ no more than the seeds predict) and "
+            + "within (the seeds' pooled sd on one backbone)."
+        return ["### Between and within backbones", note,
+                MarkdownReport.table(header: ["variant", "backbones (pretraining seeds)", "seeds per backbone",
+                                              "backbone means", "test accuracy (95 % CI)", "sd between backbones",
+                                              "sd within backbones"],
+                                     rightAligned: Set(2...6), rows: rows)]
     }
 
     /// A note for each variant some of whose seeds chose their epoch otherwise than on a validation split.
@@ -64,19 +101,23 @@ enum MarkdownResults {
         }
     }
 
-    /// Every seed of every variant.
+    /// Every seed of every variant, with its backbone's pretraining seed when there are several.
     static func seedTable(_ report: ComparisonReport) -> String {
-        let header = ["variant", "seed", "epochs", "selected epoch", "test accuracy", "last-epoch test accuracy",
-                      "test loss", "last-epoch test loss", "training time", "time / epoch", "inference"]
+        let nested = report.variants.contains { $0.backboneGroups.count > 1 }
+        let header = ["variant"] + (nested ? ["backbone"] : []) + ["seed", "epochs", "selected epoch", "test accuracy",
+                      "last-epoch test accuracy", "test loss", "last-epoch test loss", "training time", "time / epoch", "inference"]
         let rows = report.variants.flatMap { v in
-            v.runs.map { r in
-                [v.name, String(r.seed), String(r.epochsRun), selection(r), Text.percent(r.testAccuracy),
-                 Text.percent(r.lastEpochTestAccuracy), Text.fixed(r.testLoss, 4), Text.fixed(r.lastEpochTestLoss, 4),
-                 Text.duration(r.trainingSeconds), r.secondsPerEpoch.map(Text.duration) ?? dash,
-                 Text.fixed(r.inferenceImagesPerSecond, 0) + " img/s"]
+            v.runs.map { r -> [String] in
+                let backbone: [String] = nested ? [r.backbone.map(String.init) ?? "any"] : []
+                let figures: [String] = [String(r.seed), String(r.epochsRun), selection(r), Text.percent(r.testAccuracy),
+                                         Text.percent(r.lastEpochTestAccuracy), Text.fixed(r.testLoss, 4),
+                                         Text.fixed(r.lastEpochTestLoss, 4), Text.duration(r.trainingSeconds),
+                                         r.secondsPerEpoch.map(Text.duration) ?? dash,
+                                         Text.fixed(r.inferenceImagesPerSecond, 0) + " img/s"]
+                return [v.name] + backbone + figures
             }
         }
-        return MarkdownReport.table(header: header, rightAligned: Set(1...10), rows: rows)
+        return MarkdownReport.table(header: header, rightAligned: Set(1...(nested ? 11 : 10)), rows: rows)
     }
 
     /// The selected epoch, and the epochs that tied with it on the monitored metric when there were others.

@@ -6,7 +6,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case noVariants
     case duplicateVariant(String)
     case noRuns(variant: String)
-    case duplicateSeed(variant: String, seed: Int)
+    case duplicateSeed(variant: String, seed: Int, backbone: Int?)
     case notFinite(variant: String, seed: Int, field: String, value: Double)
     case selectedEpochOutOfRange(variant: String, seed: Int, selectedEpoch: Int, epochsRun: Int)
     case confusionShape(variant: String, classes: Int, rows: [Int])
@@ -21,8 +21,9 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "report: variant '\(name)' appears twice; variant names must be unique"
         case .noRuns(let variant):
             return "report: variant '\(variant)' has no seed's result; every variant needs at least one"
-        case .duplicateSeed(let variant, let seed):
-            return "report: variant '\(variant)' has seed \(seed) twice; each seed's result appears once"
+        case .duplicateSeed(let variant, let seed, let backbone):
+            let on = backbone.map { " on backbone \($0)" } ?? ""
+            return "report: variant '\(variant)' has seed \(seed)\(on) twice; each seed's result appears once\(backbone == nil ? "" : " per backbone")"
         case .notFinite(let variant, let seed, let field, let value):
             return "report: variant '\(variant)', seed \(seed) has \(field) = \(value); it must be a finite number"
         case .selectedEpochOutOfRange(let variant, let seed, let selected, let run):

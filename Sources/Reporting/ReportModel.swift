@@ -62,7 +62,8 @@ public struct VariantResult: Sendable, Codable, Equatable {
     public var head: String
     public var trainableParameters: Int
     public var totalParameters: Int
-    /// One per seed, in the order the pipeline lists its seeds; never empty.
+    /// One per seed (per backbone and seed with `pretrain_seeds`), in the order the pipeline lists
+    /// them; never empty.
     public var runs: [SeedResult]
 
     public init(name: String, initialization: Initialization, frozenPart: FrozenPart, head: String,
@@ -76,7 +77,19 @@ public struct VariantResult: Sendable, Codable, Equatable {
         self.runs = runs
     }
 
-    public var seeds: [Int] { runs.map(\.seed) }
+    /// The fine-tuning seeds of the runs, each once, in order (on several backbones, each backbone runs them).
+    public var seeds: [Int] {
+        var seeds = [Int]()
+        for run in runs where !seeds.contains(run.seed) { seeds.append(run.seed) }
+        return seeds
+    }
+
+    /// The pretraining seeds of the backbones the runs fine-tuned, each once, in order; empty without them.
+    public var backbones: [Int] {
+        var backbones = [Int]()
+        for case let backbone? in runs.map(\.backbone) where !backbones.contains(backbone) { backbones.append(backbone) }
+        return backbones
+    }
 }
 
 /// What chose the epoch whose weights a fine-tune kept.
@@ -93,6 +106,9 @@ public enum EpochSelection: String, Sendable, Codable, Equatable {
 /// One variant trained and evaluated with one seed.
 public struct SeedResult: Sendable, Codable, Equatable {
     public var seed: Int
+    /// The pretraining seed of the backbone this run fine-tuned (`pretrain_seeds`); nil when the
+    /// pipeline has one backbone per variant, or the variant does not start from a backbone's weights.
+    public var backbone: Int?
     public var epochsRun: Int
     /// The 1-based epoch whose weights were kept and tested (0 when no epoch ran).
     public var selectedEpoch: Int
@@ -117,8 +133,9 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public init(seed: Int, epochsRun: Int, selectedEpoch: Int, selectedOn: EpochSelection, testAccuracy: Double,
                 testLoss: Double, lastEpochTestAccuracy: Double, lastEpochTestLoss: Double, trainingSeconds: Double,
                 curves: [EpochRecord], confusion: ConfusionMatrix, inferenceImagesPerSecond: Double,
-                tiedEpochs: [Int]? = nil) {
+                tiedEpochs: [Int]? = nil, backbone: Int? = nil) {
         self.seed = seed
+        self.backbone = backbone
         self.tiedEpochs = tiedEpochs
         self.epochsRun = epochsRun
         self.selectedEpoch = selectedEpoch

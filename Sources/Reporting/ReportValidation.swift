@@ -9,9 +9,11 @@ extension ComparisonReport {
         for variant in variants {
             guard seen.insert(variant.name).inserted else { throw ReportError.duplicateVariant(variant.name) }
             guard !variant.runs.isEmpty else { throw ReportError.noRuns(variant: variant.name) }
-            var seeds: Set<Int> = []
+            var seeds: Set<[Int?]> = []
             for run in variant.runs {
-                guard seeds.insert(run.seed).inserted else { throw ReportError.duplicateSeed(variant: variant.name, seed: run.seed) }
+                guard seeds.insert([run.backbone, run.seed]).inserted else {
+                    throw ReportError.duplicateSeed(variant: variant.name, seed: run.seed, backbone: run.backbone)
+                }
                 try run.validate(variant: variant.name)
                 guard run.confusion.classNames == first.confusion.classNames else {
                     throw ReportError.classesDiffer(variant: variant.name, classes: run.confusion.classNames,

@@ -1,12 +1,24 @@
 // How copies of a file's stage are named, and how a listing shows the seed copies of one stage as
 // one entry: `finetune@frozen#2` is seed 2 of variant frozen's copy of `finetune`, and its seeds 1, 2
-// and 3 together are `finetune@frozen#{1,2,3}`.
+// and 3 together are `finetune@frozen#{1,2,3}`; `finetune@frozen~11#2` is the same on the backbone
+// pretrained with seed 11 (`pretrain_seeds`).
 
 public enum StageNaming {
-    /// `template`, `template@variant`, `template#seed` or `template@variant#seed`. File stage and
-    /// variant names use neither `@` nor `#`, so the parts always read back.
-    public static func name(template: String, variant: String?, seed: Int?) -> String {
-        template + (variant.map { "@" + $0 } ?? "") + (seed.map { "#\($0)" } ?? "")
+    /// `template`, then `@variant`, `~pretrain-seed` and `#seed` where the copy has them. File stage
+    /// and variant names use none of `@`, `~` and `#`, so the parts always read back.
+    public static func name(template: String, variant: String?, backbone: Int? = nil, seed: Int?) -> String {
+        template + (variant.map { "@" + $0 } ?? "") + (backbone.map { "~\($0)" } ?? "") + (seed.map { "#\($0)" } ?? "")
+    }
+
+    /// The parts of a copy's name: its file stage, variant, pretraining seed and seed.
+    public static func parts(_ name: String) -> (template: String, variant: String?, backbone: Int?, seed: Int?) {
+        var (rest, seed) = split(name)
+        var backbone: Int?
+        if let tilde = rest.lastIndex(of: "~"), let value = Int(rest[rest.index(after: tilde)...]) {
+            (rest, backbone) = (String(rest[..<tilde]), value)
+        }
+        let pieces = rest.split(separator: "@", maxSplits: 1).map(String.init)
+        return (pieces.first ?? rest, pieces.count > 1 ? pieces[1] : nil, backbone, seed)
     }
 
     /// The name without its seed (the group of all seeds' copies), and the seed; the name itself and

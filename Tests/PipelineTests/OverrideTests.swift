@@ -42,10 +42,10 @@ final class OverrideTests: XCTestCase {
         XCTAssertEqual(Fixtures.problems(Fixtures.tiny, overrides: [
             "finetun.lr=1", "variants.frozn.epochs=3", "finetune.lr=fast", "finetune.lrr=0.1", "lr", "a.b.c=1", "variants.frozen.epoch=3",
         ]), [
-            "-S finetun.lr=1: no stage or variant 'finetun' (did you mean 'finetune'?); valid: data, prep, pretrain, freeze, finetune, evaluate, report, variants, seed, seeds, repeats, per_seed",
+            "-S finetun.lr=1: no stage or variant 'finetun' (did you mean 'finetune'?); valid: data, prep, pretrain, freeze, finetune, evaluate, report, variants, seed, seeds, repeats, per_seed, pretrain_seeds",
             "-S variants.frozn.epochs=3: no stage or variant 'variants.frozn' (did you mean 'variants.frozen'?); valid: variants.scratch, variants.frozen",
-            "-S lr: no '='; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]",
-            "-S a.b.c=1: 'a.b.c' is not an override target; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]",
+            "-S lr: no '='; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N, per_seed=[STAGE, …] or pretrain_seeds=[N, …]",
+            "-S a.b.c=1: 'a.b.c' is not an override target; write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N, per_seed=[STAGE, …] or pretrain_seeds=[N, …]",
             "-S variants.frozen.epoch=3: variant 'frozen' sets 'epoch', which matches nothing in the per-variant branch (did you mean 'epochs'?); valid: freeze, cache_features, batch, shard_mib, init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, reduce_lr_monitor, early_stopping_monitor, restore_best, label_smoothing, checkpoint_every, epochs, last_batch, optimizer, lr, momentum, weight_decay, augment, precise_bn, precise_bn_batches, seed, seeds, repeats",
             "-S finetune.lr=fast: 'lr' is fast, expected a number in 1e-08...10.0",
             "-S finetune.lrr=0.1: stage 'finetune' (fine-tune) has no parameter 'lrr' (did you mean 'lr'?); fine-tune parameters: init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, reduce_lr_monitor, early_stopping_monitor, restore_best, label_smoothing, checkpoint_every, epochs, batch, last_batch, optimizer, lr, momentum, weight_decay, augment, precise_bn, precise_bn_batches, seed",

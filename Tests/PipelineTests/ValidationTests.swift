@@ -149,7 +149,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(Fixtures.problems("seed: 1\nstagse:\n  data: { kind: download }\n"), [
             "p.yaml:1:1: the pipeline has no 'name'; add it",
             "p.yaml:1:1: the pipeline has no 'stages'; add it",
-            "p.yaml:2:1: unknown field 'stagse' (did you mean 'stages'?); valid fields: name, seed, seeds, repeats, per_seed, accept_warnings, min_batchnorm_batch, stages, variants",
+            "p.yaml:2:1: unknown field 'stagse' (did you mean 'stages'?); valid fields: name, seed, seeds, repeats, per_seed, pretrain_seeds, accept_warnings, min_batchnorm_batch, stages, variants",
         ])
         XCTAssertEqual(Fixtures.problems("name: p\nstages:\n  data: { knd: download, param: {} }\n"), [
             "p.yaml:3:3: stage 'data' has no 'kind'; add it",

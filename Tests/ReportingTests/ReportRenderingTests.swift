@@ -85,6 +85,12 @@ final class ReportRenderingTests: XCTestCase {
         let markdown = try XCTUnwrap(ReportWriter.render(report)[ReportWriter.markdownFile])
         let seed = report.variants[0].runs[0].seed
         XCTAssertTrue(markdown.contains("| \(report.variants[0].name) | \(seed) | \(report.variants[0].runs[0].epochsRun) | 9 (tied: 4, 9, 11) |"), markdown)
+        let results = try XCTUnwrap(ReportWriter.render(report)[CSVReport.resultsFile]).split(separator: "\n")
+        let column = try XCTUnwrap(CSVReport.resultsHeader.firstIndex(of: "tied_epochs"))
+        XCTAssertEqual(results[1].split(separator: ",", omittingEmptySubsequences: false)[column], "4 9 11",
+                       "results.csv lists the tied epochs too")
+        XCTAssertEqual(results[2].split(separator: ",", omittingEmptySubsequences: false)[column], "",
+                       "empty where none were recorded")
     }
 
     func testComparisonsSayWhatTheSeedsShowAndWhatTheyCannot() throws {
@@ -254,7 +260,7 @@ final class ReportRenderingTests: XCTestCase {
         report = ReportFixture.report()
         report.variants[1].runs.append(report.variants[1].runs[0])
         XCTAssertThrowsError(try ReportWriter.render(report)) {
-            XCTAssertEqual($0 as? ReportError, .duplicateSeed(variant: "basic", seed: 1))
+            XCTAssertEqual($0 as? ReportError, .duplicateSeed(variant: "basic", seed: 1, backbone: nil))
         }
 
         report = ReportFixture.report()

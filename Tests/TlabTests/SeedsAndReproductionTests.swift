@@ -52,9 +52,9 @@ final class SeedsAndReproductionTests: XCTestCase {
             + "the data cannot tell them apart."), report)
         let comparisons = try String(contentsOf: folder.appendingPathComponent("reports/contrast/comparisons.csv"), encoding: .utf8)
         XCTAssertTrue(comparisons.contains("\ntrained,untrained,3 4 5 6 7,"), comparisons)
-        XCTAssertTrue(comparisons.split(separator: "\n").first { $0.hasPrefix("trained,untrained,") }?.hasSuffix(",true") ?? false,
+        XCTAssertTrue(comparisons.split(separator: "\n").first { $0.hasPrefix("trained,untrained,") }?.hasSuffix(",true,seed,") ?? false,
                       comparisons)
-        XCTAssertTrue(comparisons.split(separator: "\n").first { $0.hasPrefix("untrained,twin,") }?.hasSuffix(",false") ?? false,
+        XCTAssertTrue(comparisons.split(separator: "\n").first { $0.hasPrefix("untrained,twin,") }?.hasSuffix(",false,seed,") ?? false,
                       comparisons)
     }
 

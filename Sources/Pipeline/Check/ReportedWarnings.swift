@@ -13,7 +13,7 @@ extension PlannedStage {
         guard kind == .report, !warnings.isEmpty else { return self }
         var values = parameters.values
         values[Self.recipeCheckParameter] = .string(Self.encoded(warnings))
-        return PlannedStage(name: name, template: template, variant: variant, seed: seed, kind: kind,
+        return PlannedStage(name: name, template: template, variant: variant, seed: seed, backbone: backbone, kind: kind,
                             parameters: StageParameters(kind: kind, values: values), inputs: inputs, location: location)
     }
 

@@ -35,7 +35,7 @@ struct PretrainStage: StageDefinition {
     static let ports = [
         PortSpec("data", [.preprocess], unless: ("weights", nil)),
     ]
-    static let traits: StageTraits = [.trains]
+    static let traits: StageTraits = [.trains, .perPretrainSeed]
     /// Backbone tensors (names under `features.`).
     static let weightsOutput = "weights"
     /// The `ModelRecipe` of the backbone alone (no head): the temporary head trained here is left

@@ -12,8 +12,9 @@ extension StageKind {
 
 struct ReportStage: StageDefinition {
     static let kind = StageKind.report
-    /// 4: the provenance names the exact versions of the packages tlab was built with.
-    static let version = 4
+    /// 5: results.csv lists each seed's tied epochs (and pretraining seed), summary.csv and
+    /// comparisons.csv say what the figures are nested in or paired over.
+    static let version = 5
     /// The `ComparisonReport` rendered, as JSON: what `regenerateReport` renders again.
     static let modelOutput = "report.json"
 
@@ -34,11 +35,17 @@ struct ReportStage: StageDefinition {
     func run(_ p: Parameters, in context: StageContext) throws -> StageResult {
         let lineage = context.store.lineage
         let producers = context.producers(of: "evaluations")
-        // Each producer is one variant's evaluation for one seed; a variant's seeds come together.
+        // Each producer is one variant's evaluation for one seed (on one backbone); a variant's seeds
+        // come together.
         var variants = [VariantResult]()
         for producer in producers {
             let (name, summary, result) = try seedResult(producer, context: context, lineage: lineage)
             if let index = variants.firstIndex(where: { $0.name == name }) {
+                // A random-init variant's copies on each backbone are one computation (the same keys):
+                // counted once, as the seeds they are, not as samples of backbones.
+                if result.backbone == nil, variants[index].runs.contains(where: { $0.seed == result.seed && $0.backbone == nil }) {
+                    continue
+                }
                 variants[index].runs.append(result)
             } else {
                 variants.append(VariantResult(
@@ -70,7 +77,8 @@ struct ReportStage: StageDefinition {
 
     /// One seed's result: the evaluation of `producer`, its inference speed and its fine-tune's training
     /// time, both read from the stage runs that first produced those artifacts. The seed is the
-    /// producer's seed copy's, or, for a stage not repeated over seeds, its fine-tune's seed parameter.
+    /// producer's seed copy's, or, for a stage not repeated over seeds, its fine-tune's seed parameter;
+    /// the backbone is the copy's pretraining seed, for a variant that starts from the backbone's weights.
     private func seedResult(_ producer: String, context: StageContext, lineage: LineageDatabase) throws
         -> (variant: String, summary: FineTuneSummary, result: SeedResult) {
         let port = "evaluations", output = EvaluateStage.evaluationOutput
@@ -99,7 +107,8 @@ struct ReportStage: StageDefinition {
             trainingSeconds: try metric(TrainingLoop.trainingSecondsMetric, of: fineTuneRun), curves: summary.curves,
             confusion: ConfusionMatrix(classNames: evaluation.classNames, counts: evaluation.confusion),
             inferenceImagesPerSecond: try metric(EvaluateStage.imagesPerSecondMetric, of: evaluateRun),
-            tiedEpochs: summary.tiedEpochs)
+            tiedEpochs: summary.tiedEpochs,
+            backbone: summary.initialization == .pretrained ? planned?.backbone : nil)
         return (planned?.variant ?? StageNaming.split(producer).group, summary, result)
     }
 

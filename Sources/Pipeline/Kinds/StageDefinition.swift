@@ -42,6 +42,8 @@ struct StageTraits: OptionSet, Sendable {
     static let trains = StageTraits(rawValue: 1 << 2)
     /// Reads every copy of the stages it takes, and is never copied itself (the report).
     static let gathers = StageTraits(rawValue: 1 << 3)
+    /// Copied once per pretraining seed, with the stages after it, when the pipeline has `pretrain_seeds`.
+    static let perPretrainSeed = StageTraits(rawValue: 1 << 5)
     /// Its outputs hold measured times, so reproducing it compares figures, not bits.
     static let holdsTimings = StageTraits(rawValue: 1 << 4)
 }

@@ -34,9 +34,9 @@ struct RecordedStage {
         inputs = inputs.enumerated().sorted { a, b in
             (rank(a.element), a.offset) < (rank(b.element), b.offset)
         }.map(\.element)
-        let (group, seed) = StageNaming.split(name)
-        let parts = group.split(separator: "@", maxSplits: 1).map(String.init)
-        return PlannedStage(name: name, template: parts[0], variant: parts.count > 1 ? parts[1] : nil, seed: seed,
+        let parts = StageNaming.parts(name)
+        return PlannedStage(name: name, template: parts.template, variant: parts.variant, seed: parts.seed,
+                            backbone: parts.backbone,
                             kind: material.kind, parameters: StageParameters(kind: material.kind, values: values),
                             inputs: inputs, location: .file(path: "stage run \(detail.record.id ?? 0)", line: 1, column: 1))
     }

@@ -99,12 +99,13 @@ public enum Reproduction {
         return try? decodeJSON(ComparisonReport.self, from: try store.blobs.read(hash))
     }
 
-    /// Where an evaluation's producer comes in `report`: by its variant, then its seed.
+    /// Where an evaluation's producer comes in `report`: by its variant, then its backbone and seed.
     private static func position(of producer: String, in report: ComparisonReport) -> [Int] {
-        let (group, seed) = StageNaming.split(producer)
-        let variant = group.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? group
+        let parts = StageNaming.parts(producer)
+        let variant = parts.variant ?? parts.template
         guard let v = report.variants.firstIndex(where: { $0.name == variant }) else { return [Int.max] }
-        return [v, seed.flatMap { s in report.variants[v].runs.firstIndex { $0.seed == s } } ?? 0]
+        guard let seed = parts.seed else { return [v, 0] }
+        return [v, report.variants[v].runs.firstIndex { $0.seed == seed && ($0.backbone ?? parts.backbone) == parts.backbone } ?? 0]
     }
 
     /// A report is the one artifact that holds measurements (training seconds, images per second) and

@@ -1,5 +1,5 @@
 // Command-line overrides, DVC-style: `-S finetune.lr=3e-4`, `-S variants.frozen.epochs=30`,
-// `-S seed=3`, `-S seeds=[1,2,3]`. They edit the document before checking, so an overridden value is checked exactly
+// `-S seed=3`, `-S seeds=[1,2,3]`, `-S pretrain_seeds=[1,2]`. They edit the document before checking, so an overridden value is checked exactly
 // like one written in the file, and errors point at the override.
 import Yams
 
@@ -50,10 +50,12 @@ extension PipelineDocument {
             (seeds, repeats) = (nil, setting)
         case 1 where parts[0] == "per_seed":
             perSeed = setting
+        case 1 where parts[0] == "pretrain_seeds":
+            pretrainSeeds = setting
         case 2 where parts[0] != "variants" && !parts[0].isEmpty && !parts[1].isEmpty:
             guard let index = stages.firstIndex(where: { $0.name == parts[0] }) else {
                 throw PipelineError.unknownOverrideTarget(
-                    here, target: parts[0], valid: stages.map(\.name) + ["variants", "seed", "seeds", "repeats", "per_seed"])
+                    here, target: parts[0], valid: stages.map(\.name) + ["variants", "seed", "seeds", "repeats", "per_seed", "pretrain_seeds"])
             }
             Self.set(setting, in: &stages[index].parameters)
         case 3...4 where parts[0] == "variants" && parts[2...].allSatisfy({ !$0.isEmpty }):

@@ -37,13 +37,15 @@ struct PipelineDocument {
     var seeds: Setting?
     var repeats: Setting?
     var perSeed: Setting?
+    /// The seeds each pretrain stage is copied over, with everything after it (`Replication`).
+    var pretrainSeeds: Setting?
     /// Recipe-check rules acknowledged as deliberate (`RecipeRule` names), and its BatchNorm batch threshold.
     var acceptWarnings: Setting?
     var minBatchNormBatch: Setting?
     var stages: [StageEntry]
     var variants: [VariantEntry]
 
-    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "accept_warnings", "min_batchnorm_batch",
+    static let topFields = ["name", "seed", "seeds", "repeats", "per_seed", "pretrain_seeds", "accept_warnings", "min_batchnorm_batch",
                             "stages", "variants"]
     static let stageFields = ["kind", "inputs", "params"]
 
@@ -63,7 +65,7 @@ struct PipelineDocument {
         var errors = [PipelineError]()
         let at = { (node: Node) in location(of: node, in: path) }
         guard case let .mapping(top) = root else {
-            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants (and optionally seeds or repeats, per_seed)")
+            throw PipelineError.wrongShape(at(root), field: "pipeline", expected: "a mapping with name, seed, stages and variants (and optionally seeds or repeats, per_seed, pretrain_seeds)")
         }
         for (key, _) in top where !Self.topFields.contains(key.string ?? "") {
             errors.append(.unknownField(at(key), field: key.string ?? shown(key), valid: Self.topFields))
@@ -86,6 +88,7 @@ struct PipelineDocument {
         seeds = setting("seeds")
         repeats = setting("repeats")
         perSeed = setting("per_seed")
+        pretrainSeeds = setting("pretrain_seeds")
         acceptWarnings = setting("accept_warnings")
         minBatchNormBatch = setting("min_batchnorm_batch")
         stages = []

@@ -47,6 +47,8 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
     case invalidPerSeedStage(SourceLocation, stage: String, reason: String)
     /// A stage repeated over seeds also sets its own seed.
     case seedSetTwice(SourceLocation, stage: String)
+    /// `pretrain_seeds` given where it cannot vary a backbone.
+    case invalidPretrainSeeds(SourceLocation, reason: String)
     case malformedOverride(String, reason: String)
     case unknownOverrideTarget(SourceLocation, target: String, valid: [String])
     case unknownStage(String, known: [String])
@@ -109,8 +111,10 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
         case let .seedSetTwice(at, stage):
             return "\(at): stage '\(stage)' sets seed, but the pipeline repeats it over seeds (seeds: or repeats:), "
                 + "which set each copy's seed; remove this seed or the stage from per_seed"
+        case let .invalidPretrainSeeds(at, reason):
+            return "\(at): pretrain_seeds \(reason)"
         case let .malformedOverride(text, reason):
-            return "-S \(printable(text, limit: 120)): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N or per_seed=[STAGE, …]"
+            return "-S \(printable(text, limit: 120)): \(reason); write STAGE.PARAM=VALUE, variants.VARIANT.PARAM=VALUE, seed=N, seeds=[N, …], repeats=N, per_seed=[STAGE, …] or pretrain_seeds=[N, …]"
         case let .unknownOverrideTarget(at, target, valid):
             return "\(at): no stage or variant '\(target)'\(suggestion(target, valid)); valid: \(valid.joined(separator: ", "))"
         case let .unknownStage(name, known):
@@ -139,7 +143,8 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
              let .unknownPort(at, _, _, _), let .missingInput(at, _, _, _), let .unknownInputStage(at, _, _, _, _),
              let .wrongInputKind(at, _, _, _, _), let .tooManyInputs(at, _, _), let .cycle(at, _),
              let .unknownVariantTarget(at, _, _, _), let .unknownOverrideTarget(at, _, _),
-             let .conflictingFields(at, _, _), let .invalidPerSeedStage(at, _, _), let .seedSetTwice(at, _):
+             let .conflictingFields(at, _, _), let .invalidPerSeedStage(at, _, _), let .seedSetTwice(at, _),
+             let .invalidPretrainSeeds(at, _):
             return at
         }
     }

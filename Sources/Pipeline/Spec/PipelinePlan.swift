@@ -21,6 +21,9 @@ public struct PlannedStage: Sendable {
     public let variant: String?
     /// The seed of a per-seed copy; nil for a stage that is not repeated.
     public let seed: Int?
+    /// The pretraining seed of the backbone a copy in the backbone branch stands on (`pretrain~7`,
+    /// `finetune@frozen~7#2`); nil without `pretrain_seeds`.
+    public var backbone: Int? = nil
     public let kind: StageKind
     public let parameters: StageParameters
     /// In the file's order; a `many` port appears once per stage it reads.
@@ -28,8 +31,9 @@ public struct PlannedStage: Sendable {
     /// Where the stage is declared.
     public let location: SourceLocation
 
-    /// The name without the seed: what all seeds' copies of this stage share (`finetune@frozen`).
-    public var group: String { StageNaming.name(template: template, variant: variant, seed: nil) }
+    /// The name without the seed: what all seeds' copies of this stage share (`finetune@frozen`,
+    /// `finetune@frozen~7` on backbone 7).
+    public var group: String { StageNaming.name(template: template, variant: variant, backbone: backbone, seed: nil) }
 }
 
 /// A checked pipeline. Build it with `PipelinePlan(contentsOf:overrides:)`; it either holds a
@@ -179,9 +183,13 @@ public struct PipelinePlan: Sendable {
     }
 
     /// The stage called `name`, or every copy of a copied file stage (`finetune`: every variant's and
-    /// seed's) or of one variant's copy (`finetune@frozen`: every seed's): what `--force` means.
+    /// seed's) or of one variant's copy (`finetune@frozen`: every backbone's and seed's;
+    /// `finetune@frozen~7`: every seed's on backbone 7): what `--force` means.
     public func stages(named name: String) throws -> [PlannedStage] {
-        let found = stages.filter { $0.name == name || $0.template == name || $0.group == name }
+        let found = stages.filter {
+            $0.name == name || $0.template == name || $0.group == name
+                || StageNaming.name(template: $0.template, variant: $0.variant, seed: nil) == name
+        }
         guard !found.isEmpty else { throw PipelineError.unknownStage(name, known: StageNaming.labels(stages.map(\.name))) }
         return found
     }

@@ -53,12 +53,18 @@ struct ResolvedPipeline {
             var values = resolveParameters(of: template, settings: settings, seed: seed, errors: &errors)
             if let copySeed = expansion.seedParameter(of: copy) {
                 if let own = settings.first(where: { $0.key == "seed" }) {
-                    errors.append(.seedSetTwice(own.keyLocation, stage: template.name))
+                    errors.append(copy.backbone == nil ? .seedSetTwice(own.keyLocation, stage: template.name)
+                        : .invalidPretrainSeeds(own.keyLocation, reason: "set the seed of each copy of stage '\(template.name)', "
+                            + "which sets seed too; remove this seed (list it in pretrain_seeds to keep its backbone)"))
                 }
                 values["seed"] = .int(copySeed)
+                if copy.backbone != nil, values["weights"] != nil, let at = replication.pretrainSeedsLocation {
+                    errors.append(.invalidPretrainSeeds(at, reason: "cannot vary stage '\(template.name)', which imports its "
+                                                        + "weights (weights:) instead of training them; remove pretrain_seeds or weights"))
+                }
             }
             stages.append(PlannedStage(
-                name: copy.name, template: template.name, variant: copy.variant?.name, seed: copy.seed,
+                name: copy.name, template: template.name, variant: copy.variant?.name, seed: copy.seed, backbone: copy.backbone,
                 kind: template.kind, parameters: StageParameters(kind: template.kind, values: values),
                 inputs: expansion.inputs(of: copy), location: template.entry.location))
         }

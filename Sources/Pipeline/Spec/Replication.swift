@@ -13,6 +13,14 @@ import Yams
 /// Each `per_seed` stage and every stage after it (up to the report, which gathers them all) is
 /// copied once per seed, `finetune@frozen#2` being seed 2's copy in variant frozen; the copy's `seed`
 /// parameter is the seed, so it is in the key and a seed added later computes only its own copies.
+///
+/// ```yaml
+/// pretrain_seeds: [7, 11]  # each pretrain stage once per pretraining seed: two backbones
+/// ```
+/// Each pretrain stage and every stage after it (up to the report) is copied once per pretraining
+/// seed, `pretrain~11` and `finetune@frozen~11#2`, the pretrain copy's `seed` parameter being its
+/// pretraining seed: fine-tuning seeds are nested in backbones, and a pretraining seed equal to the
+/// one the pretrain stage had (the pipeline's seed) keeps that backbone's keys, so it is not recomputed.
 struct Replication {
     /// The pipeline's seeds; nil when it declares none.
     let pipelineSeeds: [Int]?
@@ -22,6 +30,13 @@ struct Replication {
     let roots: [String]
     /// Where `per_seed` was written, for errors about the stages it names; nil when left at its default.
     let perSeedLocation: SourceLocation?
+    /// The pipeline's pretraining seeds; nil when it declares none (each pretrain stage runs once).
+    let pretrainSeeds: [Int]?
+    /// File stages copied once per pretraining seed, each copy's `seed` set to it: the pretrain stages,
+    /// when there are pretraining seeds.
+    let backboneRoots: [String]
+    /// Where `pretrain_seeds` was written, for errors about the stages it copies.
+    let pretrainSeedsLocation: SourceLocation?
 
     /// Variant keys that set the variant's seeds rather than a stage parameter.
     static let variantKeys = ["seeds", "repeats"]
@@ -36,6 +51,17 @@ struct Replication {
     init(_ document: PipelineDocument, seed: Int, templates: [TemplateStage], errors: inout [PipelineError]) {
         pipelineSeeds = Self.seedList(seeds: document.seeds, repeats: document.repeats, base: seed,
                                       container: "the pipeline", errors: &errors)
+        let pretrainSeeds = document.pretrainSeeds.flatMap {
+            Self.seedList(seeds: $0, repeats: nil, base: seed, container: "the pipeline", errors: &errors)
+        }
+        let backboneRoots = pretrainSeeds == nil ? [] : templates.filter { $0.kind.traits.contains(.perPretrainSeed) }.map(\.name)
+        (self.pretrainSeeds, self.backboneRoots) = (pretrainSeeds, backboneRoots)
+        pretrainSeedsLocation = document.pretrainSeeds?.keyLocation
+        if let setting = document.pretrainSeeds, pretrainSeeds != nil, backboneRoots.isEmpty {
+            let kinds = StageKind.allCases.filter { $0.traits.contains(.perPretrainSeed) }.map(\.rawValue)
+            errors.append(.invalidPretrainSeeds(setting.keyLocation, reason: "needs a stage of kind \(kinds.joined(separator: ", ")) "
+                                                + "to copy, and this pipeline has none; remove pretrain_seeds"))
+        }
         var variantSeeds = [String: [Int]]()
         for variant in document.variants {
             let setting = { (key: String) in variant.settings.first { $0.key == key } }
@@ -54,6 +80,10 @@ struct Replication {
         if pipelineSeeds == nil && variantSeeds.isEmpty {
             errors.append(.missingField(perSeed.keyLocation, field: "seeds", in: "a pipeline with per_seed"))
         }
+        for stage in roots where backboneRoots.contains(stage) {
+            errors.append(.invalidPerSeedStage(perSeed.valueLocation, stage: stage, reason: "whose seed pretrain_seeds already sets "
+                                               + "(one backbone per pretraining seed); remove '\(stage)' from per_seed or remove pretrain_seeds"))
+        }
     }
 
     /// Whether any stage is repeated.
@@ -71,7 +101,7 @@ struct Replication {
         return all.isEmpty ? nil : all
     }
 
-    /// `seeds: [..]` or `repeats: N` typed and checked; nil when neither is given or one is invalid.
+    /// `seeds: [..]` (or `pretrain_seeds: [..]`, errors naming the setting's key) or `repeats: N` typed and checked; nil when neither is given or one is invalid.
     private static func seedList(seeds: Setting?, repeats: Setting?, base: Int, container: String,
                                  errors: inout [PipelineError]) -> [Int]? {
         if seeds != nil, let repeats {
@@ -81,10 +111,10 @@ struct Replication {
         do {
             if let seeds {
                 let expected = "a non-empty list of distinct seeds in \(seedRange.lowerBound)...\(seedRange.upperBound), like [1, 2, 3]"
-                let spec = ParameterSpec("seeds", .ints(seedRange), .required, "")
+                let spec = ParameterSpec(seeds.key, .ints(seedRange), .required, "")
                 guard case let .ints(list) = try spec.value(of: seeds.value, at: seeds.valueLocation),
                       !list.isEmpty, Set(list).count == list.count else {
-                    throw PipelineError.invalidValue(seeds.valueLocation, parameter: "seeds", value: shown(seeds.value),
+                    throw PipelineError.invalidValue(seeds.valueLocation, parameter: seeds.key, value: shown(seeds.value),
                                                      expected: expected)
                 }
                 return list

@@ -1,16 +1,22 @@
 // Variants and seeds: the per-variant branch (freeze, fine-tune, evaluate and the non-report stages
 // after them) is copied once per variant as `stage@variant`, and the per-seed branch (the `per_seed`
-// stages and the non-report stages after them) once per seed as `stage#seed`; every other stage is
-// shared, and a report reading copied stages reads all of their copies.
+// stages and the non-report stages after them) once per seed as `stage#seed`, and with
+// `pretrain_seeds` the backbone branch (the pretrain stages and the non-report stages after them) once
+// per pretraining seed as `stage~seed`; every other stage is shared, and a report reading copied
+// stages reads all of their copies.
 import Reporting
 
-/// One stage to plan: a file stage, or one variant's and/or one seed's copy of it.
+/// One stage to plan: a file stage, or one variant's, backbone's and/or seed's copy of it.
 struct StageCopy {
     let template: TemplateStage
     let variant: VariantEntry?
+    /// The pretraining seed of the backbone the copy stands on, in the backbone branch.
+    let backbone: Int?
     let seed: Int?
 
-    var name: String { StageNaming.name(template: template.name, variant: variant?.name, seed: seed) }
+    var name: String {
+        StageNaming.name(template: template.name, variant: variant?.name, backbone: backbone, seed: seed)
+    }
 }
 
 /// How one document's stages expand into per-variant and per-seed copies.
@@ -20,6 +26,8 @@ struct VariantExpansion {
     let branch: [String]
     /// Names of the file stages copied per seed (when the pipeline or a variant has seeds).
     let seedBranch: [String]
+    /// Names of the file stages copied per pretraining seed (when the pipeline has `pretrain_seeds`).
+    let backboneBranch: [String]
     let replication: Replication
     private let templates: [TemplateStage]
     /// Each stage to plan, in file order with each variant's branch kept together and a stage's seed
@@ -44,13 +52,18 @@ struct VariantExpansion {
         }
         let branch = closure(templates.filter { $0.kind.traits.contains(.perVariant) }.map(\.name))
         let seedBranch = replication.repeats ? closure(replication.roots) : []
+        let backboneBranch = closure(replication.backboneRoots)
         let variantNames = variants.map(\.name)
         func copies(of template: TemplateStage, in variant: VariantEntry?) -> [StageCopy] {
-            guard seedBranch.contains(template.name),
-                  let seeds = replication.seeds(of: variant?.name, variants: variantNames) else {
-                return [StageCopy(template: template, variant: variant, seed: nil)]
+            let backbones: [Int?] = backboneBranch.contains(template.name)
+                ? (replication.pretrainSeeds ?? []).map(Optional.some) : [nil]
+            return backbones.flatMap { backbone in
+                guard seedBranch.contains(template.name),
+                      let seeds = replication.seeds(of: variant?.name, variants: variantNames) else {
+                    return [StageCopy(template: template, variant: variant, backbone: backbone, seed: nil)]
+                }
+                return seeds.map { StageCopy(template: template, variant: variant, backbone: backbone, seed: $0) }
             }
-            return seeds.map { StageCopy(template: template, variant: variant, seed: $0) }
         }
         var planned = [StageCopy]()
         let branchTemplates = templates.filter { branch.contains($0.name) }
@@ -61,7 +74,7 @@ struct VariantExpansion {
                 for variant in variants { planned += branchTemplates.flatMap { copies(of: $0, in: variant) } }
             }
         }
-        (self.branch, self.seedBranch, order) = (branch, seedBranch, planned)
+        (self.branch, self.seedBranch, self.backboneBranch, order) = (branch, seedBranch, backboneBranch, planned)
     }
 
     /// Variant keys that set nothing (a bare parameter no branch stage's kind has, or a `stage.param`
@@ -114,18 +127,22 @@ struct VariantExpansion {
         }
     }
 
-    /// The seed `copy` sets as its `seed` parameter: its seed, when its file stage is a `per_seed` one.
+    /// The seed `copy` sets as its `seed` parameter: its seed, when its file stage is a `per_seed` one;
+    /// its pretraining seed, when it is a pretrain stage copied per pretraining seed.
     func seedParameter(of copy: StageCopy) -> Int? {
-        replication.roots.contains(copy.template.name) ? copy.seed : nil
+        if replication.roots.contains(copy.template.name) { return copy.seed }
+        return replication.backboneRoots.contains(copy.template.name) ? copy.backbone : nil
     }
 
-    /// `copy`'s inputs with copied stages renamed to the copies it reads: the same variant's and
-    /// seed's, or, for a stage gathering them (a report), every variant's and seed's.
+    /// `copy`'s inputs with copied stages renamed to the copies it reads: the same variant's, backbone's
+    /// and seed's, or, for a stage gathering them (a report), every variant's, backbone's and seed's.
     func inputs(of copy: StageCopy) -> [StageInput] {
         let variantNames = variants.map(\.name)
         return copy.template.sources.flatMap { input -> [StageInput] in
             let readVariants: [VariantEntry?] = branch.contains(input.stage) && !variants.isEmpty
                 ? copy.variant.map { [$0] } ?? variants : [nil]
+            let backbones: [Int?] = backboneBranch.contains(input.stage)
+                ? (copy.backbone.map { [$0] } ?? replication.pretrainSeeds ?? []).map(Optional.some) : [nil]
             return readVariants.flatMap { variant -> [StageInput] in
                 let seeds: [Int?]
                 if seedBranch.contains(input.stage), let all = replication.seeds(of: variant?.name, variants: variantNames) {
@@ -133,8 +150,11 @@ struct VariantExpansion {
                 } else {
                     seeds = [nil]
                 }
-                return seeds.map {
-                    StageInput(port: input.port, stage: StageNaming.name(template: input.stage, variant: variant?.name, seed: $0))
+                return backbones.flatMap { backbone in
+                    seeds.map {
+                        StageInput(port: input.port, stage: StageNaming.name(template: input.stage, variant: variant?.name,
+                                                                             backbone: backbone, seed: $0))
+                    }
                 }
             }
         }

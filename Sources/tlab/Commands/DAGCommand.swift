@@ -34,13 +34,15 @@ struct DAGCommand: ParsableCommand {
     }
 
     /// The graph as `--json` prints it: stages in execution order, each with the stages it reads; a
-    /// repeated stage's copies share a `group` and each has its `seed`.
+    /// repeated stage's copies share a `group` and each has its `seed` (and `backbone`, its pretraining seed).
     struct Graph: Encodable {
         struct Stage: Encodable {
             let name: String
             let kind: String
             let variant: String?
             let seed: Int?
+            /// The pretraining seed of the backbone a copy stands on (`pretrain_seeds`); absent without.
+            let backbone: Int?
             let group: String
             let inputs: [Input]
         }
@@ -59,7 +61,7 @@ struct DAGCommand: ParsableCommand {
             seeds = plan.seeds
             stages = plan.stages.map { stage in
                 Stage(name: stage.name, kind: stage.kind.rawValue, variant: stage.variant, seed: stage.seed,
-                      group: stage.group, inputs: stage.inputs.map { Input(port: $0.port, stage: $0.stage) })
+                      backbone: stage.backbone, group: stage.group, inputs: stage.inputs.map { Input(port: $0.port, stage: $0.stage) })
             }
         }
     }
