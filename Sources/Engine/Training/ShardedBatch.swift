@@ -31,15 +31,23 @@ package final class ShardedBatch: @unchecked Sendable {
     package let localRanges: [Range<Int>]
     /// Per trainable parameter, one gradient of its shape per local shard, back to back; zero at the start
     /// of a step. Filled by layers in backward, in whatever order they run.
-    private var slots: [ObjectIdentifier: Tensor] = [:]
+    private var slots: [ObjectIdentifier: Tensor]
     /// The first exchange that failed. Layers cannot throw, so a failed exchange is kept here, later exchanges
     /// are skipped (their sums are this process's alone, and meaningless), and the trainer throws it after
     /// backward, before any weight changes.
     package private(set) var failure: Error?
 
-    package init(exchange: ShardExchange, batch: Int) {
+    /// With `previous` (the last step's, done with), its gradient slots are cleared and reused rather than
+    /// allocated again: they hold shards × parameters floats.
+    package init(exchange: ShardExchange, batch: Int, reusingSlotsOf previous: ShardedBatch? = nil) {
         self.exchange = exchange
         self.batch = batch
+        if let previous, previous.exchange === exchange {
+            slots = previous.slots
+            for slot in slots.values { slot.fill(0) }
+        } else {
+            slots = [:]
+        }
         let ranges = shardImageRanges(batch: batch, shards: exchange.shardCount)
         let first = ranges[exchange.localShards.lowerBound].lowerBound
         imageRanges = ranges
@@ -95,6 +103,22 @@ package final class ShardedBatch: @unchecked Sendable {
         if let failure { throw failure }
         let total = parameters.reduce(0) { $0 + $1.value.count }, shards = exchange.shardCount
         guard total > 0 else { return }
+        // Holding every shard, this process folds the slots where they are: the same additions in the same
+        // order as over a gathered copy, without the copy.
+        if exchange.localShards == 0..<shards {
+            for p in parameters {
+                guard let slot = slots[ObjectIdentifier(p)] else { continue }
+                let count = p.value.count, grad = p.grad.data, values = slot.data
+                parallelFor(chunks: (count + 16_383) / 16_384) { chunk in
+                    for i in chunk * 16_384..<min(count, (chunk + 1) * 16_384) {
+                        var sum = values[i]
+                        for s in 1..<max(shards, 1) { sum += values[s * count + i] }
+                        grad[i] += sum
+                    }
+                }
+            }
+            return
+        }
         var local = [Float](repeating: 0, count: total * localRanges.count)
         local.withUnsafeMutableBufferPointer { local in
             var offset = 0

@@ -104,6 +104,8 @@ public final class Trainer {
     /// How the processes computing a batch's shards meet when `options.shards` is above 1; nil computes every
     /// shard in this process (`LocalShards`). Its `shardCount` must be `options.shards`.
     package var shardExchange: ShardExchange?
+    /// The last sharded step's batch, whose gradient slots the next step reuses.
+    private var lastShardedBatch: ShardedBatch?
     var state: TrainerState
     /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
     public internal(set) var bestWeights: [String: Tensor]?
@@ -204,7 +206,9 @@ public final class Trainer {
         guard labels.count >= exchange.shardCount else {
             throw TrainingError.batchSmallerThanShards(batch: labels.count, shards: exchange.shardCount)
         }
-        let shards = ShardedBatch(exchange: exchange, batch: labels.count), local = shards.localImages
+        let shards = ShardedBatch(exchange: exchange, batch: labels.count, reusingSlotsOf: lastShardedBatch)
+        lastShardedBatch = shards
+        let local = shards.localImages
         let localInputs = local == 0..<labels.count ? inputs : inputs.samples(local)
         let localLabels = Array(labels[local])
         optimizer.zeroGradients()
