@@ -38,17 +38,6 @@ final class ArrivingFile: @unchecked Sendable {
         readerGone = true
     }
 
-    /// Waits until the file is longer than `offset` or the download ended; returns how many bytes
-    /// past `offset` are there, 0 meaning the download ended there. Throws the download's error.
-    func bytes(after offset: Int64) throws -> Int64 {
-        condition.lock()
-        defer { condition.unlock() }
-        while length <= offset && !ended { condition.wait() }
-        if length > offset { return length - offset }
-        if let failure { throw failure }
-        return 0
-    }
-
     /// Waits until the file holds more than `count` bytes past `offset` or the writing ended; returns
     /// the bytes past `offset` and whether the writing ended (without failure: that is thrown).
     func bytes(moreThan count: Int64, after offset: Int64) throws -> (available: Int64, ended: Bool) {

@@ -40,7 +40,7 @@ extension BlobStore {
     func decompress(_ hash: String, at copy: BlobCopy, delivery: VerifyingDelivery) throws -> Int64 {
         let path = copy.path
         // The download creates the file: wait for its first bytes (or its end) before opening it.
-        if let arriving = copy.arriving { _ = try arriving.bytes(after: 0) }
+        if let arriving = copy.arriving { _ = try arriving.bytes(moreThan: 0, after: 0) }
         let file = try openBlob(hash, at: path)
         defer { file.closeFile() }
         func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
@@ -63,7 +63,8 @@ extension BlobStore {
         func readInput() throws -> Int {
             var buffer = inputBuffer
             if let arriving = copy.arriving {
-                let available = try arriving.bytes(after: fileOffset)
+                // A whole buffer at a time: waking for every network-sized piece costs more than it saves.
+                let (available, _) = try arriving.bytes(moreThan: Int64(inputBuffer.count) - 1, after: fileOffset)
                 buffer = UnsafeMutableRawBufferPointer(rebasing: inputBuffer[..<Int(min(Int64(inputBuffer.count), available))])
             }
             let n = buffer.isEmpty ? 0 : try file.readFully(into: buffer, at: fileOffset)
