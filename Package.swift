@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The S3 client's HTTP (Store/ObjectStorage/S3Transport.swift says why not URLSession).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // The FMA kernels in C, one variant per instruction set, chosen at run time (docs/engine.md): no
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "EngineKernels"),
         .target(name: "Engine", dependencies: ["EngineKernels"]),
         .target(name: "Store", dependencies: [
-            "CZstd", "CCrypto", "CPostgres",
+            "CZstd", "CCrypto", "CPostgres", "CCurl",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Data sets: downloads, archives, formats, image codecs, shards. Knows no stage or parameter.

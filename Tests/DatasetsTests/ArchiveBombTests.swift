@@ -101,6 +101,32 @@ final class ArchiveBombTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/raised/images/a/zeros.png")[.size] as? Int, 20 << 20)
     }
 
+    /// The ratio limit is against the archive's size: reached through a symbolic link (as a data folder
+    /// of links may hold it), the link's own few bytes must not stand in for it.
+    func testTheRatioLimitCountsTheArchiveASymbolicLinkLeadsTo() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let archive = dir + "/zeros.tar.gz"
+        try python("""
+        import io, tarfile
+        with tarfile.open('\(archive)', 'w:gz') as t:
+            info = tarfile.TarInfo('images/a/zeros.png'); info.size = 20 << 20
+            t.addfile(info, io.BytesIO(bytes(20 << 20)))
+        """)
+        let link = dir + "/link.tar.gz"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: archive)
+        // 20 MiB from ~20 KB is ~1000 times: within 5000 times the archive, far beyond 5000 times a link's ~40 bytes.
+        let limits = UnpackLimits(maxTotalBytes: 1 << 30, maxRatio: 5000)
+        XCTAssertEqual(try ArchiveExtraction.extract(link, into: dir + "/out", limits: limits), 1, extractionError(link, limits: limits, into: dir + "/again"))
+    }
+
+    /// An archive whose size cannot be found out is refused by name, never unpacked against a size of 0.
+    func testAnArchiveWhoseSizeCannotBeReadIsRefusedNamingIt() throws {
+        let dir = try makeTemporaryDirectory(self)
+        XCTAssertThrowsError(try fileBytes(dir + "/gone.tar.gz")) {
+            XCTAssertEqual("\($0)", "cannot read \(dir)/gone.tar.gz: its size cannot be read (No such file or directory)")
+        }
+    }
+
     /// Python's tarfile writes pax headers: a 120-character name and a UTF-8 name come through whole.
     func testPaxLongAndUTF8NamesAreKept() throws {
         let dir = try makeTemporaryDirectory(self)

@@ -187,6 +187,22 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertTrue(failure(wrong, "data")?.contains("has checksum sha256:\(sha256)") ?? false, "\(wrong.stages)")
     }
 
+    /// The archive is unpacked, not stored, so its size is recorded beside the images: the next fetch
+    /// of the same checksum is capped at it, as a url download's stored file caps its next fetch.
+    func testAServedArchiveRecordsItsSizeForTheNextFetch() throws {
+        let root = try folder()
+        let parent = (root as NSString).deletingLastPathComponent
+        try runTool("/bin/tar", ["czf", parent + "/images.tar.gz", "-C", parent, "images"])
+        let sha256 = try FileHashCache.hashFile(parent + "/images.tar.gz")
+        let bytes = try FileManager.default.attributesOfItem(atPath: parent + "/images.tar.gz")[.size] as! Int
+        let store = try makeExecutionStore()
+        let checksum = try Checksum(.sha256, sha256)
+        XCTAssertNil(PinnedSource.recordedBytes(of: checksum, in: store))
+        let (summary, _) = try run(pipeline("url: \"\(try serveFolder(parent))images.tar.gz\", sha256: \(sha256)"), store: store)
+        XCTAssertEqual(summary.computed.first, "data")
+        XCTAssertEqual(PinnedSource.recordedBytes(of: checksum, in: store), Int64(bytes))
+    }
+
     func testATestFolderOrATrainTestLayoutGivesTheTestSplit() throws {
         let train = try folder(), test = try makeTemporaryDirectory(self) + "/test"
         try SampleImageFolder.write(to: test, classes: 2, perClass: 3, minSide: 16, maxSide: 20, seed: 9)

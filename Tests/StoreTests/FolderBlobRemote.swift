@@ -48,15 +48,17 @@ final class FolderBlobRemote: BlobRemote {
         try PosixFile.syncDirectory(fanOut)
     }
 
-    func download(_ hash: String, to file: URL) throws -> RemoteBlob? {
+    func download(_ hash: String, to file: URL, arrived: (Int64) throws -> Void) throws -> RemoteBlob? {
         let source = address(of: hash)
         // Described before the copy: the version names what was read, or something older.
         guard let blob = try Self.describe(hash, at: source) else { return nil }
+        let copied: Int64
         do {
-            try Self.copy(source, to: file.path, sync: false)
+            copied = try Self.copy(source, to: file.path, sync: false)
         } catch StoreError.io(_, _, ENOENT) {
             return nil
         }
+        try arrived(copied)
         return blob
     }
 
@@ -118,18 +120,23 @@ final class FolderBlobRemote: BlobRemote {
     }
 
     /// Copies `source` to a new file `target` (which must not exist), fsynced unless `sync` is false.
-    private static func copy(_ source: String, to target: String, sync: Bool = true) throws {
+    /// Returns the bytes copied.
+    @discardableResult
+    private static func copy(_ source: String, to target: String, sync: Bool = true) throws -> Int64 {
         let input = try PosixFile.openFile(source, flags: O_RDONLY)
         defer { input.closeFile() }
         let output = try PosixFile.openFile(target, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         defer { output.closeFile() }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlobStore.chunkBytes, alignment: 64)
         defer { buffer.deallocate() }
+        var copied: Int64 = 0
         while true {
             let n = try input.readSome(into: buffer)
             if n == 0 { break }
             try output.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            copied += Int64(n)
         }
         if sync { try output.sync() }
+        return copied
     }
 }

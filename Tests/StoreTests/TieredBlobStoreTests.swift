@@ -252,9 +252,9 @@ final class CountingRemote: BlobRemote, @unchecked Sendable {
         lock.withLock { counts.uploads += 1 }
         try inner.upload(hash, from: file, storedBytes: storedBytes)
     }
-    func download(_ hash: String, to file: URL) throws -> RemoteBlob? {
+    func download(_ hash: String, to file: URL, arrived: (Int64) throws -> Void) throws -> RemoteBlob? {
         lock.withLock { counts.downloads += 1 }
-        return try inner.download(hash, to: file)
+        return try inner.download(hash, to: file, arrived: arrived)
     }
     func delete(_ hash: String, ifVersion version: String?) throws -> Bool { try inner.delete(hash, ifVersion: version) }
     func forEachBlob(_ body: (RemoteBlob) throws -> Void) throws { try inner.forEachBlob(body) }

@@ -12,7 +12,7 @@ final class BenchS3CommandTests: XCTestCase {
         let result = try tlab(["bench", "s3", "s3://bench/blobs", "--size-mib", "8", "--runs", "2", "--part-mib", "5",
                                "--dir", scratch.path], in: folder, environment: moto.environment)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("8 MiB float32 tensor via s3://bench/blobs, zstd level 3, 2 runs"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("8 MiB float32 tensor (weights) via s3://bench/blobs, zstd level 3, 2 runs"), result.stdout)
         XCTAssertNotNil(result.stdout.range(of: #"put: +median \d+ MB/s"#, options: .regularExpression), result.stdout)
         XCTAssertNotNil(result.stdout.range(of: #"get\+verify: +median \d+ MB/s"#, options: .regularExpression), result.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), [], "the scratch cache is removed")

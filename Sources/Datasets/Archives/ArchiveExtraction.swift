@@ -24,11 +24,8 @@ package enum ArchiveExtraction {
         guard let format = format(of: path) else {
             throw DatasetError.badLayout(file: path, detail: "is not a .tar, .tar.gz or .zip archive")
         }
-        // The ratio limit is against this size: an unknown size must not read as 0 bytes.
-        guard let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
-            throw DatasetError.unreadable(file: path, reason: "its size cannot be read")
-        }
-        let folder = UnpackedFolder(archive: path, directory: directory, archiveBytes: Int64(archiveBytes), limits: limits)
+        // The ratio limit is against the archive's own size (not a symbolic link's leading to it).
+        let folder = UnpackedFolder(archive: path, directory: directory, archiveBytes: try fileBytes(path), limits: limits)
         defer { folder.close() }
         switch format {
         case .zip:

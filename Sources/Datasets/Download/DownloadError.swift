@@ -15,6 +15,8 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
     case tooLarge(url: String, limitBytes: Int64, announcedBytes: Int64?)
     /// The body is longer (announced so, or sent so) than the file had when its checksum was pinned.
     case longerThanPinned(url: String, pinnedBytes: Int64, announcedBytes: Int64?)
+    /// An https URL redirected to a plain-http one (or another scheme): not followed.
+    case insecureRedirect(url: String, to: String)
     /// The file's checksum differs from the expected one.
     case checksumMismatch(file: String, expected: Checksum, got: Checksum)
     /// A local source file (or the local fallback copy) is missing.
@@ -48,6 +50,9 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
             return "\(url) " + (announced.map { "announces \($0) bytes" } ?? "sent more than \(pinned) bytes")
                 + ", but the file its checksum pins had \(pinned) bytes when it was pinned: the server no longer"
                 + " serves that file; check the URL (or the mirror), or pin the new file's checksum"
+        case let .insecureRedirect(url, to):
+            return "\(url) redirects to \(to) and that is not https: the file (and any credentials) would travel"
+                + " unencrypted, so the redirect was not followed; use the https address the file is served at"
         case let .checksumMismatch(file, expected, got):
             return "\(file) has checksum \(got), expected \(expected); the file is corrupt or not the"
                 + " published version: delete it and download again, or check the checksum you gave"

@@ -45,6 +45,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var tooLarge = false
     /// Set when the body is (or is announced to be) longer than `pinnedBytes`.
     private var longerThanPinned = false
+    /// Where an https transfer was redirected to when that was not https.
+    private var refusedRedirect: String?
     private var transportError: Error?
 
     private init(url: URL, timeout: TimeInterval, maxBytes: Int64, pinnedBytes: Int64?, output: FileHandle,
@@ -87,6 +89,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     private var outcome: TransferOutcome {
         let address = url.absoluteString
+        if let refusedRedirect { return .failed(.insecureRedirect(url: address, to: refusedRedirect)) }
         if longerThanPinned, let pinnedBytes {
             return .failed(.longerThanPinned(url: address, pinnedBytes: pinnedBytes,
                                              announcedBytes: expected.flatMap { $0 > pinnedBytes ? $0 : nil }))
@@ -148,9 +151,15 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         return tooLarge || longerThanPinned
     }
 
-    /// A redirect to another host loses the netrc credentials meant for the first.
+    /// A redirect to another host loses the netrc credentials meant for the first; an https download
+    /// is never redirected to plain http (nor any other scheme), which would undo its encryption.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        if let downgrade = Self.downgrade(from: url, to: request.url) {
+            refusedRedirect = downgrade
+            completionHandler(nil)
+            return
+        }
         var next = request
         // Credentials go to the origin they were given for only: a change of host, scheme (https to
         // http would send them in clear) or port drops them.
@@ -160,6 +169,12 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             next.setValue(nil, forHTTPHeaderField: "Authorization")
         }
         completionHandler(next)
+    }
+
+    /// The redirect target, for messages, if following it from `origin` would leave https.
+    static func downgrade(from origin: URL, to target: URL?) -> String? {
+        guard origin.scheme?.lowercased() == "https", target?.scheme?.lowercased() != "https" else { return nil }
+        return target?.absoluteString ?? "an unreadable address"
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

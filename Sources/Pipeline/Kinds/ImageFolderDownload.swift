@@ -23,8 +23,9 @@ extension DownloadStage {
             guard got == checksum else { throw DownloadError.checksumMismatch(file: path, expected: checksum, got: got) }
         }
         let scratch = context.scratch.appendingPathComponent("image-folder").path
-        var root = try localRoot(source.images, scratch: scratch + "/images", p, context)
-        var testRoot = try source.test.map { try localRoot($0, scratch: scratch + "/test", p, context) }
+        var fetched: [PinnedSource] = []
+        var root = try localRoot(source.images, scratch: scratch + "/images", p, context, fetched: &fetched)
+        var testRoot = try source.test.map { try localRoot($0, scratch: scratch + "/test", p, context, fetched: &fetched) }
         // torchvision's layout: train/ and test/ folders, each holding the class folders.
         let subfolders = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") }
         if testRoot == nil, Set(subfolders.filter { isFolder((root as NSString).appendingPathComponent($0)) }) == ["train", "test"] {
@@ -93,13 +94,16 @@ extension DownloadStage {
                         + (testRoot == nil ? " (\(Int((p.testFraction * 100).rounded())) % of each class held out)" : "")
                         + (ignored.isEmpty ? "" : "; \(ignored.count) other files ignored (\(ignored.prefix(3).joined(separator: ", "))"
                            + (ignored.count > 3 ? ", …)" : ")")))
-        return StageResult(outputs: try manifest.outputs(as: Self.imagesOutput))
+        var outputs = try manifest.outputs(as: Self.imagesOutput)
+        if !fetched.isEmpty { outputs[PinnedSource.fetchedArchivesOutput] = try .json(fetched) }
+        return StageResult(outputs: outputs)
     }
 
     /// A folder holding `location`'s files: the folder itself, or the archive unpacked into `scratch`
-    /// (fetched first when remote, verified by its checksum). An archive holding one folder only is
-    /// entered.
-    private func localRoot(_ location: ImageFolderSource.Location, scratch: String, _ p: Parameters, _ context: StageContext) throws -> String {
+    /// (fetched first when remote, verified by its checksum, and added to `fetched` with its size).
+    /// An archive holding one folder only is entered.
+    private func localRoot(_ location: ImageFolderSource.Location, scratch: String, _ p: Parameters, _ context: StageContext,
+                           fetched: inout [PinnedSource]) throws -> String {
         let archive: String
         switch location {
         case .folder(let path): return path
@@ -108,6 +112,7 @@ extension DownloadStage {
             let source = DataSource.url(url, checksum: try Checksum(parsing: checksum))
             archive = try p.downloader().fetch(source.withRecordedSizes { PinnedSource.recordedBytes(of: $0, in: context.store) },
                                                into: scratch + "-download")[0]
+            fetched.append(try PinnedSource(location: url.absoluteString, file: archive))
         }
         let limits = UnpackLimits(maxTotalBytes: Int64(p.maxUnpackedMib) << 20, maxRatio: Int64(p.maxUnpackRatio),
                                   maxFiles: p.maxUnpackedFiles)

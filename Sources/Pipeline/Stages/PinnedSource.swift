@@ -8,6 +8,10 @@ import Foundation
 struct PinnedSource: Codable, Equatable {
     /// The output a stage writes it as.
     static let output = "pinned_source"
+    /// The output an image-folder download writes the archives it fetched from URLs as (a JSON array):
+    /// their checksum is given, but the bytes are unpacked rather than stored, so without this the
+    /// next fetch of that checksum would know no size to cap it at.
+    static let fetchedArchivesOutput = "fetched_archives"
 
     /// The URL or path as the pipeline file gives it.
     let location: String
@@ -19,7 +23,7 @@ struct PinnedSource: Codable, Equatable {
     init(location: String, file path: String) throws {
         self.location = location
         sha256 = try Checksum.of(file: path, .sha256, decompressed: false).hex
-        bytes = Int64(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
+        bytes = try fileBytes(path)
     }
 
     /// How `status` and the run's log show it.
@@ -31,15 +35,18 @@ extension PinnedSource {
     static let pinsSearched = 100
 
     /// The size `checksum` (a SHA-256) pinned a file at, as the store recorded it: the file stored
-    /// as an artifact (a url download's output: blobs are named by the SHA-256 of their bytes), or
-    /// pinned on first use (`pinned_source`). Nil when the store never saw those bytes.
+    /// as an artifact (a url download's output: blobs are named by the SHA-256 of their bytes), pinned
+    /// on first use (`pinned_source`), or an archive an image-folder download fetched
+    /// (`fetched_archives`). Nil when the store never saw those bytes.
     static func recordedBytes(of checksum: Checksum, in store: PipelineStore) -> Int64? {
         guard checksum.algorithm == .sha256 else { return nil }
         if let bytes = try? store.lineage.rawBytes(ofArtifact: checksum.hex) { return bytes }
-        for hash in (try? store.lineage.outputHashes(named: output, limit: pinsSearched)) ?? [] {
-            if let data = try? store.blobs.read(hash), let pin = try? JSONDecoder().decode(Self.self, from: data),
-               pin.sha256 == checksum.hex {
-                return pin.bytes
+        for name in [output, fetchedArchivesOutput] {
+            for hash in (try? store.lineage.outputHashes(named: name, limit: pinsSearched)) ?? [] {
+                guard let data = try? store.blobs.read(hash) else { continue }
+                let pins = name == output ? (try? JSONDecoder().decode(Self.self, from: data)).map { [$0] }
+                                          : try? JSONDecoder().decode([Self].self, from: data)
+                if let pin = pins?.first(where: { $0.sha256 == checksum.hex }) { return pin.bytes }
             }
         }
         return nil

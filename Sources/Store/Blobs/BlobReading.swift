@@ -27,17 +27,20 @@ extension BlobStore {
     public func read(_ hash: String, chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         try markingUnusable(hash) {
             try withoutActuallyEscaping(chunk) { chunk in
-                try withLocalCopy(of: hash) { path in
-                    try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: chunk))
+                try withLocalCopy(of: hash) { copy in
+                    try decompress(hash, at: copy, delivery: VerifyingDelivery(consumer: chunk))
                 }
             }
         }
     }
 
-    /// Decompresses the blob file at `path` on this thread into a ring of buffers that `delivery` hands
+    /// Decompresses the blob file `copy` on this thread into a ring of buffers that `delivery` hands
     /// on and hashes on its own thread; checks the frame ends exactly at the end of the file and the
-    /// digest is `hash`.
-    func decompress(_ hash: String, at path: String, delivery: VerifyingDelivery) throws -> Int64 {
+    /// digest is `hash`. A file still arriving is read as far as it is there, waiting for the rest.
+    func decompress(_ hash: String, at copy: BlobCopy, delivery: VerifyingDelivery) throws -> Int64 {
+        let path = copy.path
+        // The download creates the file: wait for its first bytes (or its end) before opening it.
+        if let arriving = copy.arriving { _ = try arriving.bytes(moreThan: 0, after: 0) }
         let file = try openBlob(hash, at: path)
         defer { file.closeFile() }
         func corrupt(_ reason: String) -> StoreError { .corrupt(hash: hash, path: path, reason: reason) }
@@ -55,6 +58,20 @@ extension BlobStore {
             outputs.forEach { $0.deallocate() }
         }
 
+        var fileOffset: Int64 = 0
+        /// The next bytes of the file, 0 at its end (for an arriving file: once the download ended).
+        func readInput() throws -> Int {
+            var buffer = inputBuffer
+            if let arriving = copy.arriving {
+                // A whole buffer at a time: waking for every network-sized piece costs more than it saves.
+                let (available, _) = try arriving.bytes(moreThan: Int64(inputBuffer.count) - 1, after: fileOffset)
+                buffer = UnsafeMutableRawBufferPointer(rebasing: inputBuffer[..<Int(min(Int64(inputBuffer.count), available))])
+            }
+            let n = buffer.isEmpty ? 0 : try file.readFully(into: buffer, at: fileOffset)
+            fileOffset += Int64(n)
+            return n
+        }
+
         var input = ZSTD_inBuffer(src: inputBuffer.baseAddress, size: 0, pos: 0)
         var endOfFile = false
         var total: Int64 = 0
@@ -70,7 +87,7 @@ extension BlobStore {
             var produced = 0
             while produced < output.count && !decoder.frameComplete {
                 if input.pos == input.size && !endOfFile {
-                    let n = try file.readSome(into: inputBuffer)
+                    let n = try readInput()
                     endOfFile = n == 0
                     input.size = n
                     input.pos = 0
@@ -91,7 +108,7 @@ extension BlobStore {
             total += Int64(produced)
         }
         var trailing = input.size - input.pos
-        if trailing == 0 && !endOfFile { trailing = try file.readSome(into: inputBuffer) }
+        if trailing == 0 && !endOfFile { trailing = try readInput() }
         if trailing > 0 {
             throw corrupt("unexpected bytes after the zstd frame")
         }
@@ -144,12 +161,12 @@ extension BlobStore {
 
     /// Like `verify`, for the copy in the folder only: never downloads.
     public func verifyCached(_ hash: String) -> BlobCheck {
-        blobCheck { try checkFile(hash, at: try blobPath(hash)) }
+        blobCheck { try checkFile(hash, at: BlobCopy(path: try blobPath(hash))) }
     }
 
-    /// Reads the blob file at `path` through, checking it holds blob `hash`.
-    func checkFile(_ hash: String, at path: String) throws {
-        _ = try decompress(hash, at: path, delivery: VerifyingDelivery(consumer: { _ in }))
+    /// Reads the blob file `copy` through, checking it holds blob `hash`.
+    func checkFile(_ hash: String, at copy: BlobCopy) throws {
+        _ = try decompress(hash, at: copy, delivery: VerifyingDelivery(consumer: { _ in }))
     }
 
     /// The outcome of a check that throws `StoreError.missing` or `.corrupt` (or any other error,

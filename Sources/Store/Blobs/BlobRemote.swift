@@ -41,8 +41,11 @@ public protocol BlobRemote: Sendable {
     func upload(_ hash: String, from file: URL, storedBytes: Int64) throws
 
     /// Writes the bytes of blob `hash` into a new file at `file` and returns what was read, or nil if
-    /// the remote has no such blob. On failure, whatever reached `file` is the caller's to delete.
-    func download(_ hash: String, to file: URL) throws -> RemoteBlob?
+    /// the remote has no such blob. Calls `arrived` with the file's length whenever more bytes are in
+    /// it, so a reader can follow the file as it grows: the file only grows, and bytes once written
+    /// stay as they are. An error from `arrived` stops the download and is rethrown. On failure,
+    /// whatever reached `file` is the caller's to delete.
+    func download(_ hash: String, to file: URL, arrived: (Int64) throws -> Void) throws -> RemoteBlob?
 
     /// Deletes blob `hash`; with `version`, only if the copy there is still that version. Returns
     /// whether a copy was deleted.

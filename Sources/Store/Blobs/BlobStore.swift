@@ -105,38 +105,54 @@ public final class BlobStore: Sendable {
     /// Stores `data` and returns its id and sizes.
     @discardableResult
     public func put(_ data: Data, level: Int? = nil) throws -> BlobInfo {
-        try put(rawBytes: Int64(data.count), level: level) { try $0.write(data) }
+        try put(rawBytes: Int64(data.count), level: level, expectedHash: hashesBeforePut ? Digest.sha256Hex(data) : nil) {
+            try $0.write(data)
+        }
     }
 
     /// Stores the bytes `body` writes. Pass `rawBytes` when the size is known: it goes into the zstd
     /// frame header (so `zstd -l` and `info` show it) and a different written count is an error. Without
     /// it the frame header carries no content size; everything else works the same. If `body` throws,
     /// nothing is stored and the error is rethrown. With a remote, the blob is uploaded (unless a fresh
-    /// copy is there) before it goes into the cache, and the put fails if the upload does.
+    /// copy is there) before it goes into the cache, and the put fails if the upload does. With
+    /// `expectedHash` (the hash of the bytes `body` will write) and an S3 remote, the upload runs while
+    /// the bytes are compressed (see `hashesBeforePut`); the object is completed only if the bytes
+    /// written do hash to it.
     @discardableResult
-    public func put(rawBytes: Int64? = nil, level: Int? = nil,
+    public func put(rawBytes: Int64? = nil, level: Int? = nil, expectedHash: String? = nil,
                     _ body: (BlobWriter) throws -> Void) throws -> BlobInfo {
         let tempPath = tmpPath + "/\(getpid())-\(UUID().uuidString).tmp"
         let file = try PosixFile.openFile(tempPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         var closed = false
+        var upload: FollowingUpload?
         do {
-            let writer = BlobWriter(file: file, encoder: try ZstdEncoder(level: level ?? defaultLevel,
-                                                                         pledgedBytes: rawBytes))
+            upload = try expectedHash.flatMap { try uploadWhileWriting($0, file: tempPath, rawBytes: rawBytes) }
+            let writer = BlobWriter(file: file, encoder: try ZstdEncoder(level: level ?? defaultLevel, pledgedBytes: rawBytes),
+                                    arrived: upload?.arriving.arrived)
             try body(writer)
             if let declared = rawBytes, declared != writer.bytesWritten {
                 throw StoreError.sizeMismatch(declared: declared, written: writer.bytesWritten)
             }
             let hash = try writer.finish()
+            if let expectedHash, hash != expectedHash {
+                throw StoreError.corrupt(hash: expectedHash, path: tempPath, reason: "the bytes put hash to \(hash),"
+                                         + " not to the hash taken of them before the put: they changed during it")
+            }
             try file.sync()
             file.closeFile()
             closed = true
-            if let remote { try publish(tempPath, as: hash, storedBytes: writer.storedBytes, to: remote) }
+            if let upload {
+                try upload.finish()
+            } else if let remote {
+                try publish(tempPath, as: hash, storedBytes: writer.storedBytes, to: remote)
+            }
             let stored = try commit(tempPath, as: hash, storedBytes: writer.storedBytes)
             return BlobInfo(hash: hash, rawBytes: writer.bytesWritten, storedBytes: stored)
         } catch {
             if !closed { file.closeFile() }
+            let reported = upload?.cancel(error) ?? error
             _ = try? PosixFile.removeFile(tempPath)
-            throw error
+            throw reported
         }
     }
 

@@ -24,6 +24,28 @@ extension BlobStore {
         corruptRemoteCopies.remove(hash)
     }
 
+    /// Whether a put uploads while it compresses, given the blob's hash before it starts (`put`'s
+    /// `expectedHash`): the object's key is the hash, so callers that can read their bytes twice
+    /// (in memory) hash them first. An S3 remote takes a file as it grows; other remotes take the
+    /// finished file, and for a store without a remote the hash would be computed twice for nothing.
+    var hashesBeforePut: Bool { remote is S3BlobRemote }
+
+    /// An upload of blob `hash` that follows the put's temporary file `file` as the put writes it, or
+    /// nil where the finished file is published instead: the remote cannot follow a file, or has a
+    /// fresh copy that `publish` may reuse.
+    func uploadWhileWriting(_ hash: String, file: String, rawBytes: Int64?) throws -> FollowingUpload? {
+        guard let s3 = remote as? S3BlobRemote else { return nil }
+        if !corruptRemoteCopies.contains(hash), let existing = try s3.head(hash),
+           Date().timeIntervalSince(existing.lastModified) < Self.remoteReuseWindow {
+            return nil
+        }
+        let corrupt = corruptRemoteCopies
+        return FollowingUpload { arriving in
+            try s3.upload(hash, whileWriting: file, rawBytes: rawBytes, arriving: arriving)
+            corrupt.remove(hash)
+        }
+    }
+
     /// Runs `body` with the path of a file holding blob `hash`, which `body` must read through with
     /// `decompress` (so the hash is checked). A blob in the folder is read there. Otherwise it is
     /// downloaded to `tmp/` under a per-blob lock (so processes sharing the cache download it once),
@@ -36,14 +58,14 @@ extension BlobStore {
     ///
     /// The blob is held (see `holding`) throughout, so a capped cache does not evict it under `body`;
     /// a cached copy another process evicted between the check and the open is downloaded instead.
-    func withLocalCopy<T>(of hash: String, bodyRepeats: Bool = false, _ body: (String) throws -> T) throws -> T {
+    func withLocalCopy<T>(of hash: String, bodyRepeats: Bool = false, _ body: (BlobCopy) throws -> T) throws -> T {
         let path = try blobPath(hash)
-        guard let remote else { return try body(path) }
+        guard let remote else { return try body(BlobCopy(path: path)) }
         return try holding([hash]) {
             if PosixFile.exists(path) {
                 noteUse(path)
                 do {
-                    return try body(path)
+                    return try body(BlobCopy(path: path))
                 } catch StoreError.missing(hash, path) where !PosixFile.exists(path) {
                     // Evicted after the check: fetched below like any blob the cache lacks.
                 }
@@ -54,14 +76,14 @@ extension BlobStore {
 
     /// The download half of `withLocalCopy`, under the per-blob fetch lock.
     private func fetching<T>(_ hash: String, from remote: any BlobRemote, bodyRepeats: Bool,
-                             _ body: (String) throws -> T) throws -> T {
+                             _ body: (BlobCopy) throws -> T) throws -> T {
         let path = try blobPath(hash)
         let lock = try fetchLock(hash)
         defer {
             _ = try? PosixFile.removeFile(lock.path)
             lock.closeFile()
         }
-        if PosixFile.exists(path) { return try body(path) }
+        if PosixFile.exists(path) { return try body(BlobCopy(path: path)) }
         return try downloaded(hash, from: remote, removeCorrupt: false, keep: true, bodyRepeats: bodyRepeats, body)
     }
 
@@ -83,7 +105,7 @@ extension BlobStore {
     /// the remote copy judged corrupt, and only then, with `removeCorrupt` (`verify --remote-content
     /// --quarantine`), deleted if it is still the version both downloads read.
     private func downloaded<T>(_ hash: String, from remote: any BlobRemote, removeCorrupt: Bool, keep: Bool,
-                               bodyRepeats: Bool, _ body: (String) throws -> T) throws -> T {
+                               bodyRepeats: Bool, _ body: (BlobCopy) throws -> T) throws -> T {
         let first: MismatchedDownload
         do {
             return try downloadOnce(hash, from: remote, keep: keep, body)
@@ -103,28 +125,49 @@ extension BlobStore {
         }
     }
 
-    /// Downloads blob `hash` into a temporary file and runs `body` on it; with `keep`, renames it into
-    /// the cache if `body` returned. If `body` finds it corrupt, the bytes go to `quarantine/` and
-    /// `MismatchedDownload` is thrown.
+    /// Downloads blob `hash` into a temporary file while `body` reads it (the download runs on a thread
+    /// of its own, `body` follows the file as it grows, so the hash check overlaps the transfer); with
+    /// `keep`, fsyncs the file and renames it into the cache once `body` returned. If `body` finds it
+    /// corrupt, the download is completed, the bytes go to `quarantine/` and `MismatchedDownload` is
+    /// thrown. A download that fails fails `body` with its error once `body` has read what arrived.
     private func downloadOnce<T>(_ hash: String, from remote: any BlobRemote, keep: Bool,
-                                 _ body: (String) throws -> T) throws -> T {
+                                 _ body: (BlobCopy) throws -> T) throws -> T {
         let temporary = tmpPath + "/\(getpid())-\(UUID().uuidString).tmp"
-        do {
-            guard let copy = try remote.download(hash, to: URL(fileURLWithPath: temporary)) else {
-                throw StoreError.missing(hash: hash, path: "\(try blobPath(hash)) or \(remote.address(of: hash))")
+        let missing = StoreError.missing(hash: hash, path: "\(try blobPath(hash)) or \(remote.address(of: hash))")
+        let arriving = ArrivingFile()
+        let download = BackgroundTransfer { () throws -> RemoteBlob in
+            do {
+                guard let copy = try remote.download(hash, to: URL(fileURLWithPath: temporary), arrived: arriving.arrived) else {
+                    throw missing
+                }
+                arriving.end(failure: nil)
+                return copy
+            } catch {
+                arriving.end(failure: error)
+                throw error
             }
-            let file = try PosixFile.openFile(temporary, flags: O_RDONLY)
-            defer { file.closeFile() }
-            try file.sync()
+        }
+        do {
             let result: T
             do {
-                result = try body(temporary)
+                result = try body(BlobCopy(path: temporary, arriving: arriving))
             } catch StoreError.corrupt(_, _, let reason) {
+                let copy = try download.wait()
                 let kept = "\(quarantinePath)/\(hash)-remote-\(UUID().uuidString.prefix(8)).zst"
                 throw MismatchedDownload(copy: copy, reason: reason,
                                          kept: (try? PosixFile.move(temporary, to: kept)) != nil ? kept : nil)
+            } catch {
+                arriving.abandon()
+                // The download's own failure (a missing object, the server gone) says more than the
+                // reader's report of it.
+                do { _ = try download.wait() } catch is ArrivingFile.ReaderGone {}
+                throw error
             }
+            let copy = try download.wait()
             if keep {
+                let file = try PosixFile.openFile(temporary, flags: O_RDONLY)
+                defer { file.closeFile() }
+                try file.sync()
                 try commit(temporary, as: hash, storedBytes: copy.storedBytes)
             } else {
                 try PosixFile.removeFile(temporary)
@@ -205,6 +248,36 @@ extension BlobStore {
         let deleted = try requireRemote().delete(hash, ifVersion: version)
         if deleted { try remove(hash) }
         return deleted
+    }
+}
+
+/// An upload on a thread of its own that follows a put's file as the put writes it.
+final class FollowingUpload: @unchecked Sendable {
+    let arriving: ArrivingFile
+    private let transfer: BackgroundTransfer<Void>
+
+    init(_ upload: @escaping @Sendable (ArrivingFile) throws -> Void) {
+        let file = ArrivingFile()
+        arriving = file
+        transfer = BackgroundTransfer { try upload(file) }
+    }
+
+    /// The put wrote the whole blob: waits until the object exists whole in the remote.
+    func finish() throws {
+        arriving.end(failure: nil)
+        try transfer.wait()
+    }
+
+    /// The put failed with `error`: the upload is aborted (no object appears). Returns the error to
+    /// report: the upload's own where its failure stopped the writer.
+    func cancel(_ error: Error) -> Error {
+        arriving.end(failure: error)
+        do {
+            try transfer.wait()
+        } catch let uploadError where error is ArrivingFile.ReaderGone {
+            return uploadError
+        } catch {}
+        return error
     }
 }
 

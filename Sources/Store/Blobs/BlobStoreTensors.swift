@@ -8,7 +8,13 @@ extension BlobStore {
     public func putTensors(_ tensors: [TensorSource], metadata: [String: String] = [:],
                            level: Int? = nil) throws -> BlobInfo {
         let header = try SafeTensors.header(for: tensors, metadata: metadata)
-        return try put(rawBytes: header.fileBytes, level: level) { writer in
+        var expectedHash: String?
+        if hashesBeforePut {
+            let hasher = TensorHasher()
+            try SafeTensors.encode(tensors, metadata: metadata, to: hasher.update)
+            expectedHash = hasher.finalize()
+        }
+        return try put(rawBytes: header.fileBytes, level: level, expectedHash: expectedHash) { writer in
             try SafeTensors.encode(tensors, metadata: metadata, to: writer.write)
         }
     }
@@ -39,4 +45,17 @@ extension BlobStore {
     public func readTensors(_ hash: String) throws -> TensorArchive {
         try SafeTensors.decode(read(hash))
     }
+}
+
+/// SHA-256 over the pieces of an encoding, for the hash a put needs before it starts.
+private final class TensorHasher {
+    private var digest: Digest? = Digest()
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        var running = digest.take()!
+        running.update(bytes)
+        digest = consume running
+    }
+
+    func finalize() -> String { digest.take()!.finalize() }
 }

@@ -11,9 +11,13 @@ public final class BlobWriter {
     public private(set) var bytesWritten: Int64 = 0
     private(set) var storedBytes: Int64 = 0
 
-    init(file: PosixFile, encoder: ZstdEncoder) {
+    /// Told the file's length after each write, when an upload follows the file as it grows.
+    private let arrived: ((Int64) throws -> Void)?
+
+    init(file: PosixFile, encoder: ZstdEncoder, arrived: ((Int64) throws -> Void)? = nil) {
         self.file = file
         self.encoder = encoder
+        self.arrived = arrived
     }
 
     /// Appends bytes to the blob. With zstd workers active (large blobs) compression runs on them
@@ -45,6 +49,7 @@ public final class BlobWriter {
     private func emit(_ compressed: UnsafeRawBufferPointer) throws {
         try file.writeAll(compressed)
         storedBytes += Int64(compressed.count)
+        try arrived?(storedBytes)
         // Without this the kernel holds up to its dirty limit in memory and the final fsync of a
         // 1 GiB blob waited ~0.4 s for the disk; flushing as we go overlaps that with compression.
         if storedBytes - lastWriteback >= Self.writebackBytes {

@@ -60,6 +60,22 @@ struct PosixFile {
         return total
     }
 
+    /// Fills `buffer` from byte `offset` of the file (pread: the file offset stays where it is)
+    /// unless the file ends first; returns the bytes read.
+    func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(offset + Int64(total)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io(operation: "read", path: path, code: errno)
+            }
+            if n == 0 { break }
+            total += n
+        }
+        return total
+    }
+
     func sync() throws {
         if fsync(descriptor) != 0 { throw StoreError.io(operation: "fsync", path: path, code: errno) }
     }
@@ -70,14 +86,6 @@ struct PosixFile {
         #if os(Linux)
         _ = syncFileRange?(descriptor, 0, 0, 2 /* SYNC_FILE_RANGE_WRITE */)
         #endif
-    }
-
-    /// Empties the file and moves the offset back to its start, so writing starts over.
-    func truncateToEmpty() throws {
-        while ftruncate(descriptor, 0) != 0 {
-            if errno != EINTR { throw StoreError.io(operation: "ftruncate", path: path, code: errno) }
-        }
-        if lseek(descriptor, 0, SEEK_SET) != 0 { throw StoreError.io(operation: "lseek", path: path, code: errno) }
     }
 
     func size() throws -> Int64 {

@@ -4,6 +4,16 @@ import Foundation
 
 /// Measures tensor puts and verified reads on a scratch store.
 public enum StoreBenchmark {
+    /// What the benchmark tensor holds.
+    public enum Content: String, CaseIterable, Sendable {
+        /// Normal-ish values, σ≈0.05, like trained weights: zstd saves about 3 %.
+        case weights
+        /// Uniformly random bits: incompressible, zstd stores them as they are.
+        case random
+        /// Like ReLU activations: three values in four are 0, the rest as `weights` (about 3x smaller).
+        case sparse
+    }
+
     /// Timings of repeated runs; throughput is in MB/s of uncompressed bytes (10⁶ bytes per second).
     public struct Result: Sendable {
         public let rawBytes: Int64
@@ -27,20 +37,19 @@ public enum StoreBenchmark {
         public var compressionRatio: Double { Double(rawBytes) / Double(storedBytes) }
     }
 
-    /// Puts and then reads back a `byteCount`-byte float32 tensor `runs` times in a fresh store under
-    /// `scratch`, deleting the blob between runs so every put writes it anew. The data is normal-ish
-    /// (sum of uniforms, σ≈0.05, like trained weights), not zeros that zstd would make look fast. The
-    /// read-back is compared with the original once, outside the timings. The store is removed at the end.
+    /// Puts and then reads back a `byteCount`-byte float32 tensor of `content` `runs` times in a fresh
+    /// store under `scratch`, deleting the blob between runs so every put writes it anew. The read-back
+    /// is compared with the original once, outside the timings. The store is removed at the end.
     /// With `remote`, the store is a cache in front of it: a put includes the upload, and the cache copy
     /// is dropped before the read, so get+verify includes the download; the blob is deleted from the
     /// remote after each run.
     public static func run(byteCount: Int, level: Int, runs: Int, scratch: URL,
-                           remote: (any BlobRemote)? = nil) throws -> Result {
+                           remote: (any BlobRemote)? = nil, content: Content = .weights) throws -> Result {
         let count = byteCount / 4
         let source = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
         let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: count * 4, alignment: 64)
         defer { source.deallocate(); destination.deallocate() }
-        fillNormalish(source)
+        fill(source, with: content)
         // Touch the destination once so first-use page faults are not billed to the store.
         memset(destination.baseAddress!, 0, destination.count)
 
@@ -85,6 +94,24 @@ public enum StoreBenchmark {
         return Result(rawBytes: raw, storedBytes: stored, putSeconds: putSeconds, readSeconds: readSeconds,
                       putCPUSeconds: putCPU, readCPUSeconds: readCPU,
                       putCallerCPUSeconds: putCaller, readCallerCPUSeconds: readCaller, hashSeconds: hashSeconds)
+    }
+
+    static func fill(_ values: UnsafeMutableBufferPointer<Float>, with content: Content) {
+        switch content {
+        case .weights:
+            fillNormalish(values)
+        case .random:
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+            for i in values.indices {
+                state ^= state << 13
+                state ^= state >> 7
+                state ^= state << 17
+                values[i] = Float(bitPattern: UInt32(truncatingIfNeeded: state >> 16))
+            }
+        case .sparse:
+            fillNormalish(values)
+            for i in values.indices where i % 4 != 0 { values[i] = 0 }
+        }
     }
 
     /// Deterministic N(0, 0.05²)-like values: the sum of four xorshift uniforms, centred and scaled.

@@ -42,17 +42,33 @@ public final class S3BlobRemote: BlobRemote {
         try client.uploadFile(file, size: storedBytes, as: key(hash))
     }
 
-    public func download(_ hash: String, to file: URL) throws -> RemoteBlob? {
+    /// A download that starts over (a server answered a resumed request with the whole object, see
+    /// `S3Client.getObject`) skips the bytes the file already holds instead of truncating it, as a
+    /// reader may be following the file: they are the same object's first bytes (the resumed request
+    /// carried If-Match), and the blob's hash check catches a server that sent another version.
+    /// Uploads blob `hash` from the file at `file` while a put still compresses into it (see
+    /// `S3Client.uploadGrowingFile`). With the blob's uncompressed size known, parts are made large
+    /// enough for S3's 10,000 even if zstd could not shrink it (its frame is then a little larger).
+    func upload(_ hash: String, whileWriting file: String, rawBytes: Int64?, arriving: ArrivingFile) throws {
+        let partSize = max(Int64(client.configuration.partSize), (rawBytes ?? 0) / 9_000 + 1)
+        try client.uploadGrowingFile(file, as: key(hash), partSize: partSize, arriving: arriving)
+    }
+
+    public func download(_ hash: String, to file: URL, arrived: (Int64) throws -> Void) throws -> RemoteBlob? {
         let output = try PosixFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         defer { output.closeFile() }
+        var written: Int64 = 0
+        var alreadyWritten: Int64 = 0
         var unflushed = 0
-        let info = try client.getObject(key(hash), restart: {
-            try output.truncateToEmpty()
-            unflushed = 0
-        }) { piece in
-            try piece.withUnsafeBytes { try output.writeAll($0) }
+        let info = try client.getObject(key(hash), restart: { alreadyWritten = written }) { piece in
+            let skipped = Int(min(alreadyWritten, Int64(piece.count)))
+            alreadyWritten -= Int64(skipped)
+            guard skipped < piece.count else { return }
+            try piece.withUnsafeBytes { try output.writeAll(UnsafeRawBufferPointer(rebasing: $0[skipped...])) }
+            written += Int64(piece.count - skipped)
+            try arrived(written)
             // As in BlobWriter: flushing as the bytes arrive leaves little for the store's fsync.
-            unflushed += piece.count
+            unflushed += piece.count - skipped
             if unflushed >= 32 << 20 {
                 output.startWriteback()
                 unflushed = 0

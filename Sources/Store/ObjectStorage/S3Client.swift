@@ -3,9 +3,6 @@
 // DeleteObject and ListObjectsV2, every request signed with SigV4 and retried with backoff.
 // Multipart uploads are in S3Multipart.swift.
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Requests against one bucket. Safe to share between threads; each call blocks until it is done.
 public final class S3Client: Sendable {
@@ -39,7 +36,7 @@ public final class S3Client: Sendable {
     public init(bucket: String, configuration: S3Configuration) {
         self.bucket = bucket
         self.configuration = configuration
-        transport = S3Transport(idleTimeout: configuration.idleTimeout)
+        transport = S3Transport()
         signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "s3")
     }
 
@@ -269,8 +266,8 @@ public final class S3Client: Sendable {
         }
     }
 
-    /// The URL request for `call`, with the SigV4 headers for this moment.
-    private func signedRequest(_ call: Call, extraHeaders: [(name: String, value: String)]) -> URLRequest {
+    /// The request for `call`, with the SigV4 headers for this moment.
+    private func signedRequest(_ call: Call, extraHeaders: [(name: String, value: String)]) -> S3Transport.Request {
         let endpoint = configuration.endpoint
         var host = endpoint.host!
         var path = ""
@@ -288,13 +285,12 @@ public final class S3Client: Sendable {
         let signed = signer.sign(SigV4Signer.Request(method: call.method, path: path, query: call.query,
                                                      headers: headers + [(name: "host", value: authority)],
                                                      payloadHash: call.payloadHash), at: Date())
-        var request = URLRequest(url: URL(string: "\(endpoint.scheme!)://\(authority)\(path)\(query.isEmpty ? "" : "?" + query)")!)
-        request.httpMethod = call.method
-        request.timeoutInterval = call.timeout ?? configuration.idleTimeout
-        for (name, value) in headers + signed.headers { request.setValue(value, forHTTPHeaderField: name) }
-        // Objects are zstd frames we verify ourselves; libcurl must hand them over byte for byte.
-        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
-        return request
+        // Objects are zstd frames we verify ourselves: no server or proxy may re-encode them.
+        headers.append((name: "accept-encoding", value: "identity"))
+        return S3Transport.Request(method: call.method,
+                                   url: "\(endpoint.scheme!)://\(authority)\(path)\(query.isEmpty ? "" : "?" + query)",
+                                   headers: headers + signed.headers,
+                                   idleTimeout: call.timeout ?? configuration.idleTimeout)
     }
 
     /// The status, S3 error code and message of an error response.

@@ -126,7 +126,7 @@ public struct S3Configuration: Sendable {
     /// Files larger than this go up as a multipart upload in parts of this size (S3 requires at
     /// least 5 MiB per part but the last, and at most 10,000 parts).
     public var partSize: Int
-    /// Parts uploading at once; each is held in memory while it goes.
+    /// Parts uploading at once, each on its own connection, read from the file as it is sent.
     public var partsInFlight: Int
     /// A request fails when the connection stays silent this long.
     public var idleTimeout: TimeInterval

@@ -1,6 +1,12 @@
-// Multipart uploads: large files go up in parts, a few at a time, each retried on its own; memory
-// stays at the parts in flight. An upload that finally fails is aborted so its parts do not linger.
+// Uploads of files: one PUT, or for large files a multipart upload whose parts go up a few at a time,
+// each retried on its own and read from the file as it is sent. A multipart upload that finally fails
+// is aborted so its parts do not linger.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension S3Client {
     /// A multipart upload in progress, as ListMultipartUploads reports it.
@@ -12,39 +18,37 @@ extension S3Client {
 
     /// Stores the file at `file` (of `size` bytes) as object `key`: in one PUT up to the part size,
     /// as a multipart upload above it, with `configuration.partsInFlight` parts uploading at once.
-    /// Returns once the object exists whole; if a multipart upload fails it is aborted (best effort:
-    /// with the server gone the abort fails too, and `pendingUploads` plus `abortMultipartUpload`, as
-    /// gc does, or a bucket lifecycle rule remove the parts later).
+    /// Each request's body is read from the file as it is sent, so memory stays at libcurl's buffers
+    /// whatever the size. Returns once the object exists whole; if a multipart upload fails it is
+    /// aborted (best effort: with the server gone the abort fails too, and `pendingUploads` plus
+    /// `abortMultipartUpload`, as gc does, or a bucket lifecycle rule remove the parts later).
     @discardableResult
     public func uploadFile(_ file: URL, size: Int64, as key: String) throws -> String {
         // S3 allows 10,000 parts: larger objects need larger parts.
         let partSize = max(Int64(configuration.partSize), (size + 9_999) / 10_000)
-        let source = try PosixFile.openFile(file.path, flags: O_RDONLY)
-        defer { source.closeFile() }
-        func readPart(_ count: Int) throws -> Data {
-            var part = Data(count: count)
-            let read = try part.withUnsafeMutableBytes { try source.readFully(into: $0) }
-            guard read == count else {
-                throw StoreError.io(operation: "read (the file shrank during the upload)", path: file.path, code: EIO)
-            }
-            return part
+        let path = file.path
+        guard size > partSize else {
+            let response = try perform(Call(operation: "PUT", method: "PUT", key: key,
+                                            body: .file(path: path, offset: 0, count: size),
+                                            payloadHash: try payloadHash(ofFile: path, offset: 0, count: size)))
+            return response.headers["etag"] ?? ""
         }
-        guard size > partSize else { return try putObject(key, data: readPart(Int(size))) }
 
         let uploadID = try createMultipartUpload(key)
         let uploads = PartUploads(slots: max(1, configuration.partsInFlight))
         var number = 0
         var offset: Int64 = 0
         while offset < size && !uploads.failed {
-            let count = Int(min(partSize, size - offset))
+            let count = min(partSize, size - offset)
             number += 1
-            let part: Data
-            do { part = try readPart(count) } catch {
-                uploads.fail(error)
-                break
+            uploads.start(number) { [self, number, offset] in
+                let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
+                                                query: Self.partQuery(number, uploadID: uploadID),
+                                                body: .file(path: path, offset: offset, count: count),
+                                                payloadHash: try payloadHash(ofFile: path, offset: offset, count: count)))
+                return try partETag(response, number: number, key: key)
             }
-            uploads.start(number) { [self, number] in try uploadPart(key, uploadID: uploadID, number: number, data: part) }
-            offset += Int64(count)
+            offset += count
         }
         do {
             let parts = try uploads.finish()
@@ -55,7 +59,71 @@ extension S3Client {
         }
     }
 
-    /// Parts uploading on a concurrent queue, at most `slots` at once (each holds its part in memory).
+    /// Uploads the file at `path` as object `key` while another thread still writes it (`arriving`
+    /// reports its length and end): each part goes up as soon as the file holds it, so the upload
+    /// overlaps the writing. A file that ends within one part goes up in one PUT. The object appears
+    /// only once the writing ended without failure; a failure there or here aborts the upload, and
+    /// an upload failure abandons `arriving`, which stops the writer. `partSize` must keep the file
+    /// within S3's 10,000 parts.
+    @discardableResult
+    func uploadGrowingFile(_ path: String, as key: String, partSize: Int64, arriving: ArrivingFile) throws -> String {
+        var (available, ended) = try arriving.bytes(moreThan: partSize, after: 0)
+        if ended && available <= partSize {
+            let response = try perform(Call(operation: "PUT", method: "PUT", key: key,
+                                            body: .file(path: path, offset: 0, count: available),
+                                            payloadHash: try payloadHash(ofFile: path, offset: 0, count: available)))
+            return response.headers["etag"] ?? ""
+        }
+        let uploadID = try createMultipartUpload(key)
+        let uploads = PartUploads(slots: max(1, configuration.partsInFlight))
+        var number = 0
+        var offset: Int64 = 0
+        do {
+            while available > 0 && !uploads.failed {
+                let count = min(partSize, available)
+                number += 1
+                uploads.start(number) { [self, number, offset] in
+                    let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
+                                                    query: Self.partQuery(number, uploadID: uploadID),
+                                                    body: .file(path: path, offset: offset, count: count),
+                                                    payloadHash: try payloadHash(ofFile: path, offset: offset, count: count)))
+                    return try partETag(response, number: number, key: key)
+                }
+                offset += count
+                (available, ended) = try arriving.bytes(moreThan: ended ? -1 : partSize, after: offset)
+            }
+            let parts = try uploads.finish()
+            return try completeMultipartUpload(key, uploadID: uploadID, parts: parts, size: offset)
+        } catch {
+            arriving.abandon()
+            _ = try? uploads.finish()
+            try? abortMultipartUpload(key, uploadID: uploadID)
+            throw error
+        }
+    }
+
+    /// The SigV4 payload hash of `count` bytes of the file at `path` from `offset`: read here once
+    /// more (from the page cache, as the file was just written) unless payloads go unsigned.
+    func payloadHash(ofFile path: String, offset: Int64, count: Int64) throws -> String {
+        guard configuration.signPayload else { return SigV4Signer.unsignedPayload }
+        let file = try PosixFile.openFile(path, flags: O_RDONLY)
+        defer { file.closeFile() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var digest = Digest()
+        var done: Int64 = 0
+        while done < count {
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[..<Int(min(Int64(buffer.count), count - done))])
+            guard try file.readFully(into: chunk, at: offset + done) == chunk.count else {
+                throw StoreError.io(operation: "read (the file shrank during the upload)", path: path, code: EIO)
+            }
+            digest.update(UnsafeRawBufferPointer(chunk))
+            done += Int64(chunk.count)
+        }
+        return digest.finalize()
+    }
+
+    /// Parts uploading on a concurrent queue, at most `slots` at once.
     /// The first failure stops new parts from starting.
     private final class PartUploads: @unchecked Sendable {
         private let slots: DispatchSemaphore
@@ -114,8 +182,16 @@ extension S3Client {
     /// Uploads part `number` (1-based) of an upload; returns the part's ETag.
     public func uploadPart(_ key: String, uploadID: String, number: Int, data: Data) throws -> String {
         let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
-                                        query: [(name: "partNumber", value: String(number)), (name: "uploadId", value: uploadID)],
+                                        query: Self.partQuery(number, uploadID: uploadID),
                                         body: .data(data), payloadHash: payloadHash(of: data)))
+        return try partETag(response, number: number, key: key)
+    }
+
+    private static func partQuery(_ number: Int, uploadID: String) -> [(name: String, value: String)] {
+        [(name: "partNumber", value: String(number)), (name: "uploadId", value: uploadID)]
+    }
+
+    private func partETag(_ response: S3Transport.Response, number: Int, key: String) throws -> String {
         guard let etag = response.headers["etag"] else {
             throw malformed("UPLOAD PART \(number)", key: key, "no ETag in the answer")
         }
