@@ -64,13 +64,16 @@ public struct ModelBenchmark {
 
     /// Builds the model, then times training steps through `Trainer` and inference forwards, as
     /// `mode` asks.
-    public func measure(runs: Int, mode: Mode = .both) throws -> [Result] {
+    ///
+    /// `shards` above 1 times sharded training steps, every shard computed in this process (the cost of
+    /// splitting a batch, without any transport); the case's name then ends in `-shards<n>`.
+    public func measure(runs: Int, mode: Mode = .both, shards: Int = 1) throws -> [Result] {
         let model = try Model(config, seed: 1)
         let optimizer = Optimizer.adam(parameters: model.parameters)
         let forwardFlops = 2 * Double(Self.forwardMultiplyAdds(model.architecture) * batch)
         func result(_ mode: String, _ timing: StepTiming, flops: Double) -> Result {
             // The kernels just ran, so the selection resolved: `current()` cannot throw here.
-            Result(name: "\(name)-\(mode)", threads: EngineThreads.count,
+            Result(name: "\(name)-\(mode)" + (shards > 1 && mode == "train" ? "-shards\(shards)" : ""), threads: EngineThreads.count,
                    kernels: try! KernelSelection.current().description, runs: runs, batch: batch,
                    medianSeconds: timing.median, minSeconds: timing.min, maxSeconds: timing.max,
                    imagesPerSecond: Double(batch) / timing.median, gflops: flops / timing.median / 1e9,
@@ -87,7 +90,7 @@ public struct ModelBenchmark {
                     // A fresh trainer per loop: one epoch over exactly `steps` batches; Adam's state
                     // lives in the optimizer and carries on.
                     let trainer = Trainer(network: model, optimizer: optimizer,
-                                          options: TrainingOptions(epochs: 1, batchSize: batch, seed: 3))
+                                          options: TrainingOptions(epochs: 1, batchSize: batch, seed: 3, shards: shards))
                     try trainer.fit(data)
                 }
             }

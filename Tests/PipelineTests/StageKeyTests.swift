@@ -89,6 +89,20 @@ final class StageKeyTests: XCTestCase {
         XCTAssertNotEqual(merging["finetune@frozen"], dropping["finetune@frozen"])
     }
 
+    /// `shards` came after keys were recorded: at 1 (each batch computed whole, as always) it stays out of the
+    /// key; other values change the training stage's numerics, so its key and its descendants'.
+    func testShardsAtOneLeavesEveryKeyAsItWas() throws {
+        let base = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml"))
+        let explicit = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                          overrides: ["pretrain.shards=1", "finetune.shards=1"]))
+        XCTAssertEqual(base, explicit)
+        XCTAssertFalse(try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("pretrain").parameters.keyed
+            .contains { $0.name == "shards" })
+        let sharded = Fixtures.keys(of: try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml",
+                                                         overrides: ["variants.frozen.shards=4"]))
+        XCTAssertEqual(Set(base.keys.filter { base[$0] != sharded[$0] }), ["finetune@frozen", "evaluate@frozen", "report"])
+    }
+
     func testKeyDependsOnVersionsAndInputContentButNotProducerName() throws {
         let stage = try PipelinePlan(yaml: Fixtures.tiny, file: "t.yaml").stage("prep")
         let input = ["raw": InputArtifact(stage: "data", hash: String(repeating: "a", count: 64))]

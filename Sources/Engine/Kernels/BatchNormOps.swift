@@ -89,46 +89,65 @@ func batchNormBackward(dy: ImageView, x: ImageView, mean: UnsafePointer<Float>,
         batchNormScaleShift(channels: channels, mean: mean, variance: variance, gamma: gamma, beta: beta,
                             epsilon: epsilon, scale: scale, shift: shift)
         forEachChannelGroup(x) { group in
-            let m = group.lanes(mean), s = group.lanes(scale), t = group.lanes(shift)
+            let sums = gradientSums(group, dy: dy, x: x, images: 0..<x.batch, mean: mean, scale: scale, shift: shift, relu: relu)
             let invStd = 1 / (group.lanes(variance) + epsilon).squareRoot()
-            // dz = dy where the ReLU passed its input (x·scale + shift > 0), else 0. Padded lanes
-            // load dy = 0 and add nothing to the sums.
-            @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
-                relu ? dyv.replacing(with: 0, where: .!affineReLUPasses(xv, s, t)) : dyv
-            }
-            var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
-            // The kernel's buffer: mean, scale, shift lanes in, Σdz and Σdz·(x − mean) lanes out.
-            var lanes = (SIMD16<Float>(lowHalf: m, highHalf: s), SIMD16<Float>(lowHalf: t, highHalf: SIMD8()),
-                         SIMD8<Float>())
-            withUnsafeMutableBytes(of: &lanes) { raw in
-                let mean = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                let scale = mean + 8, shift = mean + 16, dzLanes = mean + 24, centredLanes = mean + 32
-                for n in 0..<x.batch {
-                    // Σdz and Σdz·(x − mean) per lane, dz masked by the forward's ReLU like `dz` below.
-                    kernels.batchnorm_gradient_sums(dzLanes, centredLanes, x.channel(n, group.channel),
-                                                    dy.channel(n, group.channel), group.run, mean, scale, shift,
-                                                    relu ? 1 : 0)
-                    sums.dz += SIMD8<Double>(UnsafeRawPointer(dzLanes).loadUnaligned(as: SIMD8<Float>.self))
-                    sums.dzCentred += SIMD8<Double>(UnsafeRawPointer(centredLanes).loadUnaligned(as: SIMD8<Float>.self))
-                }
-            }
             let sumDz = SIMD8<Float>(group.perChannel(sums.dz))
             let sumDzXhat = SIMD8<Float>(group.perChannel(sums.dzCentred)) * invStd
             if let dbeta { group.store(group.lanes(dbeta) + sumDz, dbeta) }
             if let dgamma { group.store(group.lanes(dgamma) + sumDzXhat, dgamma) }
-            // dx = scale·dz − scale·Σdz/M − scale·invStd·Σ(dz·x̂)/M·(x − mean)
-            let offset = batchStatistics ? s * sumDz / Float(count) : SIMD8<Float>()
-            let slope = batchStatistics ? s * invStd * sumDzXhat / Float(count) : SIMD8<Float>()
-            for n in 0..<x.batch {
-                let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
-                let dxp = dx.channel(n, group.channel)
-                for j in 0..<group.octets {
-                    let (i, k) = group.octet(j)
-                    let xv = loadOctet(xp + i, k)
-                    let g = s * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
-                    storeOctet(accumulate ? loadOctet(dxp + i, k) + g : g, dxp + i, k)
-                }
-            }
+            applyGradient(group, dy: dy, x: x, dx: dx, mean: mean, scale: scale, shift: shift, invStd: invStd, relu: relu,
+                          sumDz: sumDz, sumDzXhat: sumDzXhat, count: count, batchStatistics: batchStatistics,
+                          accumulate: accumulate)
+        }
+    }
+}
+
+/// Σdz and Σdz·(x − mean) of one channel group over `images`, per lane, added in image order in Double.
+/// Padded lanes load dy = 0 and add nothing.
+func gradientSums(_ group: ChannelGroup, dy: ImageView, x: ImageView, images: Range<Int>,
+                          mean: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                          relu: Bool) -> (dz: SIMD8<Double>, dzCentred: SIMD8<Double>) {
+    var sums = (dz: SIMD8<Double>(), dzCentred: SIMD8<Double>())
+    // The kernel's buffer: mean, scale, shift lanes in, Σdz and Σdz·(x − mean) lanes out.
+    var lanes = (SIMD16<Float>(lowHalf: group.lanes(mean), highHalf: group.lanes(scale)),
+                 SIMD16<Float>(lowHalf: group.lanes(shift), highHalf: SIMD8()), SIMD8<Float>())
+    withUnsafeMutableBytes(of: &lanes) { raw in
+        let mean = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+        let scale = mean + 8, shift = mean + 16, dzLanes = mean + 24, centredLanes = mean + 32
+        for n in images {
+            // Σdz and Σdz·(x − mean) per lane, dz masked by the forward's ReLU like in `applyGradient`.
+            kernels.batchnorm_gradient_sums(dzLanes, centredLanes, x.channel(n, group.channel),
+                                            dy.channel(n, group.channel), group.run, mean, scale, shift,
+                                            relu ? 1 : 0)
+            sums.dz += SIMD8<Double>(UnsafeRawPointer(dzLanes).loadUnaligned(as: SIMD8<Float>.self))
+            sums.dzCentred += SIMD8<Double>(UnsafeRawPointer(centredLanes).loadUnaligned(as: SIMD8<Float>.self))
+        }
+    }
+    return sums
+}
+
+/// dx = scale·dz − scale·Σdz/M − scale·invStd·Σ(dz·x̂)/M·(x − mean) for one channel group over every image,
+/// the sums (Σdz·x̂ = Σdz·(x − mean)·invStd) over the M = `count` values of the whole batch; without
+/// `batchStatistics` just scale·dz.
+func applyGradient(_ group: ChannelGroup, dy: ImageView, x: ImageView, dx: ImageView, mean: UnsafePointer<Float>,
+                           scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, invStd: SIMD8<Float>, relu: Bool,
+                           sumDz: SIMD8<Float>, sumDzXhat: SIMD8<Float>, count: Double, batchStatistics: Bool,
+                           accumulate: Bool) {
+    let m = group.lanes(mean), s = group.lanes(scale), t = group.lanes(shift)
+    // dz = dy where the ReLU passed its input (x·scale + shift > 0), else 0.
+    @inline(__always) func dz(_ xv: SIMD8<Float>, _ dyv: SIMD8<Float>) -> SIMD8<Float> {
+        relu ? dyv.replacing(with: 0, where: .!affineReLUPasses(xv, s, t)) : dyv
+    }
+    let offset = batchStatistics ? s * sumDz / Float(count) : SIMD8<Float>()
+    let slope = batchStatistics ? s * invStd * sumDzXhat / Float(count) : SIMD8<Float>()
+    for n in 0..<x.batch {
+        let xp = x.channel(n, group.channel), dyp = dy.channel(n, group.channel)
+        let dxp = dx.channel(n, group.channel)
+        for j in 0..<group.octets {
+            let (i, k) = group.octet(j)
+            let xv = loadOctet(xp + i, k)
+            let g = s * dz(xv, loadOctet(dyp + i, k)) - offset - slope * (xv - m)
+            storeOctet(accumulate ? loadOctet(dxp + i, k) + g : g, dxp + i, k)
         }
     }
 }
@@ -151,7 +170,7 @@ func batchNormUpdateRunning(channels: Int, batchMean: UnsafePointer<Float>,
 /// Channels that share one vector of per-lane constants. Usually one channel whose pixels fill the
 /// eight lanes; in single-pixel images (a [N, F] batch, 1x1 maps), whose channels lie side by side,
 /// up to eight channels, one per lane. The same lane code then serves both layouts.
-private struct ChannelGroup {
+struct ChannelGroup {
     let channel: Int
     let channels: Int
     let plane: Int
@@ -191,7 +210,7 @@ private struct ChannelGroup {
 
 /// Runs `body` for every channel group, in chunks of at least ~16K values so small planes do not
 /// drown in scheduling. Chunks depend only on the shape, never on the thread count.
-private func forEachChannelGroup(_ x: ImageView, _ body: (ChannelGroup) -> Void) {
+func forEachChannelGroup(_ x: ImageView, _ body: (ChannelGroup) -> Void) {
     let groupWidth = x.plane == 1 ? 8 : 1
     let groups = (x.channels + groupWidth - 1) / groupWidth
     let groupsPerChunk = max(1, min(groups, 16_384 / max(1, x.batch * x.plane * groupWidth)))

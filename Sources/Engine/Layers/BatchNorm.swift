@@ -50,6 +50,8 @@ public final class BatchNorm: Layer {
 
     private var input: Tensor?
     private var usedBatchStatistics = false
+    /// The last `normalize`'s sharded step, if any: backward then computes per shard.
+    private var shards: ShardedBatch?
     /// Sums of per-batch statistics while precise statistics are collected; nil otherwise.
     private var collected: (mean: [Double], variance: [Double], batches: Int)?
     private let batchMean: Tensor
@@ -89,7 +91,11 @@ public final class BatchNorm: Layer {
     public func normalize(_ x: ImageView, context: ForwardContext) {
         precondition(x.channels == features, "\(name): \(features) channels, view has \(x.channels)")
         usedBatchStatistics = context.training && !isFrozen
-        if usedBatchStatistics {
+        shards = context.shards
+        if usedBatchStatistics, let shards {
+            shardedBatchNormStatistics(x, shards: shards, mean: batchMean.data, variance: batchVariance.data)
+            absorb(batchMean: batchMean.data, batchVariance: batchVariance.data, valuesPerChannel: shards.batch * x.plane)
+        } else if usedBatchStatistics {
             batchNormStatistics(x, mean: batchMean.data, variance: batchVariance.data)
             absorb(batchMean: batchMean.data, batchVariance: batchVariance.data, valuesPerChannel: x.batch * x.plane)
         }
@@ -141,6 +147,11 @@ public final class BatchNorm: Layer {
     /// adds into `dx` and into the gradients of γ and β unless frozen.
     public func backward(dy: ImageView, x: ImageView, relu: Bool, dx: ImageView) {
         let (mean, variance) = statistics
+        if let shards {
+            return shardedBatchNormBackward(dy: dy, x: x, mean: mean.data, variance: variance.data, gamma: gamma, beta: beta,
+                                            epsilon: convention.epsilon, relu: relu, batchStatistics: usedBatchStatistics,
+                                            dx: dx, accumulate: true, shards: shards, trainable: !isFrozen)
+        }
         batchNormBackward(dy: dy, x: x, mean: mean.data, variance: variance.data,
                           gamma: gamma.value.data, beta: beta.value.data, epsilon: convention.epsilon,
                           relu: relu, batchStatistics: usedBatchStatistics, dx: dx,

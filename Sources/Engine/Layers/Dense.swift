@@ -8,6 +8,8 @@ public final class Dense: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     private var input: Tensor?
+    /// The last forward's sharded step, if any: backward then computes per shard.
+    private var shards: ShardedBatch?
 
     /// A layer whose weight is drawn from `random` (the same generator gives the same weights).
     public init(name: String, inputs: Int, outputs: Int, bias: Bool = true,
@@ -36,8 +38,12 @@ public final class Dense: Layer {
         if let bias {
             for i in 0..<n { (y.data + i * outputs).update(from: bias.value.data, count: outputs) }
         }
-        sgemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1, a: x.data, lda: inputs,
-              b: weight.value.data, ldb: inputs, beta: bias == nil ? 0 : 1, c: y.data, ldc: outputs)
+        shards = context.shards
+        forEachImageRange(shards, batch: n) { rows in
+            sgemm(transA: false, transB: true, m: rows.count, n: outputs, k: inputs, alpha: 1,
+                  a: x.data + rows.lowerBound * inputs, lda: inputs, b: weight.value.data, ldb: inputs,
+                  beta: bias == nil ? 0 : 1, c: y.data + rows.lowerBound * outputs, ldc: outputs)
+        }
         input = x
         return y
     }
@@ -45,21 +51,37 @@ public final class Dense: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("\(name): backward before forward") }
         let n = x.shape[0]
-        if weight.trainable {
-            // dW += dyᵀ·x
-            sgemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: dy.data, lda: outputs,
-                  b: x.data, ldb: inputs, beta: 1, c: weight.grad.data, ldc: inputs)
-        }
-        if let bias, bias.trainable {
-            // Samples in order, so the sum does not depend on threads.
-            for i in 0..<n {
-                let row = dy.data + i * outputs
-                for o in 0..<outputs { bias.grad.data[o] += row[o] }
+        /// The gradients of rows `rows` (the whole batch, or one shard) added into `dw` and `db`.
+        func addGradients(_ rows: Range<Int>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) {
+            if weight.trainable {
+                // dW += dyᵀ·x
+                sgemm(transA: true, transB: false, m: outputs, n: inputs, k: rows.count, alpha: 1,
+                      a: dy.data + rows.lowerBound * outputs, lda: outputs, b: x.data + rows.lowerBound * inputs,
+                      ldb: inputs, beta: 1, c: dw, ldc: inputs)
+            }
+            if let db {
+                // Samples in order, so the sum does not depend on threads.
+                for i in rows {
+                    let row = dy.data + i * outputs
+                    for o in 0..<outputs { db[o] += row[o] }
+                }
             }
         }
+        let trainableBias = bias.flatMap { $0.trainable ? $0 : nil }
+        if let shards {
+            shards.forEachShard { k, rows in
+                addGradients(rows, dw: shards.gradient(of: weight, shard: k),
+                             db: trainableBias.map { shards.gradient(of: $0, shard: k) })
+            }
+        } else {
+            addGradients(0..<n, dw: weight.grad.data, db: trainableBias?.grad.data)
+        }
         let dx = Tensor(zeros: x.shape)
-        sgemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: dy.data, lda: outputs,
-              b: weight.value.data, ldb: inputs, beta: 0, c: dx.data, ldc: inputs)
+        forEachImageRange(shards, batch: n) { rows in
+            sgemm(transA: false, transB: false, m: rows.count, n: inputs, k: outputs, alpha: 1,
+                  a: dy.data + rows.lowerBound * outputs, lda: outputs, b: weight.value.data, ldb: inputs, beta: 0,
+                  c: dx.data + rows.lowerBound * inputs, ldc: inputs)
+        }
         return dx
     }
 }

@@ -27,8 +27,10 @@ public final class Dropout: Layer {
         }
         let m = Tensor(zeros: x.shape), y = Tensor(zeros: x.shape)
         let draws = random.stream(context.step), keep = 1 / (1 - rate)
+        // A sharded step's local batch starts inside the whole batch: masks follow the whole batch's elements.
+        let first = context.shards.map { $0.localImages.lowerBound * (x.count / max(x.shape[0], 1)) } ?? 0
         for i in 0..<x.count {
-            m.data[i] = draws.uniform(at: UInt64(i)) < rate ? 0 : keep
+            m.data[i] = draws.uniform(at: UInt64(first + i)) < rate ? 0 : keep
             y.data[i] = x.data[i] * m.data[i]
         }
         mask = m

@@ -9,6 +9,9 @@ public struct ForwardContext: Sendable {
     /// Whether dropout drops: while training, except when precise BatchNorm recomputes statistics,
     /// which must be those of the activations inference sees (where dropout is the identity).
     public var dropout: Bool
+    /// A training step split into shards (a stage's `shards` above 1): layers compute per shard what crosses
+    /// images. Nil computes the batch as one, as always before shards existed.
+    package var shards: ShardedBatch?
 
     public init(training: Bool, step: UInt64 = 0, dropout: Bool? = nil) {
         self.training = training

@@ -4,8 +4,10 @@
 struct CrossEntropyResult {
     /// Mean over the batch of −Σ target·log softmax(logits).
     let loss: Float
-    /// ∂loss/∂logits = (softmax − target) / N, [N, classes].
+    /// ∂loss/∂logits = (softmax − target) / N, [N, classes] (N: `meanOver`, by default the batch).
     let dlogits: Tensor
+    /// Each sample's loss, in Double.
+    let losses: [Double]
 }
 
 /// Softmax cross-entropy of `logits` [N, classes] against integer `labels`.
@@ -14,7 +16,8 @@ struct CrossEntropyResult {
 /// `CategoricalCrossentropy(label_smoothing=s)` and PyTorch `CrossEntropyLoss(label_smoothing=s)`).
 /// Stable: log-softmax subtracts the row maximum before exponentiating. Per-sample losses are
 /// computed in Double and summed in sample order, so the loss does not depend on the thread count.
-func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> CrossEntropyResult {
+/// `meanOver` is the batch the gradient averages over when `logits` are one process's part of a sharded batch.
+func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0, meanOver: Int? = nil) -> CrossEntropyResult {
     precondition(logits.shape.count == 2, "softmaxCrossEntropy: logits must be [N, classes], got \(logits.shape)")
     let batch = logits.shape[0], classes = logits.shape[1]
     precondition(classes > 0, "softmaxCrossEntropy: logits \(logits.shape) have no classes")
@@ -27,6 +30,7 @@ func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 
     var losses = [Double](repeating: 0, count: batch)
     let offTarget = Double(labelSmoothing) / Double(classes)
     let onTarget = 1 - Double(labelSmoothing) + offTarget
+    let divisor = Double(meanOver ?? batch)
     losses.withUnsafeMutableBufferPointer { losses in
         parallelFor(chunks: batch) { n in
             let z = logits.data + n * classes, d = dlogits.data + n * classes
@@ -40,12 +44,12 @@ func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 
                 let target = j == labels[n] ? onTarget : offTarget
                 let logProbability = Double(z[j] - top) - logSum
                 loss -= target * logProbability
-                d[j] = Float((_exp(logProbability) - target) / Double(batch))
+                d[j] = Float((_exp(logProbability) - target) / divisor)
             }
             losses[n] = loss
         }
     }
-    return CrossEntropyResult(loss: Float(losses.reduce(0, +) / Double(max(batch, 1))), dlogits: dlogits)
+    return CrossEntropyResult(loss: Float(losses.reduce(0, +) / Double(max(batch, 1))), dlogits: dlogits, losses: losses)
 }
 
 #if canImport(Glibc)

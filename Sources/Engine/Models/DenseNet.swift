@@ -19,6 +19,8 @@ public final class DenseNet {
     private var gradients: [Tensor] = []
     private let scratch = BackwardScratch()
     private var output: Tensor?
+    /// The last training forward's sharded step, for backward.
+    private var shards: ShardedBatch?
 
     /// A backbone for images of `inputChannels` channels, weights drawn from `random`.
     public init(_ config: DenseNetConfig, inputChannels: Int, random: CounterRandom) throws {
@@ -83,17 +85,25 @@ public final class DenseNet {
     /// ReLU(BN(features)) of `x` ([N, C, H, W]): the backbone's output, [N, channels, h, w].
     /// `training` uses batch statistics in every unfrozen BatchNorm, updates its running ones, and
     /// keeps the activations backward needs; an inference forward leaves nothing for backward.
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    /// With `shards` (training only), `x` holds this process's shards' images and every batch statistic and
+    /// weight gradient is computed per shard (see `ShardedBatch`).
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, training: training, shards: nil) }
+
+    func forward(_ x: Tensor, training: Bool, shards: ShardedBatch?) -> Tensor {
+        let shards = training ? shards : nil
+        self.shards = shards
         let shapes = bufferShapes(for: x.shape)
         // Every channel and statistic is rewritten below, so kept buffers need no clearing.
         if buffers.map(\.shape) != shapes { buffers = shapes.map(StatisticsBuffer.init(zeros:)) }
-        stem.forward(x, into: buffers[0], training: training)
+        stem.forward(x, into: buffers[0], training: training, shards: shards)
         for (b, block) in blocks.enumerated() {
-            for layer in block { layer.forward(buffers[b], training: training) }
-            if b < transitions.count { transitions[b].forward(buffers[b], into: buffers[b + 1], training: training) }
+            for layer in block { layer.forward(buffers[b], training: training, shards: shards) }
+            if b < transitions.count {
+                transitions[b].forward(buffers[b], into: buffers[b + 1], training: training, shards: shards)
+            }
         }
         let last = buffers.last!
-        last.prepare(finalNorm, training: training)
+        last.prepare(finalNorm, training: training, shards: shards)
         let y = Tensor(zeros: last.values.shape)
         finalNorm.apply(last.values.images(), into: y.images())
         output = training ? y : nil
@@ -125,16 +135,17 @@ public final class DenseNet {
             for layer in blocks[b].reversed() {
                 let (runs, inputGradient) = step()
                 guard runs else { return }
-                layer.backward(buffers[b], blockGradient: gradients[b], inputGradient: inputGradient, scratch: scratch)
+                layer.backward(buffers[b], blockGradient: gradients[b], inputGradient: inputGradient, shards: shards,
+                               scratch: scratch)
             }
             if b > 0 {
                 let (runs, inputGradient) = step()
                 guard runs else { return }
                 transitions[b - 1].backward(buffers[b - 1], fromGradient: gradients[b - 1], nextGradient: gradients[b],
-                                            inputGradient: inputGradient, scratch: scratch)
+                                            inputGradient: inputGradient, shards: shards, scratch: scratch)
             }
         }
-        if step().runs { stem.backward(blockGradient: gradients[0], scratch: scratch) }
+        if step().runs { stem.backward(blockGradient: gradients[0], shards: shards, scratch: scratch) }
     }
 }
 

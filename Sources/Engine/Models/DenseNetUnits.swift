@@ -19,25 +19,36 @@ extension BackboneUnit {
 /// Weight gradient of `conv` (if it trains), then back through `norm` (the BN-ReLU folded into its
 /// input): γ and β gradients unless frozen, and the input gradient added into `inputGradient` when
 /// one is wanted (or written there, without `accumulate`). Temporaries live in `scratch`'s norm slots.
+/// When sharded, each local shard's weight gradient goes to its slot in `shards`.
 private func convolutionBackward(_ conv: Conv2D, _ g: ConvGeometry, input: ImageView, norm: FoldedBatchNorm?,
                                  outputGradient dy: ImageView, inputGradient: ImageView?, accumulate: Bool = true,
-                                 scratch: BackwardScratch) {
-    if conv.weight.trainable {
+                                 shards: ShardedBatch?, scratch: BackwardScratch) {
+    if conv.weight.trainable, let shards {
+        shards.forEachShard { k, images in
+            convolutionBackwardWeights(g, input: input.images(images), inputTransform: norm?.transform,
+                                       outputGradient: dy.images(images),
+                                       weightGradient: shards.gradient(of: conv.weight, shard: k), biasGradient: nil)
+        }
+    } else if conv.weight.trainable {
         convolutionBackwardWeights(g, input: input, inputTransform: norm?.transform, outputGradient: dy,
                                    weightGradient: conv.weight.grad.data, biasGradient: nil)
     }
-    guard let norm else {
-        if let dx = inputGradient {
-            convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dx,
-                                    accumulate: accumulate)
+    /// The data gradient into `dx`, per shard when sharded so no image's result depends on the others'.
+    func backwardData(into dx: ImageView, accumulate: Bool) {
+        forEachImageRange(shards, batch: dy.batch) { images in
+            convolutionBackwardData(g, outputGradient: dy.images(images), weights: conv.weight.value.data,
+                                    inputGradient: dx.images(images), accumulate: accumulate)
         }
+    }
+    guard let norm else {
+        if let dx = inputGradient { backwardData(into: dx, accumulate: accumulate) }
         return
     }
     guard inputGradient != nil || !norm.isFrozen else { return }
     let shape = [input.batch, input.channels, input.height, input.width]
     // Overwritten whole by the data backward, so not cleared.
     let dTransformed = scratch.images(.normOutput, shape: shape, zeroed: false)
-    convolutionBackwardData(g, outputGradient: dy, weights: conv.weight.value.data, inputGradient: dTransformed)
+    backwardData(into: dTransformed, accumulate: false)
     // No input gradient wanted, but the BN backward still yields γ and β: its dx goes to scratch.
     norm.backward(dy: dTransformed, x: input, dx: inputGradient ?? scratch.images(.normInput, shape: shape, zeroed: false),
                   accumulate: inputGradient != nil && accumulate)
@@ -88,22 +99,22 @@ final class DenseNetStem: BackboneUnit {
     }
 
     /// Keeps what backward needs only when `training`.
-    func forward(_ x: Tensor, into block: StatisticsBuffer, training: Bool) {
+    func forward(_ x: Tensor, into block: StatisticsBuffer, training: Bool, shards: ShardedBatch?) {
         input = training ? x : nil
         let g = conv.geometry(for: x.shape), channels = 0..<conv.outChannels
         guard let norm else {
-            block.write(channels, training: training) {
-                convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
-                                   output: block.channels(channels), outputMoments: $0)
+            block.write(channels, training: training, shards: shards) { images, moments in
+                convolutionForward(g, input: x.images().images(images), weights: conv.weight.value.data, bias: nil,
+                                   output: block.channels(channels).images(images), outputMoments: moments)
             }
             return
         }
         let s = reusing(convolved, shape: [x.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
-        s.write(channels, training: training) {
-            convolutionForward(g, input: x.images(), weights: conv.weight.value.data, bias: nil,
-                               output: s.channels(channels), outputMoments: $0)
+        s.write(channels, training: training, shards: shards) { images, moments in
+            convolutionForward(g, input: x.images().images(images), weights: conv.weight.value.data, bias: nil,
+                               output: s.channels(channels).images(images), outputMoments: moments)
         }
-        s.prepare(norm, training: training)
+        s.prepare(norm, training: training, shards: shards)
         let r = reusing(activated, shape: s.values.shape)
         norm.apply(s.channels(channels), into: r.images())
         let out = block.channels(channels)
@@ -111,17 +122,17 @@ final class DenseNetStem: BackboneUnit {
             argmax = [Int32](repeating: 0, count: out.batch * out.channels * out.plane)
         }
         argmax.withUnsafeMutableBufferPointer { maxPoolForward(r.images(), window: pool, y: out, argmax: $0.baseAddress!) }
-        if training { block.updateStatistics(channels) }
+        if training { block.updateStatistics(channels, shards: shards) }
         (convolved, activated) = (s, r)
     }
 
     /// Weight gradients from the gradient of the block buffer's first channels.
-    func backward(blockGradient: Tensor, scratch: BackwardScratch) {
+    func backward(blockGradient: Tensor, shards: ShardedBatch?, scratch: BackwardScratch) {
         guard let x = input else { preconditionFailure("features.conv0: backward without a training forward") }
         let g = conv.geometry(for: x.shape), dOut = blockGradient.images(channels: 0..<conv.outChannels)
         guard let norm else {
             convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: dOut, inputGradient: nil,
-                                scratch: scratch)
+                                shards: shards, scratch: scratch)
             return
         }
         guard let s = convolved, let r = activated else { preconditionFailure("features.norm0: no training forward") }
@@ -131,7 +142,7 @@ final class DenseNetStem: BackboneUnit {
         argmax.withUnsafeBufferPointer { maxPoolBackward(dy: dOut, argmax: $0.baseAddress!, dx: dr) }
         norm.backward(dy: dr, x: s.values.images(), dx: ds, accumulate: false)
         convolutionBackward(conv, g, input: x.images(), norm: nil, outputGradient: ds, inputGradient: nil,
-                            scratch: scratch)
+                            shards: shards, scratch: scratch)
     }
 }
 
@@ -173,27 +184,30 @@ final class DenseLayer: BackboneUnit {
 
     private var newChannels: Range<Int> { inputChannels..<(inputChannels + conv2.outChannels) }
 
-    func forward(_ block: StatisticsBuffer, training: Bool) {
+    func forward(_ block: StatisticsBuffer, training: Bool, shards: ShardedBatch?) {
         let x = block.channels(0..<inputChannels)
-        block.prepare(norm1, training: training)
+        block.prepare(norm1, training: training, shards: shards)
         let g1 = conv1.geometry(for: [x.batch, x.channels, x.height, x.width])
         let t = reusing(bottleneck, shape: [x.batch, conv1.outChannels, x.height, x.width])
-        t.write(0..<conv1.outChannels, training: training) {
-            convolutionForward(g1, input: x, weights: conv1.weight.value.data, bias: nil, inputTransform: norm1.transform,
-                               output: t.channels(0..<conv1.outChannels), outputMoments: $0)
+        t.write(0..<conv1.outChannels, training: training, shards: shards) { images, moments in
+            convolutionForward(g1, input: x.images(images), weights: conv1.weight.value.data, bias: nil,
+                               inputTransform: norm1.transform, output: t.channels(0..<conv1.outChannels).images(images),
+                               outputMoments: moments)
         }
-        t.prepare(norm2, training: training)
+        t.prepare(norm2, training: training, shards: shards)
         let g2 = conv2.geometry(for: t.values.shape)
-        block.write(newChannels, training: training) {
-            convolutionForward(g2, input: t.values.images(), weights: conv2.weight.value.data, bias: nil,
-                               inputTransform: norm2.transform, output: block.channels(newChannels), outputMoments: $0)
+        block.write(newChannels, training: training, shards: shards) { images, moments in
+            convolutionForward(g2, input: t.values.images().images(images), weights: conv2.weight.value.data, bias: nil,
+                               inputTransform: norm2.transform, output: block.channels(newChannels).images(images),
+                               outputMoments: moments)
         }
         (bottleneck, trainedForward) = (t, training)
     }
 
     /// Weight gradients from the (complete) gradient of this layer's new channels in `blockGradient`;
     /// with `inputGradient`, adds the gradient for its input channels into `blockGradient`.
-    func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool, scratch: BackwardScratch) {
+    func backward(_ block: StatisticsBuffer, blockGradient: Tensor, inputGradient: Bool, shards: ShardedBatch?,
+                  scratch: BackwardScratch) {
         guard let t = bottleneck, trainedForward else {
             preconditionFailure("\(conv1.name): backward without a training forward")
         }
@@ -202,11 +216,11 @@ final class DenseLayer: BackboneUnit {
         let dt = scratch.images(.inner, shape: t.values.shape, zeroed: false)
         convolutionBackward(conv2, conv2.geometry(for: t.values.shape), input: t.values.images(), norm: norm2,
                             outputGradient: blockGradient.images(channels: newChannels), inputGradient: dt,
-                            accumulate: false, scratch: scratch)
+                            accumulate: false, shards: shards, scratch: scratch)
         convolutionBackward(conv1, conv1.geometry(for: [x.batch, x.channels, x.height, x.width]), input: x,
                             norm: norm1, outputGradient: dt,
                             inputGradient: inputGradient ? blockGradient.images(channels: 0..<inputChannels) : nil,
-                            scratch: scratch)
+                            shards: shards, scratch: scratch)
     }
 }
 
@@ -240,19 +254,21 @@ final class Transition: BackboneUnit {
 
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) { pool.outputSize(height: height, width: width) }
 
-    func forward(_ from: StatisticsBuffer, into next: StatisticsBuffer, training: Bool) {
-        from.prepare(norm, training: training)
+    func forward(_ from: StatisticsBuffer, into next: StatisticsBuffer, training: Bool, shards: ShardedBatch?) {
+        from.prepare(norm, training: training, shards: shards)
         let g = conv.geometry(for: from.values.shape)
         let c = reusing(convolved, shape: [from.values.shape[0], conv.outChannels, g.outputHeight, g.outputWidth])
-        convolutionForward(g, input: from.values.images(), weights: conv.weight.value.data, bias: nil,
-                           inputTransform: norm.transform, output: c.images())
+        forEachImageRange(shards, batch: c.shape[0]) { images in
+            convolutionForward(g, input: from.values.images().images(images), weights: conv.weight.value.data, bias: nil,
+                               inputTransform: norm.transform, output: c.images().images(images))
+        }
         averagePoolForward(c.images(), window: pool, y: next.channels(0..<conv.outChannels))
-        if training { next.updateStatistics(0..<conv.outChannels) }
+        if training { next.updateStatistics(0..<conv.outChannels, shards: shards) }
         (convolved, trainedForward) = (c, training)
     }
 
     func backward(_ from: StatisticsBuffer, fromGradient: Tensor, nextGradient: Tensor, inputGradient: Bool,
-                  scratch: BackwardScratch) {
+                  shards: ShardedBatch?, scratch: BackwardScratch) {
         guard let c = convolved, trainedForward else {
             preconditionFailure("\(conv.name): backward without a training forward")
         }
@@ -261,7 +277,7 @@ final class Transition: BackboneUnit {
         averagePoolBackward(dy: nextGradient.images(channels: 0..<conv.outChannels), window: pool, dx: dc)
         convolutionBackward(conv, conv.geometry(for: from.values.shape), input: from.values.images(), norm: norm,
                             outputGradient: dc, inputGradient: inputGradient ? fromGradient.images() : nil,
-                            scratch: scratch)
+                            shards: shards, scratch: scratch)
     }
 }
 

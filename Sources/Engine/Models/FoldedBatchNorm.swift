@@ -15,6 +15,8 @@ final class FoldedBatchNorm {
     private var variance: UnsafePointer<Float>
     /// Keeps the batch statistics `mean`/`variance` point into alive until the next forward.
     private var statisticsOwner: AnyObject?
+    /// The last `prepare`'s sharded step, if any: backward then computes per shard.
+    private var shards: ShardedBatch?
 
     init(name: String, channels: Int, convention: BatchNormConvention) {
         layer = BatchNorm(name: name, features: channels, convention: convention)
@@ -32,8 +34,9 @@ final class FoldedBatchNorm {
     /// `batchMean`/`batchVariance` (owned by `owner`; may be nil outside training). In training mode an
     /// unfrozen layer normalises with them and hands them to its layer's running statistics.
     func prepare(training: Bool, batchMean: UnsafePointer<Float>?, batchVariance: UnsafePointer<Float>?,
-                 valuesPerChannel: Int, owner: AnyObject?) {
+                 valuesPerChannel: Int, owner: AnyObject?, shards: ShardedBatch? = nil) {
         usedBatchStatistics = training && !isFrozen
+        self.shards = training ? shards : nil
         if usedBatchStatistics {
             guard let batchMean, let batchVariance else {
                 preconditionFailure("\(layer.name): training forward without batch statistics")
@@ -61,6 +64,12 @@ final class FoldedBatchNorm {
     /// given `dy` for ReLU(BN(x)); adds γ and β gradients unless frozen.
     func backward(dy: ImageView, x: ImageView, dx: ImageView, accumulate: Bool = true) {
         let trainable = !isFrozen
+        if let shards {
+            return shardedBatchNormBackward(dy: dy, x: x, mean: mean, variance: variance, gamma: layer.gamma,
+                                            beta: layer.beta, epsilon: layer.convention.epsilon, relu: true,
+                                            batchStatistics: usedBatchStatistics, dx: dx, accumulate: accumulate,
+                                            shards: shards, trainable: trainable)
+        }
         batchNormBackward(dy: dy, x: x, mean: mean, variance: variance, gamma: layer.gamma.value.data,
                           beta: layer.beta.value.data, epsilon: layer.convention.epsilon, relu: true,
                           batchStatistics: usedBatchStatistics, dx: dx, accumulate: accumulate,
@@ -89,8 +98,12 @@ final class StatisticsBuffer: ShapedStorage {
 
     func channels(_ range: Range<Int>) -> ImageView { values.images(channels: range) }
 
-    /// Computes the statistics of channels `range` (after they were written).
-    func updateStatistics(_ range: Range<Int>) {
+    /// Computes the statistics of channels `range` (after they were written), over all shards when sharded.
+    func updateStatistics(_ range: Range<Int>, shards: ShardedBatch?) {
+        if let shards {
+            return shardedBatchNormStatistics(values.images(channels: range), shards: shards,
+                                              mean: mean.data + range.lowerBound, variance: variance.data + range.lowerBound)
+        }
         batchNormStatistics(values.images(channels: range), mean: mean.data + range.lowerBound,
                             variance: variance.data + range.lowerBound)
     }
@@ -98,21 +111,36 @@ final class StatisticsBuffer: ShapedStorage {
     /// Runs `convolve`, which writes channels `range`; in training, hands it a buffer for the output
     /// moments the convolution gathers as it writes, and takes the statistics from them instead of
     /// another pass over memory.
-    func write(_ range: Range<Int>, training: Bool, _ convolve: (UnsafeMutablePointer<Double>?) -> Void) {
-        guard training else { return convolve(nil) }
-        var moments = [Double](repeating: 0, count: 2 * range.count)
-        moments.withUnsafeMutableBufferPointer { convolve($0.baseAddress) }
-        let count = Double(valuesPerChannel)
-        for (i, c) in range.enumerated() {
-            let m = moments[i] / count
-            mean.data[c] = Float(m)
-            variance.data[c] = Float(max(moments[range.count + i] / count - m * m, 0))
+    ///
+    /// `convolve` gets the images to convolve (all of them, or when sharded, each local shard's in turn, with
+    /// moments of its own, summed over all shards in shard order).
+    func write(_ range: Range<Int>, training: Bool, shards: ShardedBatch?,
+               _ convolve: (Range<Int>, UnsafeMutablePointer<Double>?) -> Void) {
+        let all = 0..<values.shape[0]
+        guard training else { return convolve(all, nil) }
+        var moments: [Double]
+        if let shards {
+            var local = [Double](repeating: 0, count: shards.localRanges.count * 2 * range.count)
+            shards.forEachShard { k, images in
+                local.withUnsafeMutableBufferPointer { convolve(images, $0.baseAddress! + k * 2 * range.count) }
+            }
+            moments = shards.sumInShardOrder(local, width: 2 * range.count)
+        } else {
+            moments = [Double](repeating: 0, count: 2 * range.count)
+            moments.withUnsafeMutableBufferPointer { convolve(all, $0.baseAddress) }
         }
+        statisticsFromMoments(moments, count: Double(valuesPerChannel(shards)), mean: mean.data + range.lowerBound,
+                              variance: variance.data + range.lowerBound)
+    }
+
+    /// Values per channel in the whole batch, all shards included.
+    func valuesPerChannel(_ shards: ShardedBatch?) -> Int {
+        shards.map { $0.batch * values.shape[2] * values.shape[3] } ?? valuesPerChannel
     }
 
     /// Prepares `norm` for reading channels `0..<norm.channels`.
-    func prepare(_ norm: FoldedBatchNorm, training: Bool) {
+    func prepare(_ norm: FoldedBatchNorm, training: Bool, shards: ShardedBatch?) {
         norm.prepare(training: training, batchMean: mean.data, batchVariance: variance.data,
-                     valuesPerChannel: valuesPerChannel, owner: self)
+                     valuesPerChannel: valuesPerChannel(shards), owner: self, shards: shards)
     }
 }

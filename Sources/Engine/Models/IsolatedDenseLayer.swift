@@ -23,7 +23,7 @@ package final class IsolatedDenseLayer {
         block = StatisticsBuffer(zeros: [batch, inputChannels + growthRate, size, size])
         let input = random.stream(1)
         for i in 0..<block.values.count { block.values.data[i] = input.normal(at: UInt64(i)) }
-        block.updateStatistics(0..<inputChannels)
+        block.updateStatistics(0..<inputChannels, shards: nil)
         blockGradient = Tensor(zeros: block.values.shape)
         let newChannels = blockGradient.images(channels: inputChannels..<(inputChannels + growthRate))
         let gradient = random.stream(2)
@@ -42,7 +42,7 @@ package final class IsolatedDenseLayer {
     }
 
     package func trainingStep() {
-        layer.forward(block, training: true)
-        layer.backward(block, blockGradient: blockGradient, inputGradient: true, scratch: scratch)
+        layer.forward(block, training: true, shards: nil)
+        layer.backward(block, blockGradient: blockGradient, inputGradient: true, shards: nil, scratch: scratch)
     }
 }

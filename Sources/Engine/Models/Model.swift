@@ -41,7 +41,8 @@ public final class Model: TrainableNetwork {
     /// Logits [N, classes] of images [N, C, H, W] (or the backbone's features without a head).
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         // A wholly frozen backbone runs in inference mode anyway; saying so skips batch statistics.
-        let features = backbone.forward(prepare(x), training: context.training && backbone.isTrainable)
+        let features = backbone.forward(prepare(x), training: context.training && backbone.isTrainable,
+                                        shards: context.shards)
         return head.forward(features, context: context)
     }
 

@@ -27,8 +27,27 @@ public struct PreciseBatchNorm: Equatable, Sendable, Codable {
     /// Recomputes the running statistics of `network`'s BatchNorm layers from the batches of `train`.
     public func recompute(_ network: TrainableNetwork, on train: ExampleSource, batchSize: Int,
                           random: CounterRandom) throws {
-        recomputeBatchNormStatistics(network, batches: try batchIndices(count: train.count, batchSize: batchSize, random: random)
-            .map { try train.batch($0).inputs })
+        try recompute(network, on: train, batchSize: batchSize, random: random, shards: nil)
+    }
+
+    /// With `shards`, each batch is split as a training step's is and each process forwards its shards' images,
+    /// the batch statistics combined over all shards (see `ShardedBatch`).
+    func recompute(_ network: TrainableNetwork, on train: ExampleSource, batchSize: Int, random: CounterRandom,
+                   shards exchange: ShardExchange?) throws {
+        let batches = try batchIndices(count: train.count, batchSize: batchSize, random: random).map { try train.batch($0).inputs }
+        guard let exchange else { return recomputeBatchNormStatistics(network, batches: batches) }
+        if let small = batches.first(where: { $0.shape[0] < exchange.shardCount }) {
+            throw TrainingError.batchSmallerThanShards(batch: small.shape[0], shards: exchange.shardCount)
+        }
+        var failure: Error?
+        recomputeBatchNormStatistics(network, batches: batches) { batch in
+            let shards = ShardedBatch(exchange: exchange, batch: batch.shape[0])
+            var context = ForwardContext(training: true, dropout: false)
+            context.shards = shards
+            _ = network.forward(batch.samples(shards.localImages), context: context)
+            failure = failure ?? shards.failure
+        }
+        if let failure { throw failure }
     }
 }
 
@@ -38,9 +57,16 @@ public struct PreciseBatchNorm: Equatable, Sendable, Codable {
 /// dropout (inference has none) and without touching the weights. Frozen layers, which normalise with
 /// their running statistics even while training, keep them.
 public func recomputeBatchNormStatistics(_ network: TrainableNetwork, batches: [Tensor]) {
+    recomputeBatchNormStatistics(network, batches: batches) {
+        _ = network.forward($0, context: ForwardContext(training: true, dropout: false))
+    }
+}
+
+/// The same, each batch's training forward run by `forward`.
+func recomputeBatchNormStatistics(_ network: TrainableNetwork, batches: [Tensor], forward: (Tensor) -> Void) {
     let norms = network.batchNorms.filter { !$0.isFrozen }
     guard !norms.isEmpty, !batches.isEmpty else { return }
     for norm in norms { norm.beginCollectingStatistics() }
-    for batch in batches { _ = network.forward(batch, context: ForwardContext(training: true, dropout: false)) }
+    for batch in batches { forward(batch) }
     for norm in norms { norm.finishCollectingStatistics() }
 }

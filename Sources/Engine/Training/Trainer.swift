@@ -20,12 +20,18 @@ public struct TrainingOptions {
     /// Recompute BatchNorm statistics at the end of every epoch, before validation; nil keeps the
     /// momentum averages training leaves.
     public var preciseBatchNorm: PreciseBatchNorm?
+    /// Shards every batch is split into (`shardImageRanges`): above 1, BatchNorm statistics, gradients and the
+    /// loss are computed per shard and combined in shard order (see `ShardedBatch`), so processes holding the
+    /// shards in any blocks give the same bits. 1 computes each batch as one, as before shards existed.
+    public var shards: Int
 
     public init(epochs: Int, batchSize: Int, lastBatch: LastBatch = .keep, seed: UInt64, augmentation: Augmentation = .none,
                 labelSmoothing: Float = 0, reduceLROnPlateau: ReduceLROnPlateau? = nil,
                 earlyStopping: EarlyStopping? = nil, bestModel: BestModelSelection? = nil,
-                preciseBatchNorm: PreciseBatchNorm? = nil) {
+                preciseBatchNorm: PreciseBatchNorm? = nil, shards: Int = 1) {
         precondition(epochs >= 0 && batchSize > 0, "epochs must be ≥ 0 and batch size > 0, got \(epochs), \(batchSize)")
+        precondition(shards >= 1, "shards must be at least 1, got \(shards)")
+        self.shards = shards
         self.epochs = epochs
         self.batchSize = batchSize
         self.lastBatch = lastBatch
@@ -95,6 +101,9 @@ public final class Trainer {
     public var progress: TrainingProgress.Style
     /// Batches fetched ahead of the one training (see `BatchPrefetcher`); changes speed, not results.
     public var prefetchDepth = BatchPrefetcher.defaultDepth
+    /// How the processes computing a batch's shards meet when `options.shards` is above 1; nil computes every
+    /// shard in this process (`LocalShards`). Its `shardCount` must be `options.shards`.
+    package var shardExchange: ShardExchange?
     var state: TrainerState
     /// Weights of the best epoch by `options.bestModel` (Keras `ModelCheckpoint(save_best_only)`).
     public internal(set) var bestWeights: [String: Tensor]?
@@ -127,6 +136,10 @@ public final class Trainer {
     public func fit(_ train: ExampleSource, validation: ExampleSource? = nil,
                     onEpoch: (EpochRecord, Trainer) throws -> Void = { _, _ in }) throws {
         let seed = CounterRandom(seed: options.seed)
+        let exchange = options.shards > 1 ? shardExchange ?? LocalShards(shardCount: options.shards) : nil
+        if let exchange, exchange.shardCount != options.shards {
+            throw TrainingError.shardCountMismatch(exchange: exchange.shardCount, shards: options.shards)
+        }
         let batchesPerEpoch = options.lastBatch.batchSizes(count: train.count, batchSize: options.batchSize).count
         var progress = TrainingProgress(style: self.progress, epochs: options.epochs, batchesPerEpoch: batchesPerEpoch,
                                         clock: clock)
@@ -142,6 +155,15 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, batch = 0
             while let (inputs, labels) = try feed.nextBatch() {
                 batch += 1
+                if let exchange {
+                    let step = try shardedStep(inputs, labels, exchange: exchange, epoch: epoch, batch: batch)
+                    state.step += 1
+                    lossSum += step.lossSum
+                    correct += step.correct
+                    progress.batchFinished(loss: step.lossSum / Double(labels.count), images: labels.count,
+                                           correct: step.correct)
+                    continue
+                }
                 optimizer.zeroGradients()
                 let logits = network.forward(inputs, context: ForwardContext(training: true, step: state.step))
                 let loss = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: options.labelSmoothing)
@@ -157,7 +179,8 @@ public final class Trainer {
                 correct += batchCorrect
                 progress.batchFinished(loss: Double(loss.loss), images: labels.count, correct: batchCorrect)
             }
-            try options.preciseBatchNorm?.recompute(network, on: train, batchSize: options.batchSize, random: seed.stream(3))
+            try options.preciseBatchNorm?.recompute(network, on: train, batchSize: options.batchSize, random: seed.stream(3),
+                                                    shards: exchange)
             let evaluation = try validation.map {
                 try evaluate(network, on: $0, batchSize: options.batchSize, prefetchDepth: prefetchDepth)
             }
@@ -171,6 +194,42 @@ public final class Trainer {
             progress.endEpoch(summary: Self.summary(record))
             try onEpoch(record, self)
         }
+    }
+
+    /// One optimizer step on a batch split into shards, this process computing `exchange.localShards`: the loss
+    /// sum and correct predictions of the whole batch, summed in shard order.
+    private func shardedStep(_ inputs: Tensor, _ labels: [Int], exchange: ShardExchange, epoch: Int,
+                             batch: Int) throws -> (lossSum: Double, correct: Int) {
+        // Every process decides alike from the batch and `shards` alone, so none waits for one that stopped.
+        guard labels.count >= exchange.shardCount else {
+            throw TrainingError.batchSmallerThanShards(batch: labels.count, shards: exchange.shardCount)
+        }
+        let shards = ShardedBatch(exchange: exchange, batch: labels.count), local = shards.localImages
+        let localInputs = local == 0..<labels.count ? inputs : inputs.samples(local)
+        let localLabels = Array(labels[local])
+        optimizer.zeroGradients()
+        var context = ForwardContext(training: true, step: state.step)
+        context.shards = shards
+        let logits = network.forward(localInputs, context: context)
+        let loss = softmaxCrossEntropy(logits: logits, labels: localLabels, labelSmoothing: options.labelSmoothing,
+                                       meanOver: labels.count)
+        let predicted = predictedClasses(logits)
+        var partial = [Double](repeating: 0, count: 2 * shards.localRanges.count)
+        shards.forEachShard { k, images in
+            for i in images {
+                partial[2 * k] += loss.losses[i]
+                if predicted[i] == localLabels[i] { partial[2 * k + 1] += 1 }
+            }
+        }
+        let totals = shards.sumInShardOrder(partial, width: 2)
+        if let failure = shards.failure { throw failure }
+        let meanLoss = totals[0] / Double(labels.count)
+        // Every process sees the same sums, so all stop here together.
+        guard meanLoss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch + 1, batch: batch, loss: meanLoss) }
+        network.backward(logitGradient: loss.dlogits)
+        try shards.combineGradients(network.trainableParameters)
+        optimizer.step()
+        return (totals[0], Int(totals[1]))
     }
 
     /// Feeds `record` to the callbacks: learning rate, best model, then early stopping, which may put
@@ -220,6 +279,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case badCheckpoint(String)
     /// The training loss became NaN or infinite (1-based epoch and batch of the epoch).
     case nonFiniteLoss(epoch: Int, batch: Int, loss: Double)
+    /// The shard exchange splits batches into another number of shards than the options say.
+    case shardCountMismatch(exchange: Int, shards: Int)
+    /// A batch (the last of an epoch, or the whole set for precise BatchNorm) has fewer images than shards.
+    case batchSmallerThanShards(batch: Int, shards: Int)
 
     public var description: String {
         switch self {
@@ -230,6 +293,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case let .nonFiniteLoss(epoch, batch, loss):
             return "the training loss is \(loss) at epoch \(epoch), batch \(batch); training stopped there."
                 + " Check the input data and imported weights for NaN or infinite values, or lower the learning rate"
+        case let .shardCountMismatch(exchange, shards):
+            return "the shard exchange splits batches into \(exchange) shards but the stage's `shards` is \(shards)"
+        case let .batchSmallerThanShards(batch, shards):
+            return "a batch of \(batch) images cannot be split into `shards` \(shards) with an image each;"
+                + " lower `shards` to at most \(batch), or use `last_batch: drop` or `merge` so no small last batch is left"
         }
     }
 }

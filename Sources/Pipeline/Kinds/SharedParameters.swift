@@ -30,6 +30,7 @@ struct TrainingParameters: ParameterGroup {
     let preciseBn: Bool
     let preciseBnBatches: Int
     let seed: Int
+    let shards: Int
 
     /// The training parameters, with the stage's own default `epochs`.
     static func specs(epochs defaultEpochs: Int) -> [ParameterSpec] {
@@ -50,6 +51,8 @@ struct TrainingParameters: ParameterGroup {
             ParameterSpec("precise_bn_batches", .int(1...100_000), .value(.int(16)),
                           "training batches precise BN averages over (all full batches when there are fewer)"),
             ParameterSpec("seed", ParameterSpec.seed, .pipelineSeed, "shuffling, initialisation and augmentation seed"),
+            ParameterSpec("shards", .int(1...1024), .value(.int(1)), inKeyAtDefault: false,
+                          "parts each batch is split into, each computed on its own and combined in a fixed order: the results then depend on shards but not on how many processes (MPI ranks, at most shards) compute them; 1 computes each batch whole"),
         ]
     }
 }

@@ -41,12 +41,17 @@ struct TrainingLoop {
             throw StageError.unsupported(stage: context.name, parameter: "last_batch", value: "drop",
                                          expected: "keep or merge, or a batch of at most \(train.count) (the training split's images): dropping the only, partial batch leaves nothing to train on")
         }
+        guard p.shards <= p.batch else {
+            throw StageError.unsupported(stage: context.name, parameter: "shards", value: "\(p.shards)",
+                                         expected: "at most batch (\(p.batch)): every shard needs an image")
+        }
         let options = TrainingOptions(epochs: p.epochs, batchSize: p.batch, lastBatch: p.lastBatch,
                                       seed: UInt64(p.seed),
                                       augmentation: p.augment ? .cifar : .none,
                                       labelSmoothing: labelSmoothing,
                                       reduceLROnPlateau: reduceLROnPlateau, earlyStopping: earlyStopping, bestModel: bestModel,
-                                      preciseBatchNorm: p.preciseBn ? PreciseBatchNorm(batches: p.preciseBnBatches) : nil)
+                                      preciseBatchNorm: p.preciseBn ? PreciseBatchNorm(batches: p.preciseBnBatches) : nil,
+                                      shards: p.shards)
         let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
         trainer.prefetchDepth = context.prefetchDepth
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }

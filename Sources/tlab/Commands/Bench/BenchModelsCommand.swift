@@ -21,6 +21,7 @@ struct BenchModels: ParsableCommand {
               tlab bench models --threads 2
               tlab bench models --case densenet-121-155x155 --runs 3 --json
               tlab bench models --case densenet-121-32x32 --mode infer
+              tlab bench models --case densenet-bc --mode train --shards 4
             """)
 
     @Option(help: "Timed runs per case.")
@@ -37,11 +38,17 @@ struct BenchModels: ParsableCommand {
     @Option(help: ArgumentHelp("What to time: train, infer or both.", valueName: "mode"))
     var mode: ModelBenchmark.Mode = .both
 
+    @Option(help: "Split each training batch into this many shards, all computed in this process (the stages' `shards`).")
+    var shards = 1
+
     @Flag(help: "Print one JSON array instead of a table.")
     var json = false
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        guard try shards >= 1 && shards <= ModelBenchmark.all().map(\.batch).min()! else {
+            throw ValidationError("--shards must be between 1 and the smallest case's batch, got \(shards)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let caseName, !ModelBenchmark.names.contains(where: { $0.contains(caseName) }) {
             throw ValidationError("no case matches --case \(caseName); cases: \(ModelBenchmark.names.joined(separator: ", "))")
@@ -57,7 +64,7 @@ struct BenchModels: ParsableCommand {
         }
         var results: [ModelBenchmark.Result] = []
         for benchmark in cases {
-            for result in try benchmark.measure(runs: runs, mode: mode) {
+            for result in try benchmark.measure(runs: runs, mode: mode, shards: shards) {
                 results.append(result)
                 if !json { print(result.line) }
             }
