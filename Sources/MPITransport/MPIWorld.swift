@@ -12,6 +12,10 @@ public final class MPIWorld: @unchecked Sendable {
     /// Every rank's host name, by rank.
     public let hosts: [String]
     let watchdog: Watchdog
+    /// All-gathers this rank has taken part in, and the bytes it received in them (from other ranks),
+    /// so far: what a stage's exchanges cost, for its message.
+    public private(set) var gathers = 0
+    public private(set) var bytesReceived = 0
 
     /// Joins the job that launched this process, or returns nil when none did (`MPILaunch.alone`).
     /// `silence` is how long a rank may send no heartbeat before the job is stopped
@@ -67,6 +71,8 @@ public final class MPIWorld: @unchecked Sendable {
             throw MPIError.mismatch("allGather of \(local.count) bytes from rank \(rank) with counts \(counts) into \(all.count)")
         }
         try Transfers.allGather(local, counts: counts, into: all, rank: rank)
+        gathers += 1
+        bytesReceived += all.count - local.count
     }
 
     /// Rank 0's `bytes` to every rank (the others' `bytes` are ignored). Blocks until rank 0 sends.

@@ -57,14 +57,18 @@ public final class MPIRun: @unchecked Sendable {
 
     /// What the job has printed to standard output so far.
     public var stdoutSoFar: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    /// What the job has printed to standard error so far (mpirun gives ranks a terminal, so the trainer's
+    /// live batch line goes there).
+    public var stderrSoFar: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
 
-    /// Polls every 20 ms until `condition` holds on the output so far, the job ends, or `timeout`
-    /// passes; returns whether the condition held.
-    public func wait(for condition: (String) -> Bool, timeout: TimeInterval) -> Bool {
+    /// Polls every 20 ms until `condition` holds on the output so far (standard error with
+    /// `stderr`), the job ends, or `timeout` passes; returns whether the condition held.
+    public func wait(for condition: (String) -> Bool, stderr: Bool = false, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
+        var output: String { stderr ? stderrSoFar : stdoutSoFar }
         while Date() < deadline {
-            if condition(stdoutSoFar) { return true }
-            if !process.isRunning { return condition(stdoutSoFar) }
+            if condition(output) { return true }
+            if !process.isRunning { return condition(output) }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return false

@@ -59,6 +59,8 @@ extension PlannedStage {
     }
 
     /// Whether every rank of an MPI job computes this stage (a training stage, each rank its shards);
-    /// every other stage rank 0 computes alone.
-    var computedByEveryRank: Bool { kind.traits.contains(.trains) && shards != nil }
+    /// every other stage rank 0 computes alone, as does a pretrain that imports its weights (it trains nothing).
+    var computedByEveryRank: Bool {
+        kind.traits.contains(.trains) && shards != nil && !(kind == .pretrain && parameters["weights"] != nil)
+    }
 }

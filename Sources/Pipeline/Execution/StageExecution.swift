@@ -111,6 +111,7 @@ extension Executor {
         // The MPI job's other ranks while they compute this stage with this process: a failure then
         // must stop them too, or they would wait for this rank's shards forever.
         var orderedRanks: MPIWorld?
+        var exchangedBefore = (gathers: 0, bytes: 0)
         func stopOrderedRanks(_ error: Error) {
             orderedRanks?.abort("stage \(stage.name) failed on rank 0: \(error). The other ranks were computing it with "
                 + "rank 0, so the job stops; run the same command again to resume from the stage's last checkpoint")
@@ -126,6 +127,7 @@ extension Executor {
                 _ = try shardBlock(process: 0, processCount: world.size, shardCount: shards)
                 _ = try RankOrder.exchange(RankOrder(stage: stage, key: key, inputs: inputs, resume: resume), over: world)
                 orderedRanks = world
+                exchangedBefore = (world.gathers, world.bytesReceived)
             }
             let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, material: material,
                                        inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
@@ -133,6 +135,11 @@ extension Executor {
             // A capped cache keeps the stage's inputs while it runs.
             let result = try store.blobs.holding(inputs.values.map(\.hash)) { try stage.kind.definition.execute(in: context) }
             // The other ranks have finished the stage too and wait for the next order.
+            if let world = orderedRanks {
+                let megabytes = Double(world.bytesReceived - exchangedBefore.bytes) / 1e6
+                events(.message(stage: stage.name, text: "computed by \(world.size) ranks, shards \(stage.shards ?? 1): rank 0 received "
+                    + String(format: "%.1f MB", megabytes) + " in \(world.gathers - exchangedBefore.gathers) all-gathers"))
+            }
             orderedRanks = nil
             var artifacts: [String: ArtifactRecord] = [:]
             for (name, output) in result.outputs {
