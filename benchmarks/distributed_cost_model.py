@@ -11,8 +11,9 @@ and nothing overlaps compute):
     bytes     (N - 1) * (4 P + 32 C)                   P trainable parameters (float32 gradients),
                                                        C BatchNorm channels (forward and backward sums,
                                                        two float64 each)
-    latency   (2 L + 1) * (a + (N - 1) * o)            L BatchNorm layers: one exchange forward and one
-                                                       backward each, one for the gradients;
+    latency   (2 L + 2) * (a + (N - 1) * o)            L BatchNorm layers: one exchange forward and one
+                                                       backward each, one for the gradients, one for
+                                                       the loss sums;
                                                        a per round, o per message
     T(N) = compute + bytes / bandwidth + latency;  speed-up = T(1) / T(N).
 The second figure of each cell is for gradients combined by a shard-ordered reduce-scatter instead (rank j
@@ -65,7 +66,7 @@ def step_seconds(n, rate, params, bn_layers, bn_channels, bandwidth, latency, re
     compute = BATCH / (n * rate)
     gradients = 2 * (n - 1) / n * 4 * params if reduce_scatter else (n - 1) * 4 * params
     exchanged = gradients + (n - 1) * 32 * bn_channels
-    rounds = (2 * bn_layers + 1 + reduce_scatter) * (latency + (n - 1) * PER_MESSAGE) if n > 1 else 0
+    rounds = (2 * bn_layers + 2 + reduce_scatter) * (latency + (n - 1) * PER_MESSAGE) if n > 1 else 0
     return compute + exchanged / bandwidth + rounds, exchanged
 
 
@@ -76,7 +77,7 @@ def main():
         print(f"## {name}: {params:,} trainable parameters, {bn_layers} BatchNorm layers ({bn_channels:,} channels), "
               f"{macs / 1e6:,.1f} M multiply-adds per image, {rate:,.1f} training images/s on one machine")
         print(f"step of {BATCH} images on one machine: {BATCH / rate:.3f} s; per step each rank receives "
-              f"(N-1) x {(4 * params + 32 * bn_channels) / 1e6:.2f} MB in {2 * bn_layers + 1} exchanges\n")
+              f"(N-1) x {(4 * params + 32 * bn_channels) / 1e6:.2f} MB in {2 * bn_layers + 2} exchanges\n")
         print("| machines | " + " | ".join(f"{link}: step s, speed-up (reduce-scatter)" for link in LINKS) + " |")
         print("|--:|" + "--:|" * len(LINKS))
         single = BATCH / rate
