@@ -61,9 +61,6 @@ public final class MPIWorld: @unchecked Sendable {
 
     static let hostBytes = 256
 
-    /// "rank 2 of 3 on host-b".
-    public var description: String { "rank \(rank) of \(size) on \(hosts[rank])" }
-
     /// Every rank passes its own bytes (`counts[rank]` of them); every rank gets all ranks' bytes back to
     /// back in rank order, in `all` (`counts.reduce(0, +)` bytes). Blocks until every rank has taken part.
     public func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into all: UnsafeMutableRawBufferPointer) throws {

@@ -47,7 +47,7 @@ final class VariantExpansionTests: XCTestCase {
         let yaml = Fixtures.tiny + "  wide: { pretrain.growth: 24, finetune.lrr: 1 }\n"
         XCTAssertEqual(Fixtures.problems(yaml, file: "t.yaml"), [
             "t.yaml:17:11: variant 'wide' sets 'pretrain.growth', which matches nothing in the per-variant branch; valid: freeze, finetune, evaluate",
-            "t.yaml:17:32: stage 'finetune' (fine-tune) has no parameter 'lrr' (did you mean 'lr'?); fine-tune parameters: init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, reduce_lr_monitor, early_stopping_monitor, restore_best, label_smoothing, checkpoint_every, epochs, batch, last_batch, optimizer, lr, momentum, weight_decay, augment, precise_bn, precise_bn_batches, seed",
+            "t.yaml:17:32: stage 'finetune' (fine-tune) has no parameter 'lrr' (did you mean 'lr'?); fine-tune parameters: init, head, pooling, reduce_lr_patience, reduce_lr_factor, min_lr, early_stopping_patience, monitor, reduce_lr_monitor, early_stopping_monitor, restore_best, label_smoothing, checkpoint_every, epochs, batch, last_batch, optimizer, lr, momentum, weight_decay, augment, precise_bn, precise_bn_batches, seed, shards",
         ])
     }
 
