@@ -43,16 +43,21 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Datasets", "Store"]),
         // Trained models as ONNX files, protobuf written by hand (docs/decisions.md says why).
         .target(name: "ModelExport", dependencies: ["Engine"]),
+        // Open MPI's libmpi loaded with dlopen when a launcher started the process, so building and
+        // running without MPI need nothing (docs/distributed.md says why not a separate product).
+        .target(name: "LoadedMPI", linkerSettings: [.linkedLibrary("dl")]),
+        // Ranks, hosts, byte exchanges and the watchdog of an MPI job; the engine's ShardExchange over them.
+        .target(name: "MPITransport", dependencies: ["LoadedMPI", "Engine"]),
         // The pipeline core: spec, graph, keys, stages, execution, reproduction, the recipe check.
         .target(name: "Pipeline", dependencies: [
-            "Engine", "Store", "Datasets", "Reporting", "ModelExport",
+            "Engine", "Store", "Datasets", "Reporting", "ModelExport", "MPITransport",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What `tlab bench` measures; the CLI reaches the engine only through it.
         .target(name: "Benchmarks", dependencies: ["Engine", "Store", "Datasets"]),
         // See README "Architecture" for the rule these dependencies follow.
         .executableTarget(name: "tlab", dependencies: [
-            "Pipeline", "Store", "Datasets", "Reporting", "Benchmarks",
+            "Pipeline", "Store", "Datasets", "Reporting", "Benchmarks", "MPITransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
@@ -66,6 +71,7 @@ let package = Package(
                                                           "Engine", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TlabTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "MPITransportTests", dependencies: ["MPITransport"]),
     ],
     swiftLanguageModes: [.v5]
 )

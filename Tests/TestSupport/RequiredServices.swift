@@ -1,4 +1,4 @@
-// Tests that need a real service or tool (PostgreSQL, moto's S3 server, the ONNX venv, qemu-user, network namespaces,
+// Tests that need a real service or tool (PostgreSQL, moto's S3 server, the ONNX venv, qemu-user, Open MPI, network namespaces,
 // a mountable tmpfs) skip where it is missing on a developer's machine. CI must not pass that way: `.ci/run` sets
 // TLAB_REQUIRE_SERVICES=1, which turns each such skip into a failure naming what is missing.
 import Foundation
@@ -18,7 +18,7 @@ public var servicesAreRequired: Bool { ProcessInfo.processInfo.environment["TLAB
 public struct MissingService: Error, CustomStringConvertible {
     public let reason: String
     public var description: String {
-        "\(reason) (TLAB_REQUIRE_SERVICES=1: this run needs PostgreSQL, moto, the ONNX venv, qemu-user, network namespaces and tmpfs mounts; "
+        "\(reason) (TLAB_REQUIRE_SERVICES=1: this run needs PostgreSQL, moto, the ONNX venv, qemu-user, Open MPI, network namespaces and tmpfs mounts; "
             + "scripts/setup installs them, and namespaces and mounts need root)"
     }
 }

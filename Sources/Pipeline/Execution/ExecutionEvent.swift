@@ -1,6 +1,7 @@
 // What an executor tells its caller while it works, and the options that steer it.
 import Engine
 import Foundation
+import MPITransport
 
 /// How a stage's outputs came to be in this run.
 public enum StageOutcome: String, Sendable, Equatable {
@@ -69,12 +70,18 @@ public struct ExecutorOptions: Sendable {
     /// Off, a hit checks only that its output blobs are there, and the reads that use them check
     /// their bytes (a damaged one makes its producer compute again within the run).
     public var verifyOutputs: Bool
+    /// The MPI job this process is a rank of (`mpirun … tlab run`), or nil. Rank 0 runs the executor
+    /// and orders the other ranks (`RankFollower`) to compute each training stage's shards with it;
+    /// `jobs` must then be 1, since the ranks go through those stages one at a time.
+    public var ranks: MPIWorld?
 
     public init(force: Set<String> = [], jobs: Int = 1, quiet: Bool = false, liveBatchProgress: Bool = false,
                 toolVersion: String = "0.1.0", exitOnInterrupt: Bool = false, reportsDirectory: URL? = nil,
                 lease: TimeInterval = 30, longestPoll: TimeInterval = 5, submissionID: Int64? = nil,
-                verifyOutputs: Bool = false) {
+                verifyOutputs: Bool = false, ranks: MPIWorld? = nil) {
         precondition(jobs >= 1, "jobs must be at least 1, got \(jobs)")
+        precondition(ranks == nil || jobs == 1, "the ranks of an MPI job compute one stage at a time: jobs must be 1")
+        self.ranks = ranks
         precondition(lease > 0 && longestPoll > 0, "leases and polls last some time")
         self.lease = lease
         self.longestPoll = longestPoll

@@ -39,7 +39,10 @@ public final class Executor {
     /// claimed is left to it: the run goes on with other ready stages and then waits for that key's
     /// result, which it reuses as a cache hit. So several runs of one pipeline on one store, on one
     /// machine or many, compute each key once.
+    ///
+    /// Rank 0 of an MPI job (`options.ranks`) tells the other ranks when the run is over, however it ends.
     public func run() throws -> RunSummary {
+        defer { if let world = options.ranks, world.size > 1 { _ = try? RankOrder.exchange(.finished, over: world) } }
         try checkForcedNames()
         let lock = try StoreLock(root: store.root, mode: .shared)
         defer { lock.release() }

@@ -36,6 +36,13 @@ public struct PipelineStore: @unchecked Sendable {
     }
 
     public var root: URL { blobs.root }
+
+    /// A store of these parts (an MPI follower's: the shared blobs and a lineage of its own).
+    init(blobs: BlobStore, lineage: LineageDatabase, location: StoreLocation) {
+        self.blobs = blobs
+        self.lineage = lineage
+        self.location = location
+    }
 }
 
 /// How long a shared store's requests keep retrying a server that stopped answering, and who hears

@@ -1,6 +1,8 @@
 // One stage inside a run: compute its key, reuse a cached result whose outputs are there or compute and record it,
 // and say why it had to compute.
+import Engine
 import Foundation
+import MPITransport
 import Store
 
 /// How an attempt at a stage ended.
@@ -106,16 +108,39 @@ extension Executor {
                 return fail(error)
             }
         }
+        // The MPI job's other ranks while they compute this stage with this process: a failure then
+        // must stop them too, or they would wait for this rank's shards forever.
+        var orderedRanks: MPIWorld?
+        var exchangedBefore = (gathers: 0, bytes: 0)
+        func stopOrderedRanks(_ error: Error) {
+            orderedRanks?.abort("stage \(stage.name) failed on rank 0: \(error). The other ranks were computing it with "
+                + "rank 0, so the job stops; run the same command again to resume from the stage's last checkpoint")
+        }
         do {
-            let resume = stage.kind.traits.contains(.trains) ? try store.lineage.latestCheckpoint(key: key.hex) : nil
+            let resume = try stage.kind.traits.contains(.trains) ? store.lineage.latestCheckpoint(key: key.hex)
+                .map { ResumePoint(hash: $0.artifactHash, step: $0.step) } : nil
             if let resume {
                 events(.message(stage: stage.name, text: "resuming from the checkpoint after epoch \(resume.step)"))
+            }
+            if let world = options.ranks, world.size > 1, stage.computedByEveryRank, let shards = stage.shards {
+                // More ranks than shards fails here, before any rank is told anything.
+                _ = try shardBlock(process: 0, processCount: world.size, shardCount: shards)
+                _ = try RankOrder.exchange(RankOrder(stage: stage, key: key, inputs: inputs, resume: resume), over: world)
+                orderedRanks = world
+                exchangedBefore = (world.gathers, world.bytesReceived)
             }
             let context = StageContext(stage: stage, pipeline: plan, runID: runID, stageRunID: stageRunID, material: material,
                                        inputs: inputs, store: store, resumeFrom: resume, scratch: scratch,
                                        options: options, events: events)
             // A capped cache keeps the stage's inputs while it runs.
             let result = try store.blobs.holding(inputs.values.map(\.hash)) { try stage.kind.definition.execute(in: context) }
+            // The other ranks have finished the stage too and wait for the next order.
+            if let world = orderedRanks {
+                let megabytes = Double(world.bytesReceived - exchangedBefore.bytes) / 1e6
+                events(.message(stage: stage.name, text: "computed by \(world.size) ranks, shards \(stage.shards ?? 1): rank 0 received "
+                    + String(format: "%.1f MB", megabytes) + " in \(world.gathers - exchangedBefore.gathers) all-gathers"))
+            }
+            orderedRanks = nil
             var artifacts: [String: ArtifactRecord] = [:]
             for (name, output) in result.outputs {
                 artifacts[name] = ArtifactRecord(blob: try output.put(into: store.blobs), mediaType: output.mediaType)
@@ -135,11 +160,13 @@ extension Executor {
             return .done(done, artifacts.mapValues(\.hash))
         } catch let lost as LineageError {
             try? store.lineage.failStageRun(stageRunID, error: "\(lost)", seconds: elapsed())
+            stopOrderedRanks(lost)
             guard case .claimLost = lost else { return fail(lost) }
             events(.message(stage: stage.name, text: "\(lost); this run uses that process's result"))
             return afterLosingTheClaim()
         } catch {
             try? store.lineage.failStageRun(stageRunID, error: "\(error)", seconds: elapsed())
+            stopOrderedRanks(error)
             // Cache hits check only that blobs are there; the reads check their bytes. A blob a read
             // found damaged is the producer's to recompute, wherever the error surfaced.
             let unusable = inputs.values.filter { store.blobs.readFoundUnusable($0.hash) }

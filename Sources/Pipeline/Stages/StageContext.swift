@@ -3,6 +3,7 @@
 import Datasets
 import Engine
 import Foundation
+import MPITransport
 import Reporting
 import Store
 
@@ -22,12 +23,12 @@ final class StageContext {
     let material: KeyMaterial
     let key: StageKey
     let stageRunID: Int64
-    let resumeFrom: CheckpointRecord?
+    let resumeFrom: ResumePoint?
     let options: ExecutorOptions
     let events: ExecutionEventSink
 
     init(stage: PlannedStage, pipeline: PipelinePlan, runID: Int64, stageRunID: Int64, material: KeyMaterial,
-         inputs: [String: InputArtifact], store: PipelineStore, resumeFrom: CheckpointRecord?,
+         inputs: [String: InputArtifact], store: PipelineStore, resumeFrom: ResumePoint?,
          scratch: URL, options: ExecutorOptions, events: @escaping ExecutionEventSink) {
         self.stage = stage
         self.pipeline = pipeline
@@ -120,11 +121,25 @@ final class StageContext {
         events(.epochSummary(stage: name, line: line))
     }
 
+    // MARK: Ranks
+
+    /// Whether this process records and stores: alone, or rank 0 of an MPI job.
+    var isRankZero: Bool { (options.ranks?.rank ?? 0) == 0 }
+
+    /// How this stage's `shards` shards of each batch are spread: over the ranks of the MPI job when
+    /// every rank computes this stage, else all in this process.
+    func shardExchange(shards: Int) throws -> any ShardExchange {
+        guard let world = options.ranks, world.size > 1, stage.computedByEveryRank else { return LocalShards(shardCount: shards) }
+        return try MPIShardExchange(world: world, shardCount: shards)
+    }
+
     // MARK: Checkpoints
 
     /// Stores `checkpoint` (taken after `step` epochs) as a blob and records it in lineage at once,
     /// so a run killed later resumes from here.
+    /// Other ranks of an MPI job hold the same state and write nothing.
     func saveCheckpoint(_ checkpoint: Checkpoint, step: Int) throws {
+        guard isRankZero else { return }
         let blob = try withTensorSources(checkpoint.tensors) { try store.blobs.putTensors($0, metadata: checkpoint.metadata) }
         try store.lineage.recordCheckpoint(stageRunID: stageRunID, key: key.hex, step: step,
                                            artifact: ArtifactRecord(blob: blob, mediaType: .tensor))
@@ -134,7 +149,7 @@ final class StageContext {
     /// stage restores it and continues where that run stopped.
     func latestCheckpoint() throws -> (checkpoint: Checkpoint, step: Int)? {
         guard let record = resumeFrom else { return nil }
-        let archive = try store.blobs.readTensors(record.artifactHash)
+        let archive = try store.blobs.readTensors(record.hash)
         let tensors = try archive.tensors.map { (name: $0.name, tensor: try $0.engineTensor()) }
         return (Checkpoint(tensors: tensors, metadata: archive.metadata), record.step)
     }

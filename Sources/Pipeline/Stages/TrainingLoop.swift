@@ -54,6 +54,7 @@ struct TrainingLoop {
                                       shards: p.shards)
         let trainer = Trainer(network: network, optimizer: optimizer, options: options, progress: context.batchProgress)
         trainer.prefetchDepth = context.prefetchDepth
+        if p.shards > 1 { trainer.shardExchange = try context.shardExchange(shards: p.shards) }
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }
         try trainer.fit(train, validation: validation) { record, trainer in
             let done = record.epoch + 1

@@ -2,6 +2,7 @@
 // say where the report is.
 import ArgumentParser
 import Foundation
+import MPITransport
 import Pipeline
 import Reporting
 
@@ -27,12 +28,19 @@ struct RunCommand: ParsableCommand {
             finds a key claimed goes on with other stages, then reuses that key's result. With \
             --submit the pipeline is only recorded in the store, for 'tlab worker' processes to run.
 
+            Under mpirun or srun --mpi=pmix, every rank runs the same command: rank 0 runs the \
+            pipeline as above, and the other ranks compute with it each training stage's share of \
+            every batch (its `shards` split over the ranks; the same bits as one process), writing \
+            nothing. A rank that dies or stops answering for TLAB_MPI_TIMEOUT seconds (default 10) \
+            stops the job with an error naming it; run it again to resume (docs/distributed.md).
+
             EXAMPLES:
               tlab run
               tlab run pipelines/smoke.yaml -S finetune.lr=3e-4 -S variants.frozen.epochs=3
               tlab run --dry-run
               tlab run --force finetune --jobs 2 > run.log
               tlab run --store team.yaml --submit      (then: tlab worker --store team.yaml)
+              mpirun -np 4 tlab run -S finetune.shards=8
 
             \(HelpText.exitStatus)
             """)
@@ -67,6 +75,10 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+        if jobs > 1, !submit, case .rank = try MPILaunch.detect(ProcessInfo.processInfo.environment) {
+            throw ValidationError("--jobs must be 1 under mpirun or srun (the ranks go through the training stages together, "
+                + "one at a time), not \(jobs)")
+        }
     }
 
     func run() throws {
@@ -77,6 +89,18 @@ struct RunCommand: ParsableCommand {
             RecipeWarningText.print(plan)
             print(StatusCommand.render(previews, pipeline: plan.name), terminator: "")
             return
+        }
+        // Under mpirun or srun: every rank but 0 follows rank 0's orders and prints nothing of its own.
+        // A rank that fails before rank 0's executor runs exits without leaving the job, and the
+        // launcher stops the others; from then on rank 0's executor tells them when the run is over.
+        let world = submit ? nil : try MPIWorld.start()
+        if let world, world.rank != 0 {
+            do {
+                _ = try RankFollower(plan: plan, location: storeOptions.location(), world: world, patience: storeOptions.patience).run()
+            } catch {
+                world.abort("\(error)")
+            }
+            return world.finish()
         }
         let store = try storeOptions.openOrCreate()
         RecipeWarningText.print(plan)
@@ -89,9 +113,16 @@ struct RunCommand: ParsableCommand {
         let options = ExecutorOptions(force: Set(force), jobs: jobs, quiet: quiet, liveBatchProgress: trainerShows,
                                       toolVersion: TLab.toolVersion, exitOnInterrupt: true,
                                       reportsDirectory: URL(fileURLWithPath: reports), lease: claimOptions.lease,
-                                      longestPoll: claimOptions.longestPoll, verifyOutputs: verifyOutputs)
+                                      longestPoll: claimOptions.longestPoll, verifyOutputs: verifyOutputs, ranks: world)
         let executor = Executor(plan: plan, store: store, options: options) { printer.handle($0) }
-        let summary = try executor.run()
+        let summary: RunSummary
+        do {
+            summary = try executor.run()
+            world?.finish()
+        } catch {
+            world?.finish()
+            throw error
+        }
         let failed = summary.stages.filter { if case .failed = $0.state { return true } else { return false } }
         guard failed.isEmpty else {
             throw CommandError.runFailed(runID: summary.runID, stages: failed.map(\.name))
