@@ -1,7 +1,7 @@
 // `tlab serve` in a real browser: headless Chromium (through chromedriver) against a server on a store
 // the smoke pipeline filled. Every page loads without console errors, the DAG shows every stage,
 // clicking through lineage reaches a download, two runs compare, and a running stage's curve grows.
-// Screenshots of each page go to .build/serve-screenshots/ for a person to look at.
+// Screenshots of each page go to serve-screenshots/ beside the build folder (.build/<triple>/) for a person to look at.
 import Foundation
 import Store
 import TestSupport
@@ -115,7 +115,7 @@ final class ServeBrowserTests: XCTestCase {
         while Date() < deadline, process.isRunning {
             let page = try httpRequest(server.base + "/runs/\(run)").text
             if let match = page.range(of: pattern, options: .regularExpression) {
-                let digits = page[match].split(separator: "/")[1].prefix { $0.isNumber }
+                let digits = page[match].split(separator: "/")[2].prefix { $0.isNumber }
                 return Int64(digits)!
             }
             Thread.sleep(forTimeInterval: 0.5)

@@ -67,9 +67,10 @@ struct HTTPAnswer {
 }
 
 /// Sends one request and returns the answer as is (a redirect is not followed).
-func httpRequest(_ url: String, method: String = "GET", headers: [String: String] = [:]) throws -> HTTPAnswer {
-    var request = URLRequest(url: URL(string: url)!, timeoutInterval: 60)
+func httpRequest(_ url: String, method: String = "GET", headers: [String: String] = [:], body: Data? = nil) throws -> HTTPAnswer {
+    var request = URLRequest(url: URL(string: url)!, timeoutInterval: 120)
     request.httpMethod = method
+    request.httpBody = body
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let delegate = NoRedirects()
     let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)

@@ -2,19 +2,18 @@
 // look at pages as a person would: load, click, read the console, take screenshots. Debian's chromium
 // and chromium-driver (scripts/setup) are the browser and its driver.
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import TestSupport
 
 /// A chromedriver process and one browser session, ended by `stop()`.
-public final class ChromeDriver {
-    public let process: Process
-    let base: URL
-    public private(set) var session = ""
+final class ChromeDriver {
+    let process: Process
+    /// `http://127.0.0.1:PORT`.
+    let base: String
+    private(set) var session = ""
 
     /// Starts chromedriver on a free loopback port and opens a headless browser `width`×`height`;
     /// nil where chromium or chromedriver is not installed.
-    public static func start(width: Int = 1280, height: Int = 900) throws -> ChromeDriver? {
+    static func start(width: Int = 1280, height: Int = 900) throws -> ChromeDriver? {
         let driver = "/usr/bin/chromedriver", browser = "/usr/bin/chromium"
         guard FileManager.default.isExecutableFile(atPath: driver), FileManager.default.isExecutableFile(atPath: browser) else {
             return nil
@@ -26,12 +25,20 @@ public final class ChromeDriver {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let client = ChromeDriver(process: process, base: URL(string: "http://127.0.0.1:\(port)")!)
+        let client = ChromeDriver(process: process, base: "http://127.0.0.1:\(port)")
         let deadline = Date().addingTimeInterval(30)
-        while (try? client.request("GET", "/status")) == nil {
+        var lastError: Error?
+        while true {
+            do {
+                _ = try client.request("GET", "/status")
+                break
+            } catch {
+                lastError = error
+            }
             guard Date() < deadline, process.isRunning else {
-                process.terminate()
-                throw WebDriverError(message: "chromedriver did not answer on port \(port) within 30 s")
+                let state = process.isRunning ? "running" : "exited with status \(process.terminationStatus)"
+                if process.isRunning { process.terminate() }
+                throw WebDriverError(message: "chromedriver (\(state)) did not answer on port \(port) within 30 s: \(lastError.map { "\($0)" } ?? "")")
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -54,29 +61,29 @@ public final class ChromeDriver {
         return client
     }
 
-    init(process: Process, base: URL) {
+    init(process: Process, base: String) {
         self.process = process
         self.base = base
     }
 
-    public func stop() {
+    func stop() {
         if !session.isEmpty { _ = try? request("DELETE", "/session/\(session)") }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
 
-    public func open(_ url: String) throws {
+    func open(_ url: String) throws {
         _ = try request("POST", "/session/\(session)/url", ["url": url])
     }
 
     /// Runs `script` (a function body; `arguments[0]`… are `arguments`) in the page and returns its value.
     @discardableResult
-    public func execute(_ script: String, _ arguments: [Any] = []) throws -> Any {
+    func execute(_ script: String, _ arguments: [Any] = []) throws -> Any {
         try request("POST", "/session/\(session)/execute/sync", ["script": script, "args": arguments])
     }
 
     /// Clicks the first element `selector` (CSS) matches.
-    public func click(_ selector: String) throws {
+    func click(_ selector: String) throws {
         let element = try request("POST", "/session/\(session)/element", ["using": "css selector", "value": selector])
         guard let id = (element as? [String: Any])?.values.first as? String else {
             throw WebDriverError(message: "no element matches \(selector)")
@@ -85,51 +92,53 @@ public final class ChromeDriver {
     }
 
     /// The browser console's messages since the last call, as (level, text).
-    public func consoleMessages() throws -> [(level: String, message: String)] {
+    func consoleMessages() throws -> [(level: String, message: String)] {
         let entries = try request("POST", "/session/\(session)/se/log", ["type": "browser"]) as? [[String: Any]] ?? []
         return entries.map { (level: $0["level"] as? String ?? "", message: $0["message"] as? String ?? "") }
     }
 
     /// The page as PNG.
-    public func screenshot() throws -> Data {
+    func screenshot() throws -> Data {
         guard let text = try request("GET", "/session/\(session)/screenshot") as? String, let data = Data(base64Encoded: text) else {
             throw WebDriverError(message: "chromedriver returned no screenshot")
         }
         return data
     }
 
-    public var currentURL: String {
+    var currentURL: String {
         get throws { try request("GET", "/session/\(session)/url") as? String ?? "" }
     }
 
-    /// One WebDriver command; returns the answer's `value`.
+    /// One WebDriver command; returns the answer's `value`. Through curl: chromedriver writes its
+    /// headers without a space after the colon, which FoundationNetworking's URLSession rejects.
     func request(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> Any {
-        var request = URLRequest(url: base.appendingPathComponent(path), timeoutInterval: 60)
-        request.httpMethod = method
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "--max-time", "120", "-X", method, "-H", "Content-Type: application/json",
+                          "-w", "\n%{http_code}", "--data-binary", "@-", base + path]
+        if body == nil { curl.arguments!.removeAll { $0 == "--data-binary" || $0 == "@-" } }
+        let input = Pipe(), output = Pipe()
+        curl.standardInput = input
+        curl.standardOutput = output
+        try curl.run()
+        if let body { input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: body)) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        guard curl.terminationStatus == 0, let split = data.lastIndex(of: UInt8(ascii: "\n")),
+              let status = Int(String(decoding: data[(split + 1)...], as: UTF8.self)) else {
+            throw WebDriverError(message: "\(method) \(path): curl ended with status \(curl.terminationStatus)")
         }
-        let done = DispatchSemaphore(value: 0)
-        final class Answer: @unchecked Sendable { var value: (Data?, URLResponse?, Error?) = (nil, nil, nil) }
-        let answer = Answer()
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            answer.value = (data, response, error)
-            done.signal()
-        }.resume()
-        done.wait()
-        let result = answer.value
-        if let error = result.2 { throw WebDriverError(message: "\(method) \(path): \(error)") }
-        let json = try JSONSerialization.jsonObject(with: result.0 ?? Data(), options: [.fragmentsAllowed])
+        let json = try JSONSerialization.jsonObject(with: data[..<split], options: [.fragmentsAllowed])
         let value = (json as? [String: Any])?["value"] ?? NSNull()
-        if let status = (result.1 as? HTTPURLResponse)?.statusCode, status >= 400 {
+        if status >= 400 {
             throw WebDriverError(message: "\(method) \(path) answered \(status): \(value)")
         }
         return value
     }
 }
 
-public struct WebDriverError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+struct WebDriverError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
