@@ -46,10 +46,10 @@ struct ComparePage {
         let byName = { (records: [StageRunRecord]) in Dictionary(records.map { ($0.stage, $0) }, uniquingKeysWith: { _, last in last }) }
         let namedA = byName(stagesA), namedB = byName(stagesB)
         var parameterRows: [[String]] = []
+        var onlyA: [String] = [], onlyB: [String] = []
         for stage in Set(namedA.keys).union(namedB.keys).sorted() {
             guard let left = namedA[stage], let right = namedB[stage] else {
-                parameterRows.append([HTML.escape(stage), "<em>stage</em>", namedA[stage] == nil ? "-" : "present",
-                                      namedB[stage] == nil ? "-" : "present"])
+                if namedA[stage] == nil { onlyB.append(stage) } else { onlyA.append(stage) }
                 continue
             }
             guard left.key != right.key else { continue }
@@ -61,6 +61,9 @@ struct ComparePage {
         }
         body += parameterRows.isEmpty ? "<p class=\"muted\">None: every stage the two runs share has the same parameters.</p>"
             : HTML.table(["Stage", "Parameter", "Run A", "Run B"], parameterRows, id: "parameters")
+        for (run, names) in [("A", onlyA), ("B", onlyB)] where !names.isEmpty {
+            body += "<p class=\"muted\">Only run \(run) ran " + HTML.escape(StageNaming.labels(names).joined(separator: ", ")) + ".</p>"
+        }
 
         body += "<h2>Metrics</h2><p class=\"muted\">Per stage, its seeds' copies pooled: mean [95 % interval] (n). "
             + "A per-epoch curve counts with its last epoch.</p>"
