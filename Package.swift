@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // The HTTP server of `tlab serve`: no SwiftNIO, so it adds about a minute of CPU to a clean
+        // build where Hummingbird adds several (docs/decisions.md has the measurement).
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -59,6 +62,8 @@ let package = Package(
         .executableTarget(name: "tlab", dependencies: [
             "Pipeline", "Store", "Datasets", "Reporting", "Benchmarks", "MPITransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         // Real servers the tests start (PostgreSQL) and test networks (namespaces), shared by the test targets.

@@ -20,6 +20,7 @@ public struct DependencyVersion: Sendable, Codable, Equatable, CustomStringConve
 /// The packages this build links, at the versions Package.swift pins.
 public enum BuildDependencies {
     public static let pinned = [
+        DependencyVersion(name: "FlyingFox", version: "0.27.1"),
         DependencyVersion(name: "GRDB.swift", version: "7.10.0"),
         DependencyVersion(name: "swift-argument-parser", version: "1.8.2"),
         DependencyVersion(name: "Yams", version: "6.2.2"),

@@ -16,6 +16,7 @@ enum CommandError: Error, CustomStringConvertible {
     case runFailed(runID: Int64, stages: [String])
     case submissionsFailed([Int64])
     case notReproduced(stages: Int)
+    case cannotServe(host: String, port: Int, reason: String)
 
     var description: String {
         switch self {
@@ -51,6 +52,8 @@ enum CommandError: Error, CustomStringConvertible {
                 + "they are closed as failed: fix the cause and submit again, or 'tlab run' them to see the error"
         case let .notReproduced(stages):
             return "\(stages) stage\(stages == 1 ? "" : "s") did not reproduce (the certificate above says what differs)"
+        case let .cannotServe(host, port, reason):
+            return "cannot serve on \(host) port \(port): \(reason); pick another --port (0: any free one) or --host"
         case let .runFailed(runID, stages):
             return "run \(runID) failed in \(stages.joined(separator: ", ")) (the reason is above); fix it and run again: "
                 + "the stages that finished are cached"

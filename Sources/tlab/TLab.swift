@@ -42,7 +42,7 @@ struct TLab: ParsableCommand {
             RunCommand.self, CheckCommand.self, StatusCommand.self, DAGCommand.self, ReportCommand.self, ReproduceCommand.self,
             LineageCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self, ExportModelCommand.self,
             VerifyCommand.self, GCCommand.self, WorkerCommand.self, PushCommand.self, PullCommand.self,
-            ModelCommand.self, SampleImagesCommand.self, Bench.self, MPICheckCommand.self,
+            ModelCommand.self, SampleImagesCommand.self, ServeCommand.self, Bench.self, MPICheckCommand.self,
         ]
     )
 

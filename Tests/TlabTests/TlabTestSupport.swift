@@ -83,14 +83,14 @@ final class StoreFixture {
     /// Returns the output hashes by port name.
     @discardableResult
     func record(stage: String, kind: String, params: String = "{}", inputs: [String: String] = [:],
-                outputs: [String: (Data, MediaType)]) throws -> [String: String] {
+                outputs: [String: (Data, MediaType)], material: String? = nil, metrics: [MetricPoint] = []) throws -> [String: String] {
         let stageRun = try lineage.startStageRun(runID: runID, key: Digest.sha256Hex(Data((stage + params).utf8)),
-                                                 stage: stage, kind: kind, params: params)
+                                                 stage: stage, kind: kind, params: params, material: material)
         var records = [String: ArtifactRecord]()
         for (port, (bytes, mediaType)) in outputs {
             records[port] = ArtifactRecord(blob: try blobs.put(bytes), mediaType: mediaType)
         }
-        try lineage.finishStageRun(stageRun.id!, inputs: inputs, outputs: records, seconds: 0.25)
+        try lineage.finishStageRun(stageRun.id!, inputs: inputs, outputs: records, metrics: metrics, seconds: 0.25)
         return records.mapValues(\.hash)
     }
 

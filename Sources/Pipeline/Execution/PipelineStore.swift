@@ -21,12 +21,15 @@ public struct PipelineStore: @unchecked Sendable {
     /// Opens the store at `location`. A shared store's database must exist (its schema is created
     /// or brought up to date); its blob folder is created only with `create`. `patience` says how
     /// long requests to a bucket, and transactions of the database, retry while the server does not answer.
-    public init(location: StoreLocation, create: Bool = true, patience: ServerPatience = ServerPatience()) throws {
+    /// `readOnly` opens a store folder's lineage database for reading only (see `LineageDatabase`); a
+    /// shared store's PostgreSQL database is opened as usual, and only read by a reader.
+    public init(location: StoreLocation, create: Bool = true, patience: ServerPatience = ServerPatience(),
+                readOnly: Bool = false) throws {
         self.location = location
         switch location {
         case .folder(let root):
-            blobs = try BlobStore.open(root: root, create: create)
-            lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path)
+            blobs = try BlobStore.open(root: root, create: create && !readOnly)
+            lineage = try LineageDatabase(path: blobs.root.appendingPathComponent(Self.lineageFile).path, readOnly: readOnly)
         case .shared(let file):
             // The database first: a store whose database cannot be reached leaves no blob folder behind.
             lineage = try LineageDatabase(postgres: file.lineage, retryBudget: patience.retryBudget ?? 0, outageNotice: patience.notice)

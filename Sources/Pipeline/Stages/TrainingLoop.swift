@@ -58,7 +58,7 @@ struct TrainingLoop {
         if let (checkpoint, _) = try context.latestCheckpoint() { try trainer.restore(checkpoint) }
         try trainer.fit(train, validation: validation) { record, trainer in
             let done = record.epoch + 1
-            context.epochFinished(record, of: options.epochs)
+            try context.epochFinished(record, of: options.epochs)
             if done % checkpointEvery == 0 && done < options.epochs && !trainer.stoppedEarly {
                 try context.saveCheckpoint(trainer.checkpoint(), step: done)
             }
@@ -70,14 +70,16 @@ struct TrainingLoop {
     /// metric, not part of an artifact: identical runs must give identical artifacts.
     static func metrics(of trainer: Trainer) -> [MetricPoint] {
         var points: [MetricPoint] = []
-        for record in trainer.history {
-            let step = record.epoch + 1
-            for name in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
-                if let value = record.value(of: name) { points.append(MetricPoint(name: name, step: step, value: value)) }
-            }
-        }
+        for record in trainer.history { points += epochPoints(record) }
         points.append(MetricPoint(name: trainingSecondsMetric, step: 0, value: trainer.history.reduce(0) { $0 + $1.seconds }))
         return points
+    }
+
+    /// One epoch's curve points, at its 1-based step.
+    static func epochPoints(_ record: Engine.EpochRecord) -> [MetricPoint] {
+        ["loss", "accuracy", "val_loss", "val_accuracy", "lr"].compactMap { name in
+            record.value(of: name).map { MetricPoint(name: name, step: record.epoch + 1, value: $0) }
+        }
     }
 
     static let trainingSecondsMetric = "training_seconds"

@@ -125,6 +125,19 @@ extension LineageDatabase {
         }
     }
 
+    /// Every live claim, soonest to expire first, with the key it holds (a stage key, or `run:<id>`):
+    /// what `tlab serve` shows of the work in progress on a shared store.
+    public func liveClaims() throws -> [(key: String, holder: ClaimHolder)] {
+        try database.read { db in
+            try db.rows("SELECT * FROM claims WHERE expires >= \(leaseClock.now(db.dialect)) ORDER BY expires, key").map { row in
+                (key: try row.get("key"),
+                 holder: ClaimHolder(host: try row.get("host"), pid: try row.get("pid"),
+                                     processStart: try row.get("process_start"), claimed: try row.get("claimed"),
+                                     expires: try row.get("expires")))
+            }
+        }
+    }
+
     /// When the oldest live claim was taken: whatever a claim holder has written to the blob store
     /// since is not recorded yet, so gc spares unrecorded blobs younger than that.
     public func oldestLiveClaim() throws -> Date? {

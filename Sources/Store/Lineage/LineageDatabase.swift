@@ -20,10 +20,14 @@ public final class LineageDatabase: Sendable {
     ///   - foreignHostTimeout: how old a `running` row from another host, whose owner held no lease,
     ///     must be before it counts as interrupted (its pid cannot be probed from here).
     ///   - busyTimeout: how long a write waits for another process's write to end.
+    ///   - readOnly: opens an existing database whose schema is up to date for reading only (`tlab
+    ///     serve`): SQLite refuses every write, and an older schema fails with `LineageError.schemaOutOfDate`
+    ///     instead of being migrated.
     public convenience init(path: String, identity: ProcessIdentity = .current,
-                            foreignHostTimeout: TimeInterval = 24 * 3600, busyTimeout: TimeInterval = 10) throws {
-        try self.init(database: SQLiteDatabase(path: path, busyTimeout: busyTimeout), identity: identity,
-                      foreignHostTimeout: foreignHostTimeout)
+                            foreignHostTimeout: TimeInterval = 24 * 3600, busyTimeout: TimeInterval = 10,
+                            readOnly: Bool = false) throws {
+        try self.init(database: SQLiteDatabase(path: path, busyTimeout: busyTimeout, readOnly: readOnly), identity: identity,
+                      foreignHostTimeout: foreignHostTimeout, migrate: !readOnly)
     }
 
     /// Connects to the PostgreSQL database `connection` names (a libpq URI such as
@@ -41,11 +45,15 @@ public final class LineageDatabase: Sendable {
                       identity: identity, foreignHostTimeout: foreignHostTimeout)
     }
 
-    init(database: SQLDatabase, identity: ProcessIdentity, foreignHostTimeout: TimeInterval) throws {
+    init(database: SQLDatabase, identity: ProcessIdentity, foreignHostTimeout: TimeInterval, migrate: Bool = true) throws {
         self.database = database
         leaseClock = LeaseClock()
         path = database.location
-        try LineageSchema.migrate(database)
+        if migrate {
+            try LineageSchema.migrate(database)
+        } else if try !LineageSchema.isCurrent(database) {
+            throw LineageError.schemaOutOfDate(database: path)
+        }
         liveness = LivenessCheck(observer: identity, foreignHostTimeout: foreignHostTimeout)
     }
 
@@ -177,6 +185,14 @@ public final class LineageDatabase: Sendable {
             recorded[try row.get("name")] = try row.get("artifact_hash")
         }
         return recorded == outputs.mapValues(\.hash)
+    }
+
+    /// Records curve points of a stage run still running (an epoch's, as it ends), so that readers see
+    /// its curves grow; `finishStageRun` may write the same points again.
+    public func recordMetrics(stageRunID: Int64, _ points: [MetricPoint]) throws {
+        try database.write { db in
+            for point in points { try insertMetric(db, stageRunID: stageRunID, point) }
+        }
     }
 
     /// A metric point; a repeated (name, step) keeps the last value. NaN is stored as NULL.

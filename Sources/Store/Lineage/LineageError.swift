@@ -18,9 +18,14 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     /// Stage run `stageRun` computed `key`, but its claim lapsed and another process took the key
     /// before the result was recorded, so nothing of it was: each key is committed at most once.
     case claimLost(key: String, stageRun: Int64)
+    /// A database opened read-only lacks migrations this version of tlab needs.
+    case schemaOutOfDate(database: String)
 
     public var description: String {
         switch self {
+        case let .schemaOutOfDate(database):
+            return "the lineage database \(database) has an older schema than this tlab reads, and a read-only "
+                + "view does not migrate it; any other tlab command on the store (e.g. tlab runs) brings it up to date"
         case let .unknownRun(id, database):
             return "no run with id \(id) in \(database)"
         case let .unknownStageRun(id, database):

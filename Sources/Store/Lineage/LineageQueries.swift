@@ -37,6 +37,18 @@ extension LineageDatabase {
         }
     }
 
+    /// The newest finished run of `stage` in a run of `pipeline` that started before stage run
+    /// `id`: what that stage run was compared with when it had to compute (its "why").
+    public func stageRun(named stage: String, pipeline: String, before id: Int64) throws -> StageRunRecord? {
+        try database.read { db in
+            try db.row("""
+                SELECT s.* FROM stage_runs s JOIN runs r ON r.id = s.run_id
+                WHERE s.stage = ? AND s.status = 'finished' AND r.pipeline = ? AND s.id < ?
+                ORDER BY s.id DESC LIMIT 1
+                """, [stage, pipeline, id]).map(StageRunRecord.init)
+        }
+    }
+
     /// One stage run with its inputs and outputs, or nil if there is none with this id.
     public func stageRun(id: Int64) throws -> StageRunDetail? {
         try database.read { db in

@@ -39,6 +39,17 @@ enum LineageSchema {
         }
     }
 
+    /// Whether every migration has been applied, checked without writing (a database opened read-only).
+    static func isCurrent(_ database: SQLDatabase) throws -> Bool {
+        switch database {
+        case let sqlite as SQLiteDatabase:
+            return try sqlite.pool.read { try migrator.hasCompletedMigrations($0) }
+        default:
+            let applied = try database.read { db in Set(try db.column("SELECT name FROM schema_migrations", as: String.self)) }
+            return migrations.allSatisfy { applied.contains($0.name) }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in migrations {

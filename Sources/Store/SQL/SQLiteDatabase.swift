@@ -8,10 +8,16 @@ final class SQLiteDatabase: SQLDatabase {
     let location: String
     var dialect: SQLDialect { .sqlite }
 
-    init(path: String, busyTimeout: TimeInterval) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// - Parameter readOnly: opens an existing database for reading only: SQLite itself refuses any
+    ///   write, and nothing is created.
+    init(path: String, busyTimeout: TimeInterval, readOnly: Bool = false) throws {
         var configuration = Configuration()
+        if readOnly {
+            configuration.readonly = true
+        } else {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         pool = try DatabasePool(path: path, configuration: configuration)

@@ -43,20 +43,22 @@ struct RunsCommand: ParsableCommand {
         /// The seeds its stages were repeated over; empty when none was.
         let seeds: [Int]
         let toolVersion: String
+
+        /// `run` with its stage runs counted (`tlab serve` lists runs with the same counts).
+        init(run: RunRecord, stages: [StageRunRecord]) {
+            (id, pipeline, status, started, finished) = (run.id!, run.pipeline, run.status, run.started, run.finished)
+            seconds = run.finished.map { $0.timeIntervalSince(run.started) }
+            computed = stages.filter { !$0.cacheHit && $0.status == .finished }.count
+            cached = stages.filter(\.cacheHit).count
+            failed = stages.filter { $0.status == .failed || $0.status == .interrupted }.count
+            seeds = Set(stages.compactMap { StageNaming.split($0.stage).seed }).sorted()
+            toolVersion = run.toolVersion
+        }
     }
 
     func run() throws {
         let store = try storeOptions.openExisting()
-        let listings = try store.lineage.runs(limit: limit).map { run in
-            let stages = try store.lineage.stageRuns(ofRun: run.id!)
-            return Listing(
-                id: run.id!, pipeline: run.pipeline, status: run.status, started: run.started, finished: run.finished,
-                seconds: run.finished.map { $0.timeIntervalSince(run.started) },
-                computed: stages.filter { !$0.cacheHit && $0.status == .finished }.count,
-                cached: stages.filter(\.cacheHit).count,
-                failed: stages.filter { $0.status == .failed || $0.status == .interrupted }.count,
-                seeds: Set(stages.compactMap { StageNaming.split($0.stage).seed }).sorted(), toolVersion: run.toolVersion)
-        }
+        let listings = try store.lineage.runs(limit: limit).map { try Listing(run: $0, stages: store.lineage.stageRuns(ofRun: $0.id!)) }
         if output.json { return try JSONOutput.print(listings) }
         guard !listings.isEmpty else {
             print("No runs in \(store.location.name) yet; 'tlab run' starts one.")

@@ -56,7 +56,14 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.openExisting()
-        let artifact = try store.lineage.artifact(hashPrefix: hash)
+        let shown = try Self.shown(store.lineage.artifact(hashPrefix: hash), in: store)
+        if output.json { return try JSONOutput.print(shown) }
+        print(Self.render(shown), terminator: "")
+    }
+
+    /// What `show` tells of `artifact`: its producer, and its tensors with their figures or its text
+    /// (`tlab serve` shows the same).
+    static func shown(_ artifact: ArtifactRecord, in store: PipelineStore) throws -> Shown {
         let producer = try artifact.producedBy.flatMap { try store.lineage.stageRun(id: $0) }.map {
             Producer(stageRun: $0.record.id!, stage: $0.record.stage, kind: $0.record.kind, run: $0.record.runID,
                      key: $0.record.key)
@@ -84,11 +91,9 @@ struct ShowCommand: ParsableCommand {
         default:
             break
         }
-        let shown = Shown(hash: artifact.hash, mediaType: artifact.mediaType, rawBytes: artifact.rawBytes,
-                          storedBytes: artifact.storedBytes, producedBy: producer, tensors: tensors,
-                          metadata: metadata, text: text)
-        if output.json { return try JSONOutput.print(shown) }
-        print(Self.render(shown), terminator: "")
+        return Shown(hash: artifact.hash, mediaType: artifact.mediaType, rawBytes: artifact.rawBytes,
+                     storedBytes: artifact.storedBytes, producedBy: producer, tensors: tensors,
+                     metadata: metadata, text: text)
     }
 
     static func render(_ shown: Shown) -> String {
@@ -127,7 +132,7 @@ struct ShowCommand: ParsableCommand {
 
     /// JSON text indented for reading (keys sorted); nil if it does not parse. `--json` and
     /// `tlab export` keep the stored bytes.
-    private static func indentedJSON(_ text: String) -> String? {
+    static func indentedJSON(_ text: String) -> String? {
         guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
               let data = try? JSONSerialization.data(withJSONObject: value,
                                                      options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])

@@ -30,6 +30,16 @@ struct StoreOptions: ParsableArguments {
         try Self.open(location(), create: false, patience: patience)
     }
 
+    /// Opens a store that must already exist, its lineage database read-only where it is a file
+    /// (`tlab serve`, which writes nothing).
+    func openReadOnly() throws -> PipelineStore {
+        do {
+            return try PipelineStore(location: location(), create: false, patience: patience, readOnly: true)
+        } catch let StoreError.notAStore(path, reason) {
+            throw CommandError.notAStore(path: path, reason: reason)
+        }
+    }
+
     /// Opens the store, creating it if the folder is missing or empty (what `tlab run` needs).
     func openOrCreate() throws -> PipelineStore {
         try Self.open(location(), create: true, patience: patience)
