@@ -40,16 +40,19 @@ public struct RankFollower {
     /// Computes each stage rank 0 orders; returns how many when rank 0 says the run is over. A stage
     /// that fails here stops the whole job (rank 0 would wait for this rank's shards forever).
     public func run() throws -> Int {
-        let lineageFolder = FileManager.default.temporaryDirectory.appendingPathComponent("tlab-rank-\(world.rank)-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: lineageFolder) }
+        // The throwaway lineage the stages' contexts write to is a locked scratch folder, so a later
+        // run on this machine sweeps it when MPI_Abort ends this process before the defer runs.
+        var lineageFolder: StageScratch?
+        defer { lineageFolder?.remove() }
         var store: PipelineStore?
         var computed = 0
         while true {
             let order = try RankOrder.exchange(nil, over: world)
             guard let name = order.stage else { return computed }
             if store == nil {
-                try FileManager.default.createDirectory(at: lineageFolder, withIntermediateDirectories: true)
-                store = try openStore(lineageIn: lineageFolder)
+                let folder = try StageScratch()
+                lineageFolder = folder
+                store = try openStore(lineageIn: folder.url)
             }
             guard let stage = plan.stages.first(where: { $0.name == name }) else {
                 world.abort("rank 0 computes stage \(name), which this rank's plan of \(plan.name) does not have; "

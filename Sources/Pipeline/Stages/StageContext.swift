@@ -112,8 +112,9 @@ final class StageContext {
     /// Reports a finished epoch (`record.epoch` is 0-based) as an `epochSummary` event.
     func epochFinished(_ record: Engine.EpochRecord, of epochs: Int) throws {
         // Recorded as each epoch ends so that `tlab serve` can draw a running stage's curves; the final
-        // commit writes the same points again with the rest of the stage's record.
-        try store.lineage.recordMetrics(stageRunID: stageRunID, TrainingLoop.epochPoints(record))
+        // commit writes the same points again with the rest of the stage's record. Only rank 0 of an
+        // MPI job has a stage run to record them under.
+        if isRankZero { try store.lineage.recordMetrics(stageRunID: stageRunID, TrainingLoop.epochPoints(record)) }
         guard !options.quiet else { return }
         var line = "epoch \(record.epoch + 1)/\(epochs)  loss " + String(format: "%.4f", record.loss)
             + "  accuracy " + String(format: "%.2f%%", 100 * record.accuracy)
