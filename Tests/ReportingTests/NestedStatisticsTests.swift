@@ -1,7 +1,6 @@
 // Fine-tuning seeds nested in pretraining seeds (backbones): the two-level summary checked against a
 // textbook example and SciPy 1.17.1 / NumPy 2.4.6 (each call beside its numbers), and how a report
 // with several backbones summarises, compares and writes them.
-@testable import Pipeline
 @testable import Reporting
 import XCTest
 
