@@ -1,7 +1,8 @@
 // End to end with pretraining seeds: adding `pretrain_seeds` to a pipeline already run computes only
 // the new backbone and what stands on it (a random-init variant's copies read only the backbone's
 // architecture, so they are cached), the report nests the fine-tuning seeds in the backbones, and
-// `tlab reproduce` certifies a report whose backbones were all computed under their copies' names.
+// `tlab reproduce` certifies the report, whether its first backbone was computed before the copies
+// had their `~seed` names or under them.
 import Foundation
 import XCTest
 
@@ -38,6 +39,13 @@ final class PretrainSeedRunTests: XCTestCase {
             .split(separator: "\n")
         XCTAssertEqual(results.count, 1 + 2 + 2 * 2 * 2, "scratch once per seed, the others per backbone and seed")
         XCTAssertEqual(results.filter { $0.hasPrefix("basic,") }.map { $0.split(separator: ",").last! }, ["3", "3", "4", "4"])
+
+        // The first backbone's stages were computed in run 1 as `finetune@basic#1` and the like; run 2
+        // read them as `finetune@basic~3#1`, and the reproduced report must group them as run 2 did.
+        let reproduced = try tlab(["reproduce", "reports/tiny/report.md", "--store", "store"], in: folder)
+        XCTAssertEqual(reproduced.status, 0, reproduced.stdout + reproduced.stderr)
+        XCTAssertTrue(reproduced.stdout.contains(" identical apart from measured times and the run's provenance\n"), reproduced.stdout)
+        XCTAssertTrue(reproduced.stdout.contains("finetune@basic~3#1"), reproduced.stdout)
     }
 
     func testCopiesWithOneKeyComputeOnceInARunAndTheReportReproduces() throws {

@@ -8,15 +8,16 @@ import Store
 struct RecordedStage {
     let detail: StageRunDetail
     let material: KeyMaterial
+    /// The name to plan it under: its own, or the one the reproduced run gave the same key.
+    let name: String
 
-    var name: String { detail.record.stage }
-
-    init(_ detail: StageRunDetail) throws {
+    init(_ detail: StageRunDetail, name: String? = nil) throws {
         guard let json = detail.record.material else {
             throw ReproductionError.noKeyMaterial(stage: detail.record.stage, stageRun: detail.record.id ?? 0)
         }
         self.detail = detail
         material = try KeyMaterial(json: json)
+        self.name = name ?? detail.record.stage
     }
 
     /// The stage to plan. Parameters not in the key take their defaults: by definition they do not

@@ -22,12 +22,6 @@ public enum Reproduction {
                            options: ExecutorOptions, events: @escaping ExecutionEventSink) throws -> ReproductionCertificate {
         let (recorded, run) = try recordedStages(scope, in: store)
         let report = try recordedReport(recorded, store: store)
-        // The report lists its variants and seeds in the order it read them; keep that order.
-        let order = report.map { r in
-            recorded.first { $0.material.kind == .report }?.material.inputs.values.map(\.stage).sorted {
-                position(of: $0, in: r).lexicographicallyPrecedes(position(of: $1, in: r))
-            } ?? []
-        } ?? []
         // Each input is read from the stage that computed it. A stage whose key another stage had
         // computed first (variants sharing a freeze) was a cache hit, and lineage leads to the stage
         // run that computed the artifact, under that stage's name; keys see hashes, not names.
@@ -42,7 +36,22 @@ public enum Reproduction {
                 throw ReproductionError.missingProducer(stage: stage.name, input: input)
             }
         }
-        let producer = { (artifact: InputArtifact) in names.contains(artifact.stage) ? artifact.stage : producers[artifact.hash]! }
+        let producer = { (artifact: InputArtifact) -> String in
+            if names.contains(artifact.stage) { return artifact.stage }
+            // Read under the name its producer had when it ran, which the reproduced run has renamed.
+            if let renamed = recorded.first(where: { $0.detail.record.stage == artifact.stage
+                                                     && $0.detail.outputs.values.contains(artifact.hash) }) {
+                return renamed.name
+            }
+            return producers[artifact.hash]!
+        }
+        // The report lists its variants and seeds in the order it read them; keep that order, under
+        // the names the inputs are planned with.
+        let order = report.map { r in
+            recorded.first { $0.material.kind == .report }?.material.inputs.values.sorted {
+                position(of: $0.stage, in: r).lexicographicallyPrecedes(position(of: $1.stage, in: r))
+            }.map(producer) ?? []
+        } ?? []
         let plan = PipelinePlan(reconstructing: try recorded.map { try $0.planned(order: order, producer: producer) }, name: run.pipeline,
                                 runHash: run.pipelineHash, seed: Int(run.seed ?? 0))
         let scratchStore = try PipelineStore(root: scratch)
@@ -88,7 +97,18 @@ public enum Reproduction {
         guard let last = details.last, let run = try lineage.run(id: last.record.runID) else {
             throw ReproductionError.nothingToReproduce(target: target)
         }
-        return (try details.map(RecordedStage.init), run)
+        // An artifact's lineage leads to the stage runs that first computed each artifact, under the
+        // names their pipeline had then; the run being reproduced may have read them under others
+        // (`pretrain_seeds` added since names the first backbone's copies `…~seed`), and its report
+        // groups its inputs by name. Where that run gave a key exactly one name, plan it under that.
+        var current: [String: String] = [:]
+        if case .artifacts = scope {
+            for (key, rows) in Dictionary(grouping: try lineage.stageRuns(ofRun: last.record.runID), by: \.key)
+            where Set(rows.map(\.stage)).count == 1 {
+                current[key] = rows[0].stage
+            }
+        }
+        return (try details.map { try RecordedStage($0, name: current[$0.record.key]) }, run)
     }
 
     /// The report model the reproduced lineage's report stage recorded, if it has one.
