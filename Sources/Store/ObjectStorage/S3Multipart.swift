@@ -27,12 +27,7 @@ extension S3Client {
         // S3 allows 10,000 parts: larger objects need larger parts.
         let partSize = max(Int64(configuration.partSize), (size + 9_999) / 10_000)
         let path = file.path
-        guard size > partSize else {
-            let response = try perform(Call(operation: "PUT", method: "PUT", key: key,
-                                            body: .file(path: path, offset: 0, count: size),
-                                            payloadHash: try payloadHash(ofFile: path, offset: 0, count: size)))
-            return response.headers["etag"] ?? ""
-        }
+        guard size > partSize else { return try putWhole(path, count: size, as: key) }
 
         let uploadID = try createMultipartUpload(key)
         let uploads = PartUploads(slots: max(1, configuration.partsInFlight))
@@ -42,11 +37,7 @@ extension S3Client {
             let count = min(partSize, size - offset)
             number += 1
             uploads.start(number) { [self, number, offset] in
-                let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
-                                                query: Self.partQuery(number, uploadID: uploadID),
-                                                body: .file(path: path, offset: offset, count: count),
-                                                payloadHash: try payloadHash(ofFile: path, offset: offset, count: count)))
-                return try partETag(response, number: number, key: key)
+                try uploadPart(number, of: uploadID, from: path, offset: offset, count: count, as: key)
             }
             offset += count
         }
@@ -68,12 +59,7 @@ extension S3Client {
     @discardableResult
     func uploadGrowingFile(_ path: String, as key: String, partSize: Int64, arriving: ArrivingFile) throws -> String {
         var (available, ended) = try arriving.bytes(moreThan: partSize, after: 0)
-        if ended && available <= partSize {
-            let response = try perform(Call(operation: "PUT", method: "PUT", key: key,
-                                            body: .file(path: path, offset: 0, count: available),
-                                            payloadHash: try payloadHash(ofFile: path, offset: 0, count: available)))
-            return response.headers["etag"] ?? ""
-        }
+        if ended && available <= partSize { return try putWhole(path, count: available, as: key) }
         let uploadID = try createMultipartUpload(key)
         let uploads = PartUploads(slots: max(1, configuration.partsInFlight))
         var number = 0
@@ -83,11 +69,7 @@ extension S3Client {
                 let count = min(partSize, available)
                 number += 1
                 uploads.start(number) { [self, number, offset] in
-                    let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
-                                                    query: Self.partQuery(number, uploadID: uploadID),
-                                                    body: .file(path: path, offset: offset, count: count),
-                                                    payloadHash: try payloadHash(ofFile: path, offset: offset, count: count)))
-                    return try partETag(response, number: number, key: key)
+                    try uploadPart(number, of: uploadID, from: path, offset: offset, count: count, as: key)
                 }
                 offset += count
                 (available, ended) = try arriving.bytes(moreThan: ended ? -1 : partSize, after: offset)
@@ -100,6 +82,25 @@ extension S3Client {
             try? abortMultipartUpload(key, uploadID: uploadID)
             throw error
         }
+    }
+
+    /// Stores the first `count` bytes of the file at `path` as object `key` in one PUT; returns its ETag.
+    private func putWhole(_ path: String, count: Int64, as key: String) throws -> String {
+        let response = try perform(Call(operation: "PUT", method: "PUT", key: key,
+                                        body: .file(path: path, offset: 0, count: count),
+                                        payloadHash: try payloadHash(ofFile: path, offset: 0, count: count)))
+        return response.headers["etag"] ?? ""
+    }
+
+    /// Uploads `count` bytes of the file at `path` from `offset` as part `number` of upload `uploadID`;
+    /// returns the part's ETag.
+    private func uploadPart(_ number: Int, of uploadID: String, from path: String, offset: Int64, count: Int64,
+                            as key: String) throws -> String {
+        let response = try perform(Call(operation: "UPLOAD PART \(number)", method: "PUT", key: key,
+                                        query: Self.partQuery(number, uploadID: uploadID),
+                                        body: .file(path: path, offset: offset, count: count),
+                                        payloadHash: try payloadHash(ofFile: path, offset: offset, count: count)))
+        return try partETag(response, number: number, key: key)
     }
 
     /// The SigV4 payload hash of `count` bytes of the file at `path` from `offset`: read here once
